@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth';
+import { AppConfig } from './config/app.config';
+import { dataSourceOptions } from './config/data-source';
+import { ExamplesController } from './examples/examples.controller';
+import { HealthController } from './health/health.controller';
+
+/** The reference host app: a database, the AuthModule, and routes that show each decorator form. */
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), migrationsRun: config.runMigrations, retryAttempts: 3, retryDelay: 1000 }),
+        AuthModule.forRoot({
+          redisUrl: config.redisUrl,
+          redisKeyPrefix: config.redisKeyPrefix,
+          sessionSecrets: config.sessionSecrets,
+          sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+          sessionAbsoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+          secureCookies: config.production || undefined,
+          bootstrapAdmin: config.bootstrapAdmin,
+        }),
+      ],
+      controllers: [ExamplesController, HealthController],
+    };
+  }
+}

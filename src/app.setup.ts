@@ -1,0 +1,42 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { configureAuthHttp } from './auth';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app.config';
+
+/** Builds the reference app exactly as `main.ts` serves it; the e2e tests use the same function. */
+export async function createApp(config: AppConfig, logger: false | undefined = undefined): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bodyParser: false,
+    logger: logger === false ? false : ['log', 'warn', 'error'],
+  });
+  app.set('trust proxy', parseTrustProxy(config.trustProxy));
+  app.disable('x-powered-by');
+  app.use(helmet());
+  configureAuthHttp(app);
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('nest-auth reference app')
+      .setDescription('Sessions, JWT access tokens with rotating refresh tokens, and API keys')
+      .setVersion('0.1.0')
+      .addCookieAuth('sid', { type: 'apiKey', in: 'cookie', name: 'sid' }, 'session')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** `TRUST_PROXY` as Express takes it: a hop count, true/false, or a list of addresses and subnets. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

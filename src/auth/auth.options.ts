@@ -1,0 +1,46 @@
+/** Options of AuthModule.forRoot / forRootAsync. Durations are in seconds. */
+export interface AuthModuleOptions {
+  /** `redis://…`; when set, sessions, rate limits and revocation fan-out go to Redis. */
+  redisUrl?: string;
+  /** Prefix of every Redis key the module writes; lets several apps or test runs share one Redis. */
+  redisKeyPrefix?: string;
+  /** Cookie signing secrets: the first signs, all verify (rotation). At least 32 characters each. */
+  sessionSecrets: string[];
+  sessionIdleTimeoutSeconds?: number;
+  sessionAbsoluteTimeoutSeconds?: number;
+  /** Force the `Secure` flag and `__Host-` cookie name; when unset, decided per request by `req.secure`. */
+  secureCookies?: boolean;
+  /** Created with role `admin` at start when both are set and the email is not registered yet. */
+  bootstrapAdmin?: { email: string; password: string };
+  /** argon2id cost; the defaults are OWASP's minimum (19 MiB, 2 passes, 1 lane). */
+  passwordHashing?: { memoryCost?: number; timeCost?: number; parallelism?: number };
+}
+
+export type ResolvedAuthOptions = Required<
+  Omit<AuthModuleOptions, 'redisUrl' | 'bootstrapAdmin' | 'secureCookies' | 'passwordHashing'>
+> &
+  Pick<AuthModuleOptions, 'redisUrl' | 'bootstrapAdmin' | 'secureCookies'> & {
+    passwordHashing: Required<NonNullable<AuthModuleOptions['passwordHashing']>>;
+  };
+
+export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
+
+export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
+  if (!options.sessionSecrets?.length || options.sessionSecrets.some((s) => s.length < 32)) {
+    throw new Error('AuthModule: sessionSecrets must hold at least one secret of 32 or more characters');
+  }
+  return {
+    redisUrl: options.redisUrl,
+    redisKeyPrefix: options.redisKeyPrefix ?? 'auth:',
+    sessionSecrets: options.sessionSecrets,
+    sessionIdleTimeoutSeconds: options.sessionIdleTimeoutSeconds ?? 1800,
+    sessionAbsoluteTimeoutSeconds: options.sessionAbsoluteTimeoutSeconds ?? 43200,
+    secureCookies: options.secureCookies,
+    bootstrapAdmin: options.bootstrapAdmin,
+    passwordHashing: {
+      memoryCost: options.passwordHashing?.memoryCost ?? 19456,
+      timeCost: options.passwordHashing?.timeCost ?? 2,
+      parallelism: options.passwordHashing?.parallelism ?? 1,
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { AuthModule } from './auth.module';
+export type { AuthModuleOptions } from './auth.options';
+export { AUTH_OPTIONS } from './auth.options';
+export type { AuthPrincipal, AuthMechanism } from './core/auth-principal';
+export { Auth, Public, CurrentPrincipal } from './core/auth.decorator';
+export type { AuthRouteOptions } from './core/auth.decorator';
+export { AuthGuard } from './core/auth.guard';
+export { configureAuthHttp } from './core/http-hardening';
+export { authEntities } from './entities';
+export { authMigrations } from './migrations';
+export { UsersService } from './users/users.service';
+export { SessionsService } from './session/sessions.service';
+export { REDIS_CLIENT } from './core/redis.provider';

@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { safeEqual } from '../core/secrets';
+
+/**
+ * CSRF tokens derived from the session ID with HMAC (the synchronizer-token pattern without storage):
+ * a token is only valid for its own session and changes when the ID changes at login.
+ */
+@Injectable()
+export class CsrfService {
+  constructor(@Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+
+  tokenFor(sessionId: string): string {
+    return this.sign(this.options.sessionSecrets[0], sessionId);
+  }
+
+  verify(sessionId: string | undefined, token: string | undefined): boolean {
+    if (!sessionId || typeof token !== 'string' || token.length === 0 || token.length > 200) return false;
+    return this.options.sessionSecrets.some((secret) => safeEqual(this.sign(secret, sessionId), token));
+  }
+
+  private sign(secret: string, sessionId: string): string {
+    return createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url');
+  }
+}

@@ -1,0 +1,77 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UnauthorizedException, UsePipes } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { authValidationPipe } from '../core/http-hardening';
+import type { Request, Response } from 'express';
+import { AuthPrincipal } from '../core/auth-principal';
+import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { LoginDto } from '../users/credentials.dto';
+import { toPublicUser } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { CsrfService } from './csrf.service';
+import { SessionMiddleware } from './session.middleware';
+import { SessionsService, SessionView } from './sessions.service';
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+
+@ApiTags('sessions')
+@UsePipes(authValidationPipe)
+@Controller('auth')
+export class SessionController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly csrf: CsrfService,
+    private readonly cookies: SessionMiddleware,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  async login(@Body() body: LoginDto, @Req() request: Request) {
+    const user = await this.users.verifyCredentials(body.email, body.password);
+    if (!user) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    await this.sessions.start(request, user);
+    return { user: toPublicUser(user), csrfToken: this.csrf.tokenFor(request.sessionID) };
+  }
+
+  @Auth('session')
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    await this.sessions.end(request);
+    this.cookies.clearCookie(request, response);
+  }
+
+  @Auth('session')
+  @Get('csrf')
+  csrfToken(@Req() request: Request) {
+    return { csrfToken: this.csrf.tokenFor(request.sessionID) };
+  }
+
+  @Auth('session', 'jwt')
+  @Get('sessions')
+  list(@CurrentPrincipal() principal: AuthPrincipal): Promise<SessionView[]> {
+    return this.sessions.list(principal.user.id, principal.sessionId);
+  }
+
+  @Auth('session', 'jwt')
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id') id: string): Promise<void> {
+    await this.sessions.revoke(principal.user.id, id);
+  }
+
+  @Auth('session', 'jwt')
+  @Delete('sessions')
+  @HttpCode(204)
+  async revokeOthers(@CurrentPrincipal() principal: AuthPrincipal): Promise<void> {
+    await this.sessions.revokeAll(principal.user.id, principal.sessionId);
+  }
+
+  @Auth('session', 'jwt')
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(@CurrentPrincipal() principal: AuthPrincipal): Promise<void> {
+    await this.sessions.revokeAll(principal.user.id);
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { RedisStore } from 'connect-redis';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import session, { SessionData, Store } from 'express-session';
+import { Repository } from 'typeorm';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { AuthRedis, REDIS_CLIENT } from '../core/redis.provider';
+import { randomToken } from '../core/secrets';
+import { sendJsonError } from '../core/http-errors';
+import { HashedSessionStore } from './hashed-session.store';
+import { sessionTtlSeconds, SessionTimeouts } from './session-data';
+import { SessionRecord } from './session-record.entity';
+import { SESSION_ACTIVITY_INTERVAL_MS, SessionsService } from './sessions.service';
+import { SqlSessionStore } from './sql-session.store';
+
+export const SESSION_COOKIE = 'sid';
+export const SECURE_SESSION_COOKIE = '__Host-sid';
+
+/**
+ * express-session for every route, on Redis (connect-redis) or the SQL store. Two configurations:
+ * over HTTPS the cookie is `Secure` and named `__Host-sid`; over plain HTTP in development, `sid`.
+ */
+@Injectable()
+export class SessionMiddleware implements NestMiddleware {
+  private readonly plain: RequestHandler;
+  private readonly secure: RequestHandler;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(REDIS_CLIENT) redis: AuthRedis,
+    @InjectRepository(SessionRecord) records: Repository<SessionRecord>,
+    sessions: SessionsService,
+  ) {
+    const timeouts: SessionTimeouts = {
+      idleSeconds: options.sessionIdleTimeoutSeconds,
+      absoluteSeconds: options.sessionAbsoluteTimeoutSeconds,
+    };
+    const ttl = (data: SessionData) => sessionTtlSeconds(data, timeouts);
+    const sqlStore = redis ? undefined : new SqlSessionStore(records, ttl);
+    const inner: Store = redis
+      ? new RedisStore({ client: redis, prefix: `${options.redisKeyPrefix}sess:`, ttl })
+      : (sqlStore as SqlSessionStore);
+    const store = new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) =>
+      sessions.recordActivity(hash, data.auth),
+    );
+    sessions.attachStore(store, timeouts, sqlStore && (() => sqlStore.pruneExpired()));
+
+    const common: session.SessionOptions = {
+      secret: options.sessionSecrets,
+      store,
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      unset: 'destroy',
+      genid: () => randomToken(32),
+    };
+    const cookie = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
+    this.secure = session({ ...common, name: SECURE_SESSION_COOKIE, cookie: { ...cookie, secure: true } });
+    this.plain = session({ ...common, name: SESSION_COOKIE, cookie: { ...cookie, secure: false } });
+  }
+
+  /** Expires the session cookie in the browser (the server-side session is destroyed separately). */
+  clearCookie(request: Request, response: Response): void {
+    const secure = !!this.options.secureCookies || request.secure;
+    response.clearCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+  }
+
+  use(request: Request, response: Response, next: NextFunction): void {
+    const handler = this.options.secureCookies || request.secure ? this.secure : this.plain;
+    handler(request, response, (error?: unknown) => {
+      // The store is unreachable: fail closed with a JSON 503 rather than Express's HTML error page.
+      if (error) return sendJsonError(response, 503);
+      next();
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UsePipes } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { authValidationPipe } from '../core/http-hardening';
+import { AuthPrincipal } from '../core/auth-principal';
+import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { RegisterDto } from './credentials.dto';
+import { toPublicUser } from './user.entity';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@UsePipes(authValidationPipe)
+@Controller('auth')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Public()
+  @Post('register')
+  @HttpCode(201)
+  async register(@Body() body: RegisterDto) {
+    return toPublicUser(await this.users.create({ email: body.email, password: body.password, name: body.name }));
+  }
+
+  @Auth()
+  @Get('me')
+  async me(@CurrentPrincipal() principal: AuthPrincipal) {
+    const user = await this.users.findById(principal.user.id);
+    if (!user || user.disabledAt) throw new UnauthorizedException();
+    return {
+      user: toPublicUser(user),
+      via: principal.via,
+      ...(principal.scopes ? { scopes: principal.scopes } : {}),
+    };
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export type Env = Record<string, string | undefined>;
+
+export interface DatabaseConfig {
+  type: 'sqlite' | 'postgres';
+  /** SQLite file path, or the PostgreSQL URL. */
+  url: string;
+}
+
+export interface AppConfig {
+  production: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  trustProxy?: string;
+  sessionSecrets: string[];
+  sessionIdleTimeoutSeconds: number;
+  sessionAbsoluteTimeoutSeconds: number;
+  bootstrapAdmin?: { email: string; password: string };
+  runMigrations: boolean;
+}
+
+const PLACEHOLDER = /^(changeme|change-me|secret|password|please-change|replace-me|example|dev|test|default)/i;
+
+export class ConfigError extends Error {}
+
+function integer(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer of at least ${min}`);
+  return value;
+}
+
+export function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
+  const url = env.DATABASE_URL;
+  if (!url) return { type: 'sqlite', url: join(dataDir, 'auth.sqlite') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { type: 'sqlite', url: url.slice('sqlite:'.length) };
+  throw new ConfigError('DATABASE_URL must start with postgres:// or sqlite:');
+}
+
+/**
+ * A development secret generated once into DATA_DIR, so that restarts keep sessions valid without
+ * the user configuring anything. Never used in production.
+ */
+function devSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}
+
+function secretList(env: Env, name: string, production: boolean, dataDir: string, devFile: string): string[] {
+  const raw = env[name];
+  if (!raw) {
+    if (production) throw new ConfigError(`${name} is required in production`);
+    return [devSecret(dataDir, devFile)];
+  }
+  const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const secret of secrets) {
+    if (secret.length < 32) throw new ConfigError(`${name}: each secret must be at least 32 characters`);
+    if (production && PLACEHOLDER.test(secret)) throw new ConfigError(`${name} looks like a placeholder`);
+  }
+  return secrets;
+}
+
+/** Reads and validates the environment; throws ConfigError with a message naming the variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const production = (env.NODE_ENV ?? 'development') === 'production';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const database = databaseConfig(env, dataDir);
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const adminEmail = env.AUTH_BOOTSTRAP_ADMIN_EMAIL;
+  const adminPassword = env.AUTH_BOOTSTRAP_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 128)) {
+    throw new ConfigError('AUTH_BOOTSTRAP_ADMIN_PASSWORD must be 12 to 128 characters');
+  }
+  return {
+    production,
+    port: integer(env, 'PORT', 3000, 0),
+    host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+    dataDir,
+    database,
+    redisUrl,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'auth:',
+    trustProxy: env.TRUST_PROXY || undefined,
+    sessionSecrets: secretList(env, 'SESSION_SECRET', production, dataDir, 'session-secret'),
+    sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 1800),
+    sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 43200),
+    bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    runMigrations: env.RUN_MIGRATIONS ? env.RUN_MIGRATIONS !== 'false' : true,
+  };
+}

@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { authEntities, authMigrations } from '../auth';
+import { DatabaseConfig } from './app.config';
+
+/** One DataSource definition for the app, the tests and the TypeORM CLI (`ormconfig.ts`). */
+export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = { entities: authEntities, migrations: authMigrations, synchronize: false, migrationsTransactionMode: 'each' as const };
+  if (database.type === 'postgres') {
+    return { type: 'postgres', url: database.url, extra: { max: 20 }, ...common };
+  }
+  mkdirSync(dirname(database.url), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: database.url,
+    // WAL lets readers run while a write commits; the busy timeout waits out a concurrent writer instead of failing.
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+    },
+    ...common,
+  };
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { Public, REDIS_CLIENT } from '../auth';
+import type { RedisClientType } from 'redis';
+
+@ApiTags('operations')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClientType | null,
+  ) {}
+
+  @Get()
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready() {
+    const checks = await Promise.allSettled([
+      this.dataSource.query('SELECT 1'),
+      this.redis ? this.redis.ping() : Promise.resolve('PONG'),
+    ]);
+    const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
+    if (database !== 'up' || redis !== 'up') {
+      throw new ServiceUnavailableException({ statusCode: 503, message: 'Not ready', error: 'Service Unavailable', database, redis: this.redis ? redis : 'not configured' });
+    }
+    return { status: 'ok', database, redis: this.redis ? redis : 'not configured' };
+  }
+}
