@@ -41,14 +41,15 @@ export class SessionMiddleware implements NestMiddleware {
     const inner: Store = redis
       ? new RedisStore({ client: redis, prefix: `${options.redisKeyPrefix}sess:`, ttl })
       : (sqlStore as SqlSessionStore);
-    const store = new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) =>
-      sessions.recordActivity(hash, data.auth),
-    );
-    sessions.attachStore(store, timeouts, sqlStore && (() => sqlStore.pruneExpired()));
+    // express-session installs its own generate() on the store it is given, so each configuration needs its own wrapper.
+    const hashedStore = () =>
+      new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) => sessions.recordActivity(hash, data.auth));
+    const plainStore = hashedStore();
+    const secureStore = hashedStore();
+    sessions.attachStore(plainStore, timeouts, sqlStore && (() => sqlStore.pruneExpired()));
 
     const common: session.SessionOptions = {
       secret: options.sessionSecrets,
-      store,
       resave: false,
       saveUninitialized: false,
       rolling: false,
@@ -56,8 +57,8 @@ export class SessionMiddleware implements NestMiddleware {
       genid: () => randomToken(32),
     };
     const cookie = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
-    this.secure = session({ ...common, name: SECURE_SESSION_COOKIE, cookie: { ...cookie, secure: true } });
-    this.plain = session({ ...common, name: SESSION_COOKIE, cookie: { ...cookie, secure: false } });
+    this.secure = session({ ...common, store: secureStore, name: SECURE_SESSION_COOKIE, cookie: { ...cookie, secure: true } });
+    this.plain = session({ ...common, store: plainStore, name: SESSION_COOKIE, cookie: { ...cookie, secure: false } });
   }
 
   /** Expires the session cookie in the browser (the server-side session is destroyed separately). */

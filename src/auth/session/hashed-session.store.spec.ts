@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryStore, SessionData } from 'express-session';
+import { sha256Hex } from '../core/secrets';
+import { HashedSessionStore } from './hashed-session.store';
+import { sessionTtlSeconds } from './session-data';
+
+const data = { cookie: { originalMaxAge: null }, auth: { userId: 'u', email: 'e', roles: [], publicId: 'p', createdAt: Date.now() } } as unknown as SessionData;
+
+describe('HashedSessionStore', () => {
+  it('stores under the SHA-256 of the session ID, never the ID itself', async () => {
+    const inner = new MemoryStore();
+    const store = new HashedSessionStore(inner, 60_000, () => undefined);
+    await new Promise((resolve) => store.set('the-session-id', data, resolve));
+    const keys = Object.keys((inner as unknown as { sessions: Record<string, string> }).sessions);
+    assert.deepEqual(keys, [sha256Hex('the-session-id')]);
+    const loaded = await new Promise((resolve) => store.get('the-session-id', (_err, value) => resolve(value)));
+    assert.equal((loaded as SessionData).auth?.userId, 'u');
+  });
+
+  it('passes a touch on at most once per interval per session', () => {
+    let touches = 0;
+    let activity = 0;
+    const inner = new MemoryStore();
+    inner.touch = (_sid, _sess, callback) => {
+      touches++;
+      callback?.();
+    };
+    const store = new HashedSessionStore(inner, 60_000, () => activity++);
+    for (let i = 0; i < 50; i++) store.touch('a', data);
+    store.touch('b', data);
+    assert.equal(touches, 2);
+    assert.equal(activity, 2);
+  });
+
+  it('touches again once the interval has passed', () => {
+    let touches = 0;
+    const inner = new MemoryStore();
+    inner.touch = () => touches++;
+    const store = new HashedSessionStore(inner, 0, () => undefined);
+    store.touch('a', data);
+    store.touch('a', data);
+    assert.equal(touches, 2);
+  });
+});
+
+describe('sessionTtlSeconds', () => {
+  const timeouts = { idleSeconds: 1800, absoluteSeconds: 43200 };
+
+  it('is the idle timeout for a fresh session', () => {
+    assert.equal(sessionTtlSeconds(data, timeouts, data.auth!.createdAt), 1800);
+  });
+
+  it('is cut short by the absolute timeout', () => {
+    const now = data.auth!.createdAt + (43200 - 60) * 1000;
+    assert.equal(sessionTtlSeconds(data, timeouts, now), 60);
+  });
+
+  it('never goes below one second', () => {
+    assert.equal(sessionTtlSeconds(data, timeouts, data.auth!.createdAt + 50_000_000), 1);
+  });
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './app.config';
+
+const strongSecret = 'k7Qv2N9xLm4Rt8Wz1Bc5Df3Gh6Jp0YsQ2';
+
+describe('loadConfig', () => {
+  it('defaults to embedded SQLite in DATA_DIR and generates a development secret once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    try {
+      const first = loadConfig({ DATA_DIR: dir });
+      assert.equal(first.database.type, 'sqlite');
+      assert.equal(first.database.url, join(dir, 'auth.sqlite'));
+      assert.equal(first.redisUrl, undefined);
+      assert.equal(first.host, '127.0.0.1');
+      assert.ok(first.sessionSecrets[0].length >= 32);
+      assert.equal(readFileSync(join(dir, 'session-secret'), 'utf8'), first.sessionSecrets[0]);
+      assert.deepEqual(loadConfig({ DATA_DIR: dir }).sessionSecrets, first.sessionSecrets);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start in production without SESSION_SECRET', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmpdir() }), ConfigError);
+  });
+
+  it('refuses placeholder and short secrets in production', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'changeme-changeme-changeme-changeme' }), /placeholder/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' }), /at least 32/);
+  });
+
+  it('reads a secret list: the first signs, all verify', () => {
+    const config = loadConfig({ SESSION_SECRET: `${strongSecret}, ${strongSecret.toLowerCase()}` });
+    assert.deepEqual(config.sessionSecrets, [strongSecret, strongSecret.toLowerCase()]);
+  });
+
+  it('listens on all interfaces by default in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: strongSecret, DATABASE_URL: 'postgres://u@h/db' });
+    assert.equal(config.host, '0.0.0.0');
+    assert.deepEqual(config.database, { type: 'postgres', url: 'postgres://u@h/db' });
+  });
+
+  it('rejects malformed URLs and numbers with the variable named', () => {
+    assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, REDIS_URL: 'localhost:6379' }), /REDIS_URL/);
+    assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, SESSION_IDLE_TIMEOUT_SECONDS: 'ten' }), /SESSION_IDLE_TIMEOUT_SECONDS/);
+  });
+
+  it('accepts sqlite: URLs', () => {
+    assert.deepEqual(loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database, { type: 'sqlite', url: '/tmp/x.sqlite' });
+  });
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { login, PASSWORD, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe(`reference app (${storageMode})`, () => {
+  describe('operations and examples', () => {
+    let t: TestApp;
+    const adminEmail = uniqueEmail('admin');
+    before(async () => {
+      t = await startApp({ AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    });
+    after(() => t.close());
+
+    it('answers /health and /health/ready', async () => {
+      await request(t.url).get('/health').expect(200, { status: 'ok' });
+      const ready = await request(t.url).get('/health/ready').expect(200);
+      assert.equal(ready.body.database, 'up');
+      assert.equal(ready.body.redis, storageMode === 'embedded' ? 'not configured' : 'up');
+    });
+
+    it('serves the OpenAPI document with cookie, bearer and API-key schemes, and the UI', async () => {
+      const doc = await request(t.url).get('/docs-json').expect(200);
+      const schemes = doc.body.components.securitySchemes;
+      assert.equal(schemes.session.in, 'cookie');
+      assert.equal(schemes.bearer.scheme, 'bearer');
+      assert.equal(schemes.apiKey.name, 'X-API-Key');
+      const profile = doc.body.paths['/examples/profile'].get.security;
+      assert.deepEqual(profile, [{ session: [] }, { bearer: [] }]);
+      await request(t.url).get('/docs').expect(200).expect('content-type', /html/);
+    });
+
+    it('creates the bootstrap admin once, who passes the admin route', async () => {
+      const admin = await login(t.url, adminEmail, PASSWORD, false);
+      assert.deepEqual(admin.user.email, adminEmail);
+      const response = await admin.agent.get('/examples/admin').expect(200);
+      assert.equal(response.body.via, 'session');
+      const user = await login(t.url);
+      await user.agent.get('/examples/admin').expect(403);
+    });
+
+    it('answers 401 on every guarded example route without credentials', async () => {
+      for (const path of ['/examples/profile', '/examples/reports', '/examples/any', '/examples/admin', '/auth/me', '/auth/sessions']) {
+        const response = await request(t.url).get(path).expect(401);
+        assert.deepEqual(response.body, { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
+      }
+    });
+
+    it('sets security headers and hides the framework', async () => {
+      const response = await request(t.url).get('/examples/public').expect(200);
+      assert.equal(response.headers['x-powered-by'], undefined);
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    });
+
+    it('answers 404 in JSON for unknown routes', async () => {
+      const response = await request(t.url).get('/nope').expect(404);
+      assert.equal(response.body.statusCode, 404);
+    });
+  });
+
+  describe('cookies over HTTPS', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startApp({ TRUST_PROXY: '1' });
+    });
+    after(() => t.close());
+
+    it('names the cookie __Host-sid and marks it Secure when served over HTTPS', async () => {
+      const email = uniqueEmail();
+      await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+      const response = await request(t.url).post('/auth/login').set('X-Forwarded-Proto', 'https').send({ email, password: PASSWORD }).expect(200);
+      const setCookie = String(response.headers['set-cookie']);
+      assert.match(setCookie, /^__Host-sid=/);
+      assert.match(setCookie, /Secure/);
+      assert.match(setCookie, /Path=\//);
+      assert.doesNotMatch(setCookie, /Domain=/);
+      const cookie = sessionCookie(response.headers['set-cookie']);
+      await request(t.url).get('/examples/profile').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(200);
+    });
+
+    it('ignores X-Forwarded-Proto without TRUST_PROXY', async () => {
+      const plain = await startApp();
+      try {
+        const email = uniqueEmail();
+        await request(plain.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+        const response = await request(plain.url).post('/auth/login').set('X-Forwarded-Proto', 'https').send({ email, password: PASSWORD }).expect(200);
+        assert.match(String(response.headers['set-cookie']), /^sid=/);
+      } finally {
+        await plain.close();
+      }
+    });
+  });
+
+  describe('timeouts', () => {
+    it('ends a session left idle past the idle timeout', async () => {
+      const t = await startApp({ SESSION_IDLE_TIMEOUT_SECONDS: '2' });
+      try {
+        const { agent } = await login(t.url);
+        await agent.get('/examples/profile').expect(200);
+        await sleep(3100);
+        await agent.get('/examples/profile').expect(401);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('ends an active session at the absolute timeout', async () => {
+      const t = await startApp({ SESSION_IDLE_TIMEOUT_SECONDS: '60', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3' });
+      try {
+        const { agent } = await login(t.url);
+        for (let i = 0; i < 3; i++) {
+          await agent.get('/examples/profile').expect(200);
+          await sleep(700);
+        }
+        await sleep(1500);
+        await agent.get('/examples/profile').expect(401);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
+  describe('restarts', () => {
+    it('keeps sessions across a restart of the app', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-restart-'));
+      const env = { DATA_DIR: dataDir, SESSION_SECRET: randomBytes(32).toString('hex'), REDIS_KEY_PREFIX: `restart-${randomBytes(6).toString('hex')}:` };
+      try {
+        const first = await startApp(env);
+        const { cookie } = await login(first.url);
+        await first.close();
+        const second = await startApp(env);
+        try {
+          await request(second.url).get('/examples/profile').set('Cookie', cookie).expect(200);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('accepts cookies signed with a previous secret listed after the new one', async () => {
+      const oldSecret = randomBytes(32).toString('hex');
+      const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-rotate-'));
+      const prefix = `rotate-${randomBytes(6).toString('hex')}:`;
+      try {
+        const first = await startApp({ DATA_DIR: dataDir, SESSION_SECRET: oldSecret, REDIS_KEY_PREFIX: prefix });
+        const { cookie } = await login(first.url);
+        await first.close();
+        const second = await startApp({ DATA_DIR: dataDir, SESSION_SECRET: `${randomBytes(32).toString('hex')},${oldSecret}`, REDIS_KEY_PREFIX: prefix });
+        try {
+          await request(second.url).get('/examples/profile').set('Cookie', cookie).expect(200);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
