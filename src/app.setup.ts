@@ -10,6 +10,8 @@ import { AppConfig } from './config/app.config';
 export async function createApp(config: AppConfig, logger: false | undefined = undefined): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
+    // Let start-up errors reach the caller (main.ts logs and exits; tests report them) instead of exiting here.
+    abortOnError: false,
     logger: logger === false ? false : ['log', 'warn', 'error'],
   });
   app.set('trust proxy', parseTrustProxy(config.trustProxy));

@@ -8,7 +8,12 @@ import { JsonBodyOnlyMiddleware } from './core/json-body.middleware';
 import { RedisLifecycle, REDIS_CLIENT, redisClientProvider } from './core/redis.provider';
 import { RevocationBus } from './core/revocation-bus';
 import { CsrfService } from './session/csrf.service';
+import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeyAuthModule } from './api-key/api-key.module';
+import { AuditModule } from './audit/audit.module';
+import { JwtAuthModule } from './jwt/jwt.module';
 import { SessionAuthModule } from './session/session.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 
 /**
@@ -19,7 +24,7 @@ import { UsersModule } from './users/users.module';
  * AuthModule.forRootAsync({ inject: [ConfigService], useFactory: (config) => ({ sessionSecrets: [...] }) })
  */
 @Module({
-  imports: [PassportModule, UsersModule, SessionAuthModule],
+  imports: [PassportModule, ThrottlingModule, UsersModule, SessionAuthModule, JwtAuthModule, ApiKeyAuthModule, AuditModule, AccountsModule],
   providers: [
     { provide: AUTH_OPTIONS, inject: [MODULE_OPTIONS_TOKEN], useFactory: (o: AuthModuleOptions) => resolveAuthOptions(o) },
     redisClientProvider,
@@ -28,7 +33,7 @@ import { UsersModule } from './users/users.module';
     RevocationBus,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AUTH_OPTIONS, REDIS_CLIENT, CsrfService, RevocationBus, UsersModule, SessionAuthModule],
+  exports: [AUTH_OPTIONS, REDIS_CLIENT, CsrfService, RevocationBus, AuditModule, AccountsModule, ThrottlingModule, UsersModule, SessionAuthModule, JwtAuthModule, ApiKeyAuthModule],
 })
 export class AuthModule extends ConfigurableModuleClass implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

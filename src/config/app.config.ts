@@ -1,6 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from './config-error';
+import { jwtConfig, JwtConfig } from './jwt.config';
+
+export { ConfigError };
 
 export type Env = Record<string, string | undefined>;
 
@@ -24,11 +28,21 @@ export interface AppConfig {
   sessionAbsoluteTimeoutSeconds: number;
   bootstrapAdmin?: { email: string; password: string };
   runMigrations: boolean;
+  throttle: { limit: number; ttlSeconds: number };
+  lockout: { threshold: number; baseSeconds: number };
+  apiKeys: { prefix: string; rateLimitPerMinute: number; cache: boolean };
+  auditRetentionDays: number;
+  jwt: JwtConfig & {
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    refreshReuseGraceSeconds: number;
+  };
 }
 
 const PLACEHOLDER = /^(changeme|change-me|secret|password|please-change|replace-me|example|dev|test|default)/i;
 
-export class ConfigError extends Error {}
 
 function integer(env: Env, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -36,6 +50,22 @@ function integer(env: Env, name: string, fallback: number, min = 1): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer of at least ${min}`);
   return value;
+}
+
+/** API_KEY_* variables; API_KEY_CACHE=off turns off the verified-key cache and the lastUsedAt write-behind (benchmark baseline). */
+function apiKeyConfig(env: Env): AppConfig['apiKeys'] {
+  const prefix = env.API_KEY_PREFIX || 'sk';
+  if (!/^[A-Za-z0-9]{1,16}$/.test(prefix)) throw new ConfigError('API_KEY_PREFIX must be 1 to 16 letters or digits');
+  const cache = (env.API_KEY_CACHE || 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false'].includes(cache)) throw new ConfigError('API_KEY_CACHE must be on or off');
+  return { prefix, rateLimitPerMinute: integer(env, 'API_KEY_RATE_LIMIT_PER_MINUTE', 600), cache: cache === 'on' || cache === 'true' };
+}
+
+/** The back-off doubles from LOCKOUT_BASE_SECONDS up to 15 minutes, so the base cannot exceed them. */
+function lockoutConfig(env: Env): AppConfig['lockout'] {
+  const baseSeconds = integer(env, 'LOCKOUT_BASE_SECONDS', 60);
+  if (baseSeconds > 900) throw new ConfigError('LOCKOUT_BASE_SECONDS must be at most 900');
+  return { threshold: integer(env, 'LOCKOUT_THRESHOLD', 5), baseSeconds };
 }
 
 export function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
@@ -99,5 +129,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 43200),
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     runMigrations: env.RUN_MIGRATIONS ? env.RUN_MIGRATIONS !== 'false' : true,
+    throttle: { limit: integer(env, 'THROTTLE_AUTH_LIMIT', 10), ttlSeconds: integer(env, 'THROTTLE_AUTH_TTL_SECONDS', 60) },
+    lockout: lockoutConfig(env),
+    apiKeys: apiKeyConfig(env),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
+    jwt: {
+      ...jwtConfig(env, production, dataDir),
+      issuer: env.JWT_ISSUER || 'nest-auth',
+      audience: env.JWT_AUDIENCE || 'nest-auth-api',
+      accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900),
+      refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 2_592_000),
+      refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0),
+    },
   };
 }

@@ -1,35 +1,38 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UnauthorizedException, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { authValidationPipe } from '../core/http-hardening';
+import { AuditLog } from '../audit/audit-log.service';
+import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { LoginDto } from '../users/credentials.dto';
+import { PasswordLogin } from '../users/password-login';
 import { toPublicUser } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
 import { CsrfService } from './csrf.service';
 import { SessionMiddleware } from './session.middleware';
 import { SessionsService, SessionView } from './sessions.service';
 
-export const INVALID_CREDENTIALS = 'Invalid email or password';
+export { INVALID_CREDENTIALS } from '../users/password-login';
 
 @ApiTags('sessions')
 @UsePipes(authValidationPipe)
 @Controller('auth')
 export class SessionController {
   constructor(
-    private readonly users: UsersService,
+    private readonly passwordLogin: PasswordLogin,
     private readonly sessions: SessionsService,
     private readonly csrf: CsrfService,
     private readonly cookies: SessionMiddleware,
+    private readonly audit: AuditLog,
   ) {}
 
   @Public()
+  @RateLimitedAuthRoute()
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Req() request: Request) {
-    const user = await this.users.verifyCredentials(body.email, body.password);
-    if (!user) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    const user = await this.passwordLogin.authenticate(body.email, body.password, request, 'session');
     await this.sessions.start(request, user);
     return { user: toPublicUser(user), csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
@@ -38,8 +41,10 @@ export class SessionController {
   @Post('logout')
   @HttpCode(204)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    const userId = request.session.auth?.userId;
     await this.sessions.end(request);
     this.cookies.clearCookie(request, response);
+    this.audit.record({ type: 'logout', userId, mechanism: 'session', request });
   }
 
   @Auth('session')
@@ -66,12 +71,5 @@ export class SessionController {
   @HttpCode(204)
   async revokeOthers(@CurrentPrincipal() principal: AuthPrincipal): Promise<void> {
     await this.sessions.revokeAll(principal.user.id, principal.sessionId);
-  }
-
-  @Auth('session', 'jwt')
-  @Post('logout-all')
-  @HttpCode(204)
-  async logoutAll(@CurrentPrincipal() principal: AuthPrincipal): Promise<void> {
-    await this.sessions.revokeAll(principal.user.id);
   }
 }

@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
 import { SessionController } from './session.controller';
 import { SessionMiddleware } from './session.middleware';
@@ -9,7 +10,7 @@ import { SessionsService } from './sessions.service';
 import { UserSession } from './user-session.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([UserSession, SessionRecord]), UsersModule],
+  imports: [TypeOrmModule.forFeature([UserSession, SessionRecord]), UsersModule, AuditModule],
   controllers: [SessionController],
   providers: [SessionsService, SessionStrategy, SessionMiddleware],
   exports: [SessionsService],

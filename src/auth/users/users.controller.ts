@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { authValidationPipe } from '../core/http-hardening';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { RegisterDto } from './credentials.dto';
 import { toPublicUser } from './user.entity';
 import { UsersService } from './users.service';
@@ -14,6 +15,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Public()
+  @RateLimitedAuthRoute()
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: RegisterDto) {

@@ -6,6 +6,11 @@ import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { PasswordHasher } from './password-hasher';
 import { User, UserRole } from './user.entity';
 
+export interface CredentialCheck {
+  user: User | null;
+  knownUserId: string | null;
+}
+
 export interface NewUser {
   email: string;
   password: string | null;
@@ -57,15 +62,17 @@ export class UsersService implements OnApplicationBootstrap {
     return user;
   }
 
-  /** The user behind these credentials, or null; disabled accounts and unknown emails alike. */
-  async verifyCredentials(email: string, password: string): Promise<User | null> {
+  /**
+   * `user` is set only when the password matches an enabled account; disabled accounts and unknown
+   * emails fail alike. `knownUserId` says whose email it was either way, for the audit trail only.
+   */
+  async checkCredentials(email: string, password: string): Promise<CredentialCheck> {
     const user = await this.users.findOne({
       where: { email },
       select: { id: true, email: true, name: true, roles: true, disabledAt: true, passwordHash: true, createdAt: true },
     });
     const valid = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !valid || user.disabledAt) return null;
-    return user;
+    return { user: user && valid && !user.disabledAt ? user : null, knownUserId: user?.id ?? null };
   }
 
   async verifyPassword(userId: string, password: string): Promise<boolean> {

@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Load benchmark of the reference app: `npm run bench` (builds, then runs this file).
+ *
+ * Starts the production build (`node dist/src/main.js`) as a child process, embedded mode with a fresh
+ * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, then drives each
+ * scenario with autocannon, one after another, after a short warm-up. Prints requests/s, p50, p99 and
+ * each scenario's throughput relative to the unguarded baseline of the same run, and writes the same
+ * as JSON to bench/results/.
+ *
+ * Extend it by adding a seed step (it puts what scenarios need on `ctx`) and a scenario
+ * `{ name, method, path, headers(ctx), target?, faster?, env? }`. A scenario with `env` runs against a
+ * second server started (and seeded) with those variables on top, e.g. a configuration to compare with.
+ *
+ * Environment: BENCH_DURATION_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
+ * BENCH_ONLY (comma-separated scenario names), DATABASE_URL, REDIS_URL.
+ */
+const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+
+const ROOT = path.resolve(__dirname, '..');
+const PASSWORD = 'correct horse battery staple';
+const durationSeconds = positiveNumber('BENCH_DURATION_SECONDS', 10);
+const warmupSeconds = positiveNumber('BENCH_WARMUP_SECONDS', 2);
+const connections = positiveNumber('BENCH_CONNECTIONS', 10);
+const mode = process.env.DATABASE_URL && process.env.REDIS_URL ? 'postgres+redis' : 'embedded';
+
+/** Each step adds to `ctx` what scenarios need; they run in order, once, before any scenario. */
+const seedSteps = [
+  async function registerUser(ctx) {
+    ctx.email = `bench-${randomUUID()}@example.com`;
+    await call(ctx, 'POST', '/auth/register', { email: ctx.email, password: PASSWORD }, 201);
+  },
+  async function loginSession(ctx) {
+    const response = await call(ctx, 'POST', '/auth/login', { email: ctx.email, password: PASSWORD }, 200);
+    const cookie = (response.headers.getSetCookie?.() ?? []).find((c) => /^(__Host-)?sid=/.test(c));
+    if (!cookie) throw new Error('login set no session cookie');
+    ctx.sessionCookie = cookie.split(';')[0];
+  },
+  async function issueJwt(ctx) {
+    const response = await call(ctx, 'POST', '/auth/token', { email: ctx.email, password: PASSWORD }, 200);
+    ctx.accessToken = (await response.json()).access_token;
+  },
+  async function issueApiKey(ctx) {
+    const session = { cookie: ctx.sessionCookie };
+    const { csrfToken } = await (await fetch(`${ctx.baseUrl}/auth/csrf`, { headers: session })).json();
+    const response = await fetch(`${ctx.baseUrl}/auth/api-keys`, {
+      method: 'POST',
+      headers: { ...session, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', scopes: ['reports:read'] }),
+    });
+    if (response.status !== 201) throw new Error(`POST /auth/api-keys: expected 201, got ${response.status} ${await response.text()}`);
+    ctx.apiKey = (await response.json()).key;
+  },
+];
+
+/**
+ * The first scenario is the baseline the others are compared with. `target` is the least throughput
+ * relative to the baseline that the scenario should reach, in the storage modes listed; `faster` the
+ * least throughput relative to another scenario of the same run.
+ */
+const scenarios = [
+  { name: 'public (baseline)', method: 'GET', path: '/examples/public', headers: () => ({}) },
+  {
+    name: 'profile, session cookie',
+    method: 'GET',
+    path: '/examples/profile',
+    headers: (ctx) => ({ cookie: ctx.sessionCookie }),
+    target: { ratio: 0.7, modes: ['postgres+redis'] },
+  },
+  {
+    name: 'profile, JWT',
+    method: 'GET',
+    path: '/examples/profile',
+    headers: (ctx) => ({ authorization: `Bearer ${ctx.accessToken}` }),
+    target: { ratio: 0.9, modes: ['embedded', 'postgres+redis'] },
+  },
+  {
+    name: 'reports, API key',
+    method: 'GET',
+    path: '/examples/reports',
+    headers: (ctx) => ({ 'x-api-key': ctx.apiKey }),
+    target: { ratio: 0.9, modes: ['embedded', 'postgres+redis'] },
+    faster: { than: 'reports, API key, cache off', ratio: 3, modes: ['embedded', 'postgres+redis'] },
+  },
+  {
+    // The naive configuration: one SQL look-up and one lastUsedAt UPDATE per request.
+    name: 'reports, API key, cache off',
+    method: 'GET',
+    path: '/examples/reports',
+    headers: (ctx) => ({ 'x-api-key': ctx.apiKey }),
+    env: { API_KEY_CACHE: 'off' },
+  },
+];
+
+function positiveNumber(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function call(ctx, method, urlPath, body, expectStatus) {
+  const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (expectStatus && response.status !== expectStatus) {
+    throw new Error(`${method} ${urlPath}: expected ${expectStatus}, got ${response.status} ${await response.text()}`);
+  }
+  return response;
+}
+
+async function startServer(extraEnv = {}) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nest-auth-bench-'));
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    REDIS_KEY_PREFIX: `bench-${Date.now()}:`,
+    // The benchmark measures authenticated requests, not the limits of the auth routes.
+    THROTTLE_AUTH_LIMIT: '1000000',
+    LOCKOUT_THRESHOLD: '1000000',
+    API_KEY_RATE_LIMIT_PER_MINUTE: '100000000',
+    ...extraEnv,
+  };
+  if (mode === 'embedded') {
+    delete env.DATABASE_URL;
+    delete env.REDIS_URL;
+  }
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const server = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${server.baseUrl}/health`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await server.stop();
+  throw new Error(`server did not answer /health within 30 s:\n${output}`);
+}
+
+async function drive(ctx, scenario, seconds) {
+  const headers = scenario.headers(ctx);
+  const result = await autocannon({ url: `${ctx.baseUrl}${scenario.path}`, method: scenario.method, headers, connections, duration: seconds });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function checkScenario(ctx, scenario) {
+  const response = await fetch(`${ctx.baseUrl}${scenario.path}`, { method: scenario.method, headers: scenario.headers(ctx) });
+  if (response.status < 200 || response.status >= 300) {
+    throw new Error(`scenario "${scenario.name}" answers ${response.status}, not 2xx: ${await response.text()}`);
+  }
+}
+
+function printTable(rows) {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'target', 'non-2xx'];
+  const lines = rows.map((r) => [
+    r.name,
+    r.requestsPerSecond.toFixed(0),
+    String(r.p50Ms),
+    String(r.p99Ms),
+    r.ratio.toFixed(2),
+    [
+      r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
+      r.faster ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.met ? 'met' : 'MISSED'})` : '',
+    ].filter(Boolean).join('; '),
+    String(r.non2xx + r.errors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const line of lines) console.log(format(line));
+}
+
+async function main() {
+  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+  const selected = scenarios.filter((s, i) => i === 0 || !only || only.has(s.name));
+  console.log(`nest-auth bench: ${mode}, ${connections} connections, ${warmupSeconds}s warm-up + ${durationSeconds}s per scenario, node ${process.version}, ${os.cpus().length} CPUs`);
+  const servers = [];
+  const stop = () => Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    // One seeded server per distinct `env` of the selected scenarios; the plain one first.
+    const contexts = new Map();
+    for (const scenario of selected) {
+      const key = JSON.stringify(scenario.env ?? {});
+      if (contexts.has(key)) continue;
+      const server = await startServer(scenario.env);
+      servers.push(server);
+      const ctx = { baseUrl: server.baseUrl };
+      for (const step of seedSteps) await step(ctx);
+      contexts.set(key, ctx);
+    }
+    const contextOf = (scenario) => contexts.get(JSON.stringify(scenario.env ?? {}));
+    for (const scenario of selected) await checkScenario(contextOf(scenario), scenario);
+
+    const rows = [];
+    for (const scenario of selected) {
+      const ctx = contextOf(scenario);
+      await drive(ctx, scenario, warmupSeconds);
+      const measured = await drive(ctx, scenario, durationSeconds);
+      rows.push({ name: scenario.name, method: scenario.method, path: scenario.path, ...measured });
+      console.log(`  ${scenario.name}: ${measured.requestsPerSecond.toFixed(0)} req/s`);
+    }
+    const baseline = rows[0].requestsPerSecond;
+    for (const [i, row] of rows.entries()) {
+      row.ratio = row.requestsPerSecond / baseline;
+      const target = selected[i].target;
+      if (target && target.modes.includes(mode)) row.target = { ratio: target.ratio, met: row.ratio >= target.ratio };
+      const faster = selected[i].faster;
+      const other = faster && rows.find((r) => r.name === faster.than);
+      if (other && faster.modes.includes(mode)) {
+        const actual = row.requestsPerSecond / other.requestsPerSecond;
+        row.faster = { than: faster.than, ratio: faster.ratio, actual, met: actual >= faster.ratio };
+      }
+    }
+    console.log('');
+    printTable(rows);
+
+    const report = {
+      date: new Date().toISOString(),
+      mode,
+      node: process.version,
+      cpus: os.cpus().length,
+      connections,
+      warmupSeconds,
+      durationSeconds,
+      scenarios: rows,
+    };
+    const resultsDir = path.join(__dirname, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${report.date.replace(/[:.]/g, '-')}-${mode}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwritten to ${path.relative(ROOT, file)}`);
+    if (rows.some((r) => r.non2xx + r.errors > 0)) {
+      console.error('some requests failed: the figures above are not comparable');
+      process.exitCode = 1;
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

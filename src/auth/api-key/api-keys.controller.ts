@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UsePipes } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AuditLog } from '../audit/audit-log.service';
+import { AuthPrincipal } from '../core/auth-principal';
+import { Auth, CurrentPrincipal } from '../core/auth.decorator';
+import { authValidationPipe } from '../core/http-hardening';
+import { CreateApiKeyDto, RotateApiKeyDto } from './api-key.dto';
+import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
+
+/** A person manages their keys with a session or a JWT; a key can never mint or rotate keys. */
+@ApiTags('api-keys')
+@Auth('session', 'jwt')
+@UsePipes(authValidationPipe)
+@Controller('auth/api-keys')
+export class ApiKeysController {
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: CreateApiKeyDto, @Req() request: Request): Promise<CreatedApiKey> {
+    const created = await this.apiKeys.create(principal.user.id, {
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+      rateLimitPerMinute: body.rateLimitPerMinute,
+    });
+    this.audit.record({ type: 'api_key.created', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: created.id } });
+    return created;
+  }
+
+  @Get()
+  list(@CurrentPrincipal() principal: AuthPrincipal): Promise<ApiKeyView[]> {
+    return this.apiKeys.list(principal.user.id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id') id: string, @Req() request: Request): Promise<void> {
+    await this.apiKeys.revoke(principal.user.id, id);
+    this.audit.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
+  }
+
+  @Post(':id/rotate')
+  @HttpCode(201)
+  async rotate(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id') id: string,
+    @Body() body: RotateApiKeyDto,
+    @Req() request: Request,
+  ): Promise<CreatedApiKey> {
+    const gracePeriodSeconds = body.gracePeriodSeconds ?? 0;
+    const created = await this.apiKeys.rotate(principal.user.id, id, gracePeriodSeconds);
+    this.audit.record({
+      type: 'api_key.rotated',
+      userId: principal.user.id,
+      mechanism: principal.via,
+      request,
+      detail: { keyId: id, successorId: created.id, gracePeriodSeconds },
+    });
+    return created;
+  }
+}

@@ -1,0 +1,129 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { RevocationBus } from '../core/revocation-bus';
+import { sha256Hex } from '../core/secrets';
+import { ApiKeyFormat } from './api-key-format';
+import { ApiKey } from './api-key.entity';
+import { ApiKeyVerifier } from './api-key.verifier';
+
+export interface NewApiKey {
+  name: string;
+  scopes?: string[];
+  expiresAt?: Date | null;
+  rateLimitPerMinute?: number;
+}
+
+/** The create and rotate answer: the only place the key itself ever appears. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  key: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const NOT_FOUND = 'API key not found';
+
+/** Creates, lists, revokes and rotates a user's API keys, announcing every revocation to all instances. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly verifier: ApiKeyVerifier,
+    private readonly bus: RevocationBus,
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {}
+
+  async create(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadRequestException('expiresAt must be in the future');
+    return this.insert(this.keys.manager, userId, {
+      name: input.name,
+      scopes: input.scopes ?? [],
+      expiresAt: input.expiresAt ?? null,
+      rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.apiKeys.rateLimitPerMinute,
+    });
+  }
+
+  async list(userId: string): Promise<ApiKeyView[]> {
+    const rows = await this.keys.find({ where: { userId }, order: { createdAt: 'DESC' } });
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      scopes: row.scopes,
+      createdAt: row.createdAt,
+      lastUsedAt: row.lastUsedAt,
+      expiresAt: row.expiresAt,
+      revokedAt: row.revokedAt,
+    }));
+  }
+
+  /** Revokes the caller's key; revoking it again is harmless. */
+  async revoke(userId: string, id: string): Promise<void> {
+    const key = await this.keys.findOneBy({ id, userId });
+    if (!key) throw new NotFoundException(NOT_FOUND);
+    if (!key.revokedAt) await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.bus.publish({ type: 'apiKey', id });
+  }
+
+  /**
+   * Issues a successor with the same name, scopes, limit and expiry. The old key ends now, or after
+   * the grace period (its expiry moves forward to it), so callers can switch without an outage.
+   */
+  async rotate(userId: string, id: string, gracePeriodSeconds = 0): Promise<CreatedApiKey> {
+    const now = Date.now();
+    const created = await this.keys.manager.transaction(async (manager) => {
+      const old = await manager.findOneBy(ApiKey, { id, userId, revokedAt: IsNull() });
+      if (!old || (old.expiresAt && old.expiresAt.getTime() <= now)) throw new NotFoundException(NOT_FOUND);
+      const end = gracePeriodSeconds > 0 ? new Date(now + gracePeriodSeconds * 1000) : null;
+      const change = end ? { expiresAt: old.expiresAt && old.expiresAt < end ? old.expiresAt : end } : { revokedAt: new Date(now) };
+      const { affected } = await manager.update(ApiKey, { id, revokedAt: IsNull() }, change);
+      if (!affected) throw new NotFoundException(NOT_FOUND);
+      return this.insert(manager, userId, {
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: old.expiresAt,
+        rateLimitPerMinute: old.rateLimitPerMinute,
+      });
+    });
+    await this.bus.publish({ type: 'apiKey', id });
+    return created;
+  }
+
+  private async insert(manager: EntityManager, userId: string, fields: Required<NewApiKey>): Promise<CreatedApiKey> {
+    const key = ApiKeyFormat.generate(this.options.apiKeys.prefix);
+    const keyHash = sha256Hex(key);
+    const row: ApiKey = {
+      id: randomUUID(),
+      userId,
+      name: fields.name,
+      keyHash,
+      prefix: ApiKeyFormat.displayPrefix(key),
+      scopes: fields.scopes,
+      rateLimitPerMinute: fields.rateLimitPerMinute,
+      createdAt: new Date(),
+      lastUsedAt: null,
+      expiresAt: fields.expiresAt,
+      revokedAt: null,
+    };
+    await manager.insert(ApiKey, row);
+    this.verifier.forgetHash(keyHash);
+    return { id: row.id, name: row.name, key, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, expiresAt: row.expiresAt };
+  }
+}

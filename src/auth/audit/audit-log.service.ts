@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import { LessThan, Repository } from 'typeorm';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import type { AuthMechanism } from '../core/auth-principal';
+import { AuthEvent, AuthEventType } from './auth-event.entity';
+
+export interface AuditEntry {
+  type: AuthEventType;
+  userId?: string | null;
+  actorId?: string | null;
+  mechanism?: AuthMechanism | 'password';
+  request?: Request;
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface AuditQuery {
+  userId?: string;
+  type?: AuthEventType;
+  limit: number;
+}
+
+const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_BATCH = 200;
+/** Past this many unwritten events (the database is down), the oldest are dropped rather than exhaust memory. */
+const MAX_BUFFERED = 10_000;
+const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * The audit trail. `record()` only queues: events are written in batches off the request path,
+ * at least once a second and at shutdown, and pruned after the configured retention.
+ */
+@Injectable()
+export class AuditLog implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditLog.name);
+  private buffer: AuthEvent[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.pruneTimer);
+    await this.flush();
+  }
+
+  record(entry: AuditEntry): void {
+    this.buffer.push(
+      this.events.create({
+        id: randomUUID(),
+        type: entry.type,
+        userId: entry.userId ?? null,
+        actorId: entry.actorId ?? null,
+        mechanism: entry.mechanism ?? null,
+        ip: entry.request?.ip?.slice(0, 64) ?? null,
+        userAgent: entry.request?.header('user-agent')?.slice(0, 512) ?? null,
+        detail: entry.detail ?? null,
+        createdAt: new Date(),
+      }),
+    );
+    if (this.buffer.length > MAX_BUFFERED) this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
+    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
+  }
+
+  /** Writes what is queued; concurrent calls wait for one another so no event is written twice. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      while (this.buffer.length) {
+        const batch = this.buffer.slice(0, FLUSH_BATCH);
+        try {
+          await this.events.insert(batch);
+          this.buffer.splice(0, batch.length);
+        } catch (error) {
+          this.logger.warn(`Could not write ${batch.length} audit events, will retry: ${String(error)}`);
+          return;
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  async query(query: AuditQuery): Promise<AuthEvent[]> {
+    await this.flush();
+    return this.events.find({
+      where: { ...(query.userId ? { userId: query.userId } : {}), ...(query.type ? { type: query.type } : {}) },
+      order: { createdAt: 'DESC' },
+      take: query.limit,
+    });
+  }
+
+  async prune(now = Date.now()): Promise<void> {
+    const cutoff = new Date(now - this.options.auditRetentionDays * 24 * 60 * 60 * 1000);
+    try {
+      await this.events.delete({ createdAt: LessThan(cutoff) });
+    } catch (error) {
+      this.logger.warn(`Audit pruning failed: ${String(error)}`);
+    }
+  }
+}

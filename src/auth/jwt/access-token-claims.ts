@@ -1,0 +1,45 @@
+import { AuthPrincipal } from '../core/auth-principal';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** Claims of an access token: the registered ones, and email and roles so a request needs no user look-up. */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  jti: string;
+  /** The refresh-token family (login) the token belongs to. */
+  sid: string;
+  iat: number;
+  exp: number;
+  email: string;
+  roles: string[];
+}
+
+const isString = (value: unknown, max = 512): value is string => typeof value === 'string' && value.length > 0 && value.length <= max;
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** jsonwebtoken checks only the claims that are present; every one of ours must be, with its type. */
+export function hasAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return false;
+  const claims = payload as Record<string, unknown>;
+  return (
+    isString(claims.sub, 64) &&
+    isString(claims.sid, 64) &&
+    isString(claims.jti, 64) &&
+    isString(claims.email, 254) &&
+    isTime(claims.iat) &&
+    isTime(claims.exp) &&
+    Array.isArray(claims.roles) &&
+    claims.roles.length <= 32 &&
+    claims.roles.every((role) => isString(role, 64))
+  );
+}
+
+export function principalFromClaims(claims: AccessTokenClaims): AuthPrincipal {
+  return {
+    user: { id: claims.sub, email: claims.email, roles: claims.roles },
+    via: 'jwt',
+    tokenFamilyId: claims.sid,
+  };
+}

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sign } from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from './access-token-claims';
+import { JwtKeyRing } from './jwt-key-ring';
+import { TokenRevocationList } from './token-revocation-list';
+
+export interface TokenSubject {
+  id: string;
+  email: string;
+  roles: string[];
+}
+
+export interface SignedAccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+@Injectable()
+export class AccessTokenSigner {
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    private readonly keys: JwtKeyRing,
+    private readonly revocations: TokenRevocationList,
+  ) {}
+
+  sign(user: TokenSubject, familyId: string): SignedAccessToken {
+    const { issuer, audience, accessTokenTtlSeconds } = this.options.jwt;
+    const iat = this.revocations.issuedAtFor(user.id);
+    const claims: AccessTokenClaims = {
+      iss: issuer,
+      aud: audience,
+      sub: user.id,
+      jti: randomUUID(),
+      sid: familyId,
+      iat,
+      exp: iat + accessTokenTtlSeconds,
+      email: user.email,
+      roles: user.roles,
+    };
+    const token = sign(claims, this.keys.signingKey, {
+      algorithm: this.keys.signingAlgorithm,
+      keyid: this.keys.signingKid,
+      header: { alg: this.keys.signingAlgorithm, typ: ACCESS_TOKEN_TYPE },
+    });
+    return { token, expiresIn: claims.exp - Math.floor(Date.now() / 1000) };
+  }
+}

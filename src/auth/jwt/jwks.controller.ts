@@ -1,0 +1,18 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../core/auth.decorator';
+import { JwtKeyRing, PublicJwk } from './jwt-key-ring';
+
+@ApiTags('tokens')
+@Controller('.well-known')
+export class JwksController {
+  constructor(private readonly keys: JwtKeyRing) {}
+
+  /** Public keys of every key that verifies, so other services can check our access tokens; empty under HS256. */
+  @Public()
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.keys.publicJwks() };
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AuditLog } from '../audit/audit-log.service';
+import { RevocationBus } from '../core/revocation-bus';
+import { UsersService } from '../users/users.service';
+import { AccessTokenSigner, TokenSubject } from './access-token.signer';
+import { invalidGrant } from './invalid-grant';
+import { IssuedRefreshToken, RefreshTokensService } from './refresh-tokens.service';
+
+/** The token response of RFC 6749 §5.1. */
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
+
+/** Issues, refreshes and revokes token pairs, and announces every revocation to all instances. */
+@Injectable()
+export class JwtTokensService {
+  constructor(
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly signer: AccessTokenSigner,
+    private readonly users: UsersService,
+    private readonly bus: RevocationBus,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** A new family (login) for a user whose credentials were just verified. */
+  async issue(user: TokenSubject): Promise<TokenPair> {
+    return this.pair(user, await this.refreshTokens.startFamily(user.id));
+  }
+
+  async refresh(presented: string, request?: Request): Promise<TokenPair> {
+    const rotation = await this.refreshTokens.rotate(presented);
+    if (!rotation.ok) {
+      if (rotation.revokedFamilyId) {
+        await this.bus.publish({ type: 'family', id: rotation.revokedFamilyId });
+        const event = { userId: rotation.userId, mechanism: 'jwt' as const, request, detail: { familyId: rotation.revokedFamilyId } };
+        this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
+        this.audit.record({ type: 'token_family.revoked', ...event });
+      }
+      throw invalidGrant();
+    }
+    // Email, roles and status are read afresh here, so an access token is never more than one lifetime stale.
+    const user = await this.users.findById(rotation.userId);
+    if (!user || user.disabledAt) {
+      await this.revokeFamily(rotation.familyId);
+      throw invalidGrant();
+    }
+    this.audit.record({ type: 'token.refreshed', userId: user.id, mechanism: 'jwt', request, detail: { familyId: rotation.familyId } });
+    return this.pair(user, rotation);
+  }
+
+  /** Ends the family of the presented refresh token, if there is one (RFC 7009: unknown tokens are no error). */
+  async revoke(presented: string, request?: Request): Promise<void> {
+    const familyId = await this.refreshTokens.familyIdOf(presented);
+    if (!familyId) return;
+    await this.revokeFamily(familyId);
+    this.audit.record({ type: 'token_family.revoked', mechanism: 'jwt', request, detail: { familyId } });
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.refreshTokens.revokeFamily(familyId);
+    await this.bus.publish({ type: 'family', id: familyId });
+  }
+
+  /**
+   * Ends every refresh-token family of the user and refuses every access token issued until now, on
+   * every instance within a second: for logout-all, a password change and disabling the user.
+   */
+  async revokeAllForUser(userId: string): Promise<void> {
+    const at = new Date();
+    await this.refreshTokens.revokeAllForUser(userId, at);
+    await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
+  }
+
+  private pair(user: TokenSubject, refresh: IssuedRefreshToken): TokenPair {
+    const access = this.signer.sign(user, refresh.familyId);
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refresh.refreshToken,
+      refresh_expires_in: Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000)),
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, LessThan, Repository } from 'typeorm';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { randomToken, sha256Hex } from '../core/secrets';
+import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokenFamily } from './refresh-token-family.entity';
+import { UserTokenCutoff } from './user-token-cutoff.entity';
+
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+/** 256 random bits. */
+const REFRESH_TOKEN_BYTES = 32;
+
+export interface IssuedRefreshToken {
+  familyId: string;
+  userId: string;
+  refreshToken: string;
+  expiresAt: Date;
+}
+
+export type Rotation =
+  | ({ ok: true } & IssuedRefreshToken)
+  /** `revokedFamilyId` is set when the refusal was a reuse that ended the family. */
+  | { ok: false; revokedFamilyId?: string; userId?: string };
+
+/** Refresh-token families in the database: start at login, rotate on use, revoke, prune. */
+@Injectable()
+export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RefreshTokensService.name);
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @InjectRepository(RefreshTokenFamily) private readonly families: Repository<RefreshTokenFamily>,
+    @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+    @InjectRepository(UserTokenCutoff) private readonly cutoffs: Repository<UserTokenCutoff>,
+  ) {}
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  async startFamily(userId: string): Promise<IssuedRefreshToken> {
+    const now = new Date();
+    const family = {
+      id: randomUUID(),
+      userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.options.jwt.refreshTokenTtlSeconds * 1000),
+      revokedAt: null,
+    };
+    await this.families.insert(family);
+    return { familyId: family.id, userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt };
+  }
+
+  /** Spends the presented token and issues its successor in the same family, with the family's expiry. */
+  async rotate(presented: string): Promise<Rotation> {
+    const now = new Date();
+    const token = await this.tokens.findOne({
+      where: { tokenHash: sha256Hex(presented) },
+      select: { id: true, familyId: true, spentAt: true },
+    });
+    if (!token) return { ok: false };
+    const family = await this.families.findOneBy({ id: token.familyId });
+    if (!family || family.revokedAt || family.expiresAt.getTime() <= now.getTime()) return { ok: false };
+
+    // The conditional UPDATE is the lock: of concurrent requests spending one token, exactly one changes the row.
+    const spent = await this.tokens.update({ id: token.id, spentAt: IsNull() }, { spentAt: now });
+    if (spent.affected !== 1) {
+      // Lost a race just now, or a replay: either way a second presentation (RFC 9700 §4.14.2).
+      const spentAt = token.spentAt ?? now;
+      if (now.getTime() - spentAt.getTime() < this.options.jwt.refreshReuseGraceSeconds * 1000) return { ok: false };
+      await this.revokeFamily(family.id);
+      return { ok: false, revokedFamilyId: family.id, userId: family.userId };
+    }
+    return { ok: true, familyId: family.id, userId: family.userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt };
+  }
+
+  async familyIdOf(presented: string): Promise<string | null> {
+    const token = await this.tokens.findOne({ where: { tokenHash: sha256Hex(presented) }, select: { id: true, familyId: true } });
+    return token?.familyId ?? null;
+  }
+
+  /** True when this call ended the family (it was not revoked already). */
+  async revokeFamily(id: string): Promise<boolean> {
+    const result = await this.families.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return result.affected === 1;
+  }
+
+  /** Ends every family of the user and records the cut-off, so that a restarted instance still refuses their access tokens. */
+  async revokeAllForUser(userId: string, at: Date): Promise<void> {
+    await this.families.update({ userId, revokedAt: IsNull() }, { revokedAt: at });
+    await this.cutoffs.upsert({ userId, validAfter: at }, ['userId']);
+  }
+
+  async prune(now = Date.now()): Promise<void> {
+    // Revocations stay as long as an access token issued before them could live; expired families go entirely.
+    const forgetBefore = new Date(now - (this.options.jwt.accessTokenTtlSeconds + 60) * 1000);
+    try {
+      await this.families.delete({ expiresAt: LessThan(new Date(now)) });
+      await this.families.delete({ revokedAt: LessThan(forgetBefore) });
+      await this.cutoffs.delete({ validAfter: LessThan(forgetBefore) });
+    } catch (error) {
+      this.logger.warn(`Refresh-token pruning failed: ${String(error)}`);
+    }
+  }
+
+  private async addToken(familyId: string, now: Date): Promise<string> {
+    const value = randomToken(REFRESH_TOKEN_BYTES);
+    await this.tokens.insert({ id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAt: now, spentAt: null });
+    return value;
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { RevocationBus, RevocationEvent } from '../core/revocation-bus';
+import { User } from '../users/user.entity';
+import { AccessTokenClaims } from './access-token-claims';
+import { RefreshTokenFamily } from './refresh-token-family.entity';
+import { UserTokenCutoff } from './user-token-cutoff.entity';
+
+const FORGET_INTERVAL_MS = 60_000;
+/** Margin on top of the token lifetime for clock skew between instances. */
+const MARGIN_MS = 60_000;
+
+/**
+ * Which access tokens are revoked before their expiry, answered from memory so that a request does
+ * no I/O: revoked families and per-user cut-off times, loaded from the database at start and kept
+ * current by the revocation bus. An entry older than the token lifetime can no longer match a live
+ * token and is forgotten.
+ */
+@Injectable()
+export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokenRevocationList.name);
+  private readonly revokedFamilies = new Map<string, number>();
+  /** Epoch ms per user; tokens issued in that second or before are refused. */
+  private readonly userCutoffs = new Map<string, number>();
+  private readonly windowMs: number;
+  private forgetTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    private readonly bus: RevocationBus,
+    @InjectRepository(RefreshTokenFamily) private readonly families: Repository<RefreshTokenFamily>,
+    @InjectRepository(UserTokenCutoff) private readonly cutoffs: Repository<UserTokenCutoff>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {
+    this.windowMs = options.jwt.accessTokenTtlSeconds * 1000 + MARGIN_MS;
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Subscribed before loading, so an event during the load is not lost.
+    this.bus.subscribe((event) => this.apply(event));
+    await this.load();
+    this.forgetTimer = setInterval(() => this.forgetOld(), FORGET_INTERVAL_MS);
+    this.forgetTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.forgetTimer);
+  }
+
+  isRevoked(claims: AccessTokenClaims): boolean {
+    if (this.revokedFamilies.has(claims.sid)) return true;
+    const cutoff = this.userCutoffs.get(claims.sub);
+    return cutoff !== undefined && claims.iat <= Math.floor(cutoff / 1000);
+  }
+
+  /**
+   * The `iat` for a token issued now: `iat` has whole seconds, and a token of the cut-off's own second
+   * is refused, so a token issued right after a revocation is dated into the next second.
+   */
+  issuedAtFor(userId: string, nowMs = Date.now()): number {
+    const now = Math.floor(nowMs / 1000);
+    const cutoff = this.userCutoffs.get(userId);
+    return cutoff === undefined ? now : Math.max(now, Math.floor(cutoff / 1000) + 1);
+  }
+
+  private apply(event: RevocationEvent): void {
+    if (event.type === 'family') this.revokedFamilies.set(event.id, Date.now());
+    else if (event.type === 'user') this.raiseCutoff(event.id, event.at);
+    else if (event.type === 'userStatus' && event.disabled) this.raiseCutoff(event.id, Date.now());
+  }
+
+  private raiseCutoff(userId: string, at: number): void {
+    const current = this.userCutoffs.get(userId);
+    if (current === undefined || at > current) this.userCutoffs.set(userId, at);
+  }
+
+  private async load(): Promise<void> {
+    const since = new Date(Date.now() - this.windowMs);
+    const [families, cutoffs, disabled] = await Promise.all([
+      this.families.find({ where: { revokedAt: MoreThan(since) }, select: { id: true, revokedAt: true } }),
+      this.cutoffs.find({ where: { validAfter: MoreThan(since) } }),
+      this.users.find({ where: { disabledAt: MoreThan(since) }, select: { id: true, disabledAt: true } }),
+    ]);
+    for (const family of families) this.revokedFamilies.set(family.id, (family.revokedAt as Date).getTime());
+    for (const cutoff of cutoffs) this.raiseCutoff(cutoff.userId, cutoff.validAfter.getTime());
+    // No token is issued to a disabled user, so a cut-off at the moment of disabling refuses all of theirs.
+    for (const user of disabled) this.raiseCutoff(user.id, (user.disabledAt as Date).getTime());
+  }
+
+  private forgetOld(now = Date.now()): void {
+    for (const [id, at] of this.revokedFamilies) if (now - at > this.windowMs) this.revokedFamilies.delete(id);
+    for (const [id, at] of this.userCutoffs) if (now - at > this.windowMs) this.userCutoffs.delete(id);
+  }
+}

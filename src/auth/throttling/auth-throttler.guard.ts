@@ -1,0 +1,24 @@
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import { AUTH_THROTTLER_OPTIONS, AUTH_THROTTLER_STORAGE } from './auth-throttler.tokens';
+import { TooManyRequestsException } from './too-many-requests.exception';
+
+/**
+ * @nestjs/throttler's guard on the module's own options and storage, keyed by `req.ip` (which Express
+ * takes from `X-Forwarded-For` only when `trust proxy` says so).
+ */
+@Injectable()
+export class AuthThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(AUTH_THROTTLER_OPTIONS) options: ThrottlerModuleOptions,
+    @Inject(AUTH_THROTTLER_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    throw new TooManyRequestsException(detail.timeToBlockExpire);
+  }
+}
