@@ -1,18 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { LuaScript } from '../core/lua-script';
 import { AuthRedis, REDIS_CLIENT } from '../core/redis.provider';
 
 const WINDOW_MS = 60_000;
 const MEMORY_WINDOWS_BOUND = 10_000;
 
 // One key per API key, so it works unchanged on Redis Cluster; INCR and PEXPIRE are atomic together.
-const COUNT_SCRIPT = `
+const countScript = new LuaScript(`
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { count, redis.call('PTTL', KEYS[1]) }
-`;
-const COUNT_SCRIPT_SHA = createHash('sha1').update(COUNT_SCRIPT).digest('hex');
+`);
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -51,16 +50,8 @@ export class ApiKeyRateLimiter {
 
   private async consumeInRedis(keyId: string, limit: number): Promise<RateDecision> {
     const redis = this.redis as NonNullable<AuthRedis>;
-    const options = { keys: [this.redisKeyPrefix + keyId], arguments: [String(WINDOW_MS)] };
     try {
-      let reply: unknown;
-      try {
-        reply = await redis.evalSha(COUNT_SCRIPT_SHA, options);
-      } catch (error) {
-        if (!String(error).includes('NOSCRIPT')) throw error;
-        reply = await redis.eval(COUNT_SCRIPT, options);
-      }
-      const [count, ttlMs] = reply as [number, number];
+      const [count, ttlMs] = (await countScript.run(redis, this.redisKeyPrefix + keyId, [WINDOW_MS])) as [number, number];
       return decide(count, limit, ttlMs > 0 ? ttlMs : WINDOW_MS);
     } catch (error) {
       // The limit protects capacity, it does not authenticate: with Redis unreachable, requests pass rather than fail.

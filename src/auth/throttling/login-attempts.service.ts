@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { sha256Hex } from '../core/secrets';
 import { LockoutStore } from './lockout-policy';
 import { TooManyRequestsException } from './too-many-requests.exception';
@@ -15,7 +15,10 @@ export class LoginAttempts {
 
   /** Throws 429 with the seconds left while the account is in back-off; otherwise counts the attempt as failed until `recordSuccess`. */
   async begin(email: string): Promise<void> {
-    const msLeft = await this.store.begin(accountKey(email));
+    // With the counter unreachable, attempts are refused rather than let through uncounted.
+    const msLeft = await this.store.begin(accountKey(email)).catch(() => {
+      throw new ServiceUnavailableException('Service unavailable');
+    });
     if (msLeft > 0) throw new TooManyRequestsException(Math.ceil(msLeft / 1000));
   }
 

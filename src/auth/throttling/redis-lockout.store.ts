@@ -1,6 +1,6 @@
 import type { RedisClientType } from 'redis';
 import { FAILURES_FORGOTTEN_AFTER_MS, LockoutStore } from './lockout-policy';
-import { LuaScript } from './lua-script';
+import { LuaScript } from '../core/lua-script';
 import { ResolvedLockoutOptions } from './throttling.options';
 
 /*

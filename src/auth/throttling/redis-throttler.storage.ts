@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisClientType } from 'redis';
-import { LuaScript } from './lua-script';
+import { LuaScript } from '../core/lua-script';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
