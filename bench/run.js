@@ -4,17 +4,19 @@
  * Load benchmark of the reference app: `npm run bench` (builds, then runs this file).
  *
  * Starts the production build (`node dist/src/main.js`) as a child process, embedded mode with a fresh
- * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, then drives each
- * scenario with autocannon, one after another, after a short warm-up. Prints requests/s, p50, p99 and
- * each scenario's throughput relative to the unguarded baseline of the same run, and writes the same
- * as JSON to bench/results/.
+ * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, warms each scenario
+ * up, then drives the scenarios with autocannon in interleaved rounds (every scenario once per round),
+ * so that a slow spell of a shared machine hits all of them alike. Prints the median requests/s, p50
+ * and p99 over the rounds, and each scenario's throughput relative to the unguarded baseline as the
+ * median of its per-round ratios; writes the same as JSON to bench/results/.
  *
  * Extend it by adding a seed step (it puts what scenarios need on `ctx`) and a scenario
  * `{ name, method, path, headers(ctx), target?, faster?, env? }`. A scenario with `env` runs against a
  * second server started (and seeded) with those variables on top, e.g. a configuration to compare with.
  *
- * Environment: BENCH_DURATION_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
- * BENCH_ONLY (comma-separated scenario names), DATABASE_URL, REDIS_URL.
+ * Environment: BENCH_DURATION_SECONDS (20, per scenario, split over the rounds), BENCH_ROUNDS (10),
+ * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
+ * BENCH_ONLY (scenario names separated by |), DATABASE_URL, REDIS_URL.
  */
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
@@ -26,9 +28,11 @@ const autocannon = require('autocannon');
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'correct horse battery staple';
-const durationSeconds = positiveNumber('BENCH_DURATION_SECONDS', 10);
+const durationSeconds = positiveNumber('BENCH_DURATION_SECONDS', 20);
 const warmupSeconds = positiveNumber('BENCH_WARMUP_SECONDS', 2);
 const connections = positiveNumber('BENCH_CONNECTIONS', 10);
+const rounds = Math.round(positiveNumber('BENCH_ROUNDS', 10));
+const roundSeconds = Math.max(1, Math.round(durationSeconds / rounds));
 const mode = process.env.DATABASE_URL && process.env.REDIS_URL ? 'postgres+redis' : 'embedded';
 
 /** Each step adds to `ctx` what scenarios need; they run in order, once, before any scenario. */
@@ -105,6 +109,12 @@ function positiveNumber(name, fallback) {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
   return value;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function freePort() {
@@ -202,7 +212,7 @@ async function checkScenario(ctx, scenario) {
 }
 
 function printTable(rows) {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'target', 'non-2xx'];
+  const header = ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'vs baseline', 'target', 'non-2xx'];
   const lines = rows.map((r) => [
     r.name,
     r.requestsPerSecond.toFixed(0),
@@ -223,9 +233,11 @@ function printTable(rows) {
 }
 
 async function main() {
-  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split('|').map((s) => s.trim())) : null;
   const selected = scenarios.filter((s, i) => i === 0 || !only || only.has(s.name));
-  console.log(`nest-auth bench: ${mode}, ${connections} connections, ${warmupSeconds}s warm-up + ${durationSeconds}s per scenario, node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(
+    `nest-auth bench: ${mode}, ${connections} connections, ${warmupSeconds}s warm-up, ${rounds} interleaved rounds of ${roundSeconds}s per scenario, node ${process.version}, ${os.cpus().length} CPUs`,
+  );
   const servers = [];
   const stop = () => Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130));
   process.once('SIGINT', stop);
@@ -245,23 +257,34 @@ async function main() {
     const contextOf = (scenario) => contexts.get(JSON.stringify(scenario.env ?? {}));
     for (const scenario of selected) await checkScenario(contextOf(scenario), scenario);
 
-    const rows = [];
-    for (const scenario of selected) {
-      const ctx = contextOf(scenario);
-      await drive(ctx, scenario, warmupSeconds);
-      const measured = await drive(ctx, scenario, durationSeconds);
-      rows.push({ name: scenario.name, method: scenario.method, path: scenario.path, ...measured });
-      console.log(`  ${scenario.name}: ${measured.requestsPerSecond.toFixed(0)} req/s`);
+    for (const scenario of selected) await drive(contextOf(scenario), scenario, warmupSeconds);
+    const perRound = selected.map(() => []);
+    for (let round = 1; round <= rounds; round++) {
+      for (const [i, scenario] of selected.entries()) perRound[i].push(await drive(contextOf(scenario), scenario, roundSeconds));
+      console.log(`  round ${round}/${rounds}: ${perRound.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`);
     }
-    const baseline = rows[0].requestsPerSecond;
+    const rows = selected.map((scenario, i) => ({
+      name: scenario.name,
+      method: scenario.method,
+      path: scenario.path,
+      requestsPerSecond: median(perRound[i].map((r) => r.requestsPerSecond)),
+      p50Ms: median(perRound[i].map((r) => r.p50Ms)),
+      p99Ms: median(perRound[i].map((r) => r.p99Ms)),
+      requests: perRound[i].reduce((sum, r) => sum + r.requests, 0),
+      non2xx: perRound[i].reduce((sum, r) => sum + r.non2xx, 0),
+      errors: perRound[i].reduce((sum, r) => sum + r.errors, 0),
+      rounds: perRound[i].map((r) => Math.round(r.requestsPerSecond)),
+      roundRatios: perRound[i].map((r, round) => r.requestsPerSecond / perRound[0][round].requestsPerSecond),
+    }));
     for (const [i, row] of rows.entries()) {
-      row.ratio = row.requestsPerSecond / baseline;
+      row.ratio = median(row.roundRatios);
       const target = selected[i].target;
       if (target && target.modes.includes(mode)) row.target = { ratio: target.ratio, met: row.ratio >= target.ratio };
       const faster = selected[i].faster;
       const other = faster && rows.find((r) => r.name === faster.than);
       if (other && faster.modes.includes(mode)) {
-        const actual = row.requestsPerSecond / other.requestsPerSecond;
+        const otherIndex = rows.indexOf(other);
+        const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
         row.faster = { than: faster.than, ratio: faster.ratio, actual, met: actual >= faster.ratio };
       }
     }
@@ -275,7 +298,8 @@ async function main() {
       cpus: os.cpus().length,
       connections,
       warmupSeconds,
-      durationSeconds,
+      rounds,
+      roundSeconds,
       scenarios: rows,
     };
     const resultsDir = path.join(__dirname, 'results');

@@ -16,6 +16,8 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   });
   app.set('trust proxy', parseTrustProxy(config.trustProxy));
   app.disable('x-powered-by');
+  // JSON API answers are not revalidated by clients; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.use(helmet());
   configureAuthHttp(app);
   app.enableShutdownHooks();

@@ -1,47 +1,16 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  HttpException,
-  Injectable,
-  Type,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, HttpException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportAuthGuard, IAuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
-import passport from 'passport';
 import { AuthMechanism, AuthPrincipal } from './auth-principal';
 import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth.decorator';
 import { CsrfService } from '../session/csrf.service';
 import { hasBearerScheme } from '../jwt/bearer-token';
-
-// A mechanism whose module the host did not load cannot authenticate anyone; asking Passport for it would throw.
-const isRegistered = (name: string): boolean =>
-  (passport as unknown as { _strategy(name: string): unknown })._strategy(name) !== undefined;
-
-/** Passport's guard for these strategies, failing with Nest's full error shape. */
-function passportGuardClass(strategies: AuthMechanism[]): Type<IAuthGuard> {
-  const acceptsBearer = strategies.includes('jwt');
-  return class extends PassportAuthGuard(strategies) {
-    handleRequest<T>(error: unknown, principal: T, _info: unknown, context: ExecutionContext): T {
-      if (error instanceof HttpException) throw error;
-      if (error || !principal) {
-        // RFC 6750 §3: a bearer token was sent and refused. One generic answer whatever the reason, so failures cannot be told apart.
-        if (acceptsBearer && hasBearerScheme(context.switchToHttp().getRequest<Request>())) {
-          context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-        }
-        throw new UnauthorizedException('Unauthorized');
-      }
-      return principal;
-    }
-  };
-}
+import { isStrategyRegistered, runStrategies } from './run-strategies';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Whether the request carries a credential of the mechanism at all. Passport is asked only for those,
+ * Whether the request carries a credential of the mechanism at all. Only those strategies run,
  * so a bearer request does not pay for a session attempt first (the hot path), and a request with no
  * credential is refused without running any strategy.
  */
@@ -57,7 +26,7 @@ const CREDENTIAL_PRESENT: Record<AuthMechanism, (request: Request) => boolean> =
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly passportGuards = new Map<string, IAuthGuard>();
+  private readonly logger = new Logger(AuthGuard.name);
 
   constructor(
     private readonly reflector: Reflector,
@@ -71,13 +40,29 @@ export class AuthGuard implements CanActivate {
     if (!requirement) throw new ForbiddenException('Route is not open to any caller');
 
     const request = context.switchToHttp().getRequest<Request & { user: AuthPrincipal }>();
-    const strategies = requirement.strategies.filter((name) => isRegistered(name) && CREDENTIAL_PRESENT[name](request));
-    if (!strategies.length) throw new UnauthorizedException('Unauthorized');
-    await this.passportGuardFor(strategies).canActivate(context);
+    const strategies = requirement.strategies.filter((name) => isStrategyRegistered(name) && CREDENTIAL_PRESENT[name](request));
+    const principal = strategies.length ? await this.authenticate(strategies, request) : null;
+    if (!principal) {
+      // RFC 6750 §3: a bearer token was sent and refused. One generic answer whatever the reason, so failures cannot be told apart.
+      if (strategies.includes('jwt')) context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new UnauthorizedException('Unauthorized');
+    }
+    request.user = principal;
 
     this.checkCsrf(request);
     this.checkPermissions(request.user, requirement);
     return true;
+  }
+
+  /** A strategy that fails with anything but an HTTP error (a bug, an outage) refuses the request rather than answer 500. */
+  private async authenticate(strategies: AuthMechanism[], request: Request): Promise<AuthPrincipal | null> {
+    try {
+      return await runStrategies<AuthPrincipal>(strategies, request);
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      this.logger.warn(`Authentication failed with an error: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
   }
 
   private checkCsrf(request: Request & { user: AuthPrincipal }): void {
@@ -94,15 +79,5 @@ export class AuthGuard implements CanActivate {
     if (principal.via === 'apiKey' && !requirement.scopes.every((scope) => principal.scopes?.includes(scope))) {
       throw new ForbiddenException('Insufficient scope');
     }
-  }
-
-  private passportGuardFor(strategies: AuthMechanism[]): IAuthGuard {
-    const key = strategies.join(',');
-    let guard = this.passportGuards.get(key);
-    if (!guard) {
-      guard = new (passportGuardClass(strategies))({ session: false });
-      this.passportGuards.set(key, guard);
-    }
-    return guard;
   }
 }

@@ -31,8 +31,9 @@ export class SessionController {
   @RateLimitedAuthRoute()
   @Post('login')
   @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() request: Request) {
+  async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const user = await this.passwordLogin.authenticate(body.email, body.password, request, 'session');
+    await this.cookies.ensureSession(request, response);
     await this.sessions.start(request, user);
     return { user: toPublicUser(user), csrfToken: this.csrf.tokenFor(request.sessionID) };
   }

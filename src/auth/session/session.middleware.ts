@@ -1,4 +1,4 @@
-import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RedisStore } from 'connect-redis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -16,6 +16,7 @@ import { SqlSessionStore } from './sql-session.store';
 
 export const SESSION_COOKIE = 'sid';
 export const SECURE_SESSION_COOKIE = '__Host-sid';
+const SESSION_COOKIE_PRESENT = /(?:^|;)\s*(?:__Host-)?sid=/;
 
 /**
  * express-session for every route, on Redis (connect-redis) or the SQL store. Two configurations:
@@ -67,12 +68,28 @@ export class SessionMiddleware implements NestMiddleware {
     response.clearCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
   }
 
+  /**
+   * Loads the session only for requests that carry a session cookie: a bearer-token, API-key or
+   * anonymous request pays nothing for sessions. Login creates one on demand (`ensureSession`).
+   */
   use(request: Request, response: Response, next: NextFunction): void {
-    const handler = this.options.secureCookies || request.secure ? this.secure : this.plain;
-    handler(request, response, (error?: unknown) => {
+    if (!SESSION_COOKIE_PRESENT.test(request.headers.cookie ?? '')) return next();
+    this.handlerFor(request)(request, response, (error?: unknown) => {
       // The store is unreachable: fail closed with a JSON 503 rather than Express's HTML error page.
       if (error) return sendJsonError(response, 503);
       next();
     });
+  }
+
+  /** Gives a request that came without a session cookie a (new, unsaved) session to log in on. */
+  async ensureSession(request: Request, response: Response): Promise<void> {
+    if (request.session) return;
+    await new Promise<void>((resolve, reject) =>
+      this.handlerFor(request)(request, response, (error?: unknown) => (error ? reject(new ServiceUnavailableException('Service unavailable')) : resolve())),
+    );
+  }
+
+  private handlerFor(request: Request): RequestHandler {
+    return this.options.secureCookies || request.secure ? this.secure : this.plain;
   }
 }
