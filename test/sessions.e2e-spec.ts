@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { REDIS_CLIENT, UsersService } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
-import { login, PASSWORD, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { login, PASSWORD, productionMode, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
 const placeholder = (dataSource: DataSource) => (dataSource.options.type === 'postgres' ? '$1' : '?');
 const cookieValue = (cookie: string) => decodeURIComponent(cookie.split('=')[1]);
@@ -238,6 +238,26 @@ describe(`sessions and registration (${storageMode})`, () => {
       await a.agent.post('/auth/logout-all').set('X-CSRF-Token', a.csrfToken).expect(204);
       await a.agent.get('/examples/profile').expect(401);
       await d.agent.get('/examples/profile').expect(401);
+    });
+  });
+
+  describe('across instances', () => {
+    it(productionMode ? 'refuses at once, on another instance that just served it, a session ended elsewhere' : 'refuses at once a session ended elsewhere: needs REDIS_URL and DATABASE_URL (embedded mode runs one instance)', { skip: !productionMode }, async () => {
+      const other = await startApp({ SESSION_SECRET: t.env.SESSION_SECRET, REDIS_KEY_PREFIX: t.env.REDIS_KEY_PREFIX, DATA_DIR: t.env.DATA_DIR });
+      try {
+        const email = uniqueEmail();
+        const here = await login(t.url, email);
+        const there = await login(t.url, email, PASSWORD, false);
+        await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(200);
+        const list = await here.agent.get('/auth/sessions').expect(200);
+        const target = list.body.find((s: { current: boolean }) => !s.current);
+        await here.agent.delete(`/auth/sessions/${target.id}`).set('X-CSRF-Token', here.csrfToken).expect(204);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(401);
+        await request(other.url).get('/examples/profile').set('Cookie', here.cookie).expect(200);
+      } finally {
+        await other.close();
+      }
     });
   });
 

@@ -12,7 +12,9 @@ export type RevocationEvent =
   /** The user was disabled (`disabled: true`) or enabled again. */
   | { type: 'userStatus'; id: string; disabled: boolean }
   /** An API key was revoked, expired early, or its rotation grace ended. */
-  | { type: 'apiKey'; id: string };
+  | { type: 'apiKey'; id: string }
+  /** A session ended; `id` is the SHA-256 of its ID, never the ID. */
+  | { type: 'session'; id: string };
 
 type Handler = (event: RevocationEvent) => void;
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MemoryStore, SessionData } from 'express-session';
 import { sha256Hex } from '../core/secrets';
 import { HashedSessionStore } from './hashed-session.store';
+import { SessionReadCache } from './session-read-cache';
 import { sessionTtlSeconds } from './session-data';
 
 const data = { cookie: { originalMaxAge: null }, auth: { userId: 'u', email: 'e', roles: [], publicId: 'p', createdAt: Date.now() } } as unknown as SessionData;
@@ -10,7 +11,7 @@ const data = { cookie: { originalMaxAge: null }, auth: { userId: 'u', email: 'e'
 describe('HashedSessionStore', () => {
   it('stores under the SHA-256 of the session ID, never the ID itself', async () => {
     const inner = new MemoryStore();
-    const store = new HashedSessionStore(inner, 60_000, () => undefined);
+    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(0), () => undefined);
     await new Promise((resolve) => store.set('the-session-id', data, resolve));
     const keys = Object.keys((inner as unknown as { sessions: Record<string, string> }).sessions);
     assert.deepEqual(keys, [sha256Hex('the-session-id')]);
@@ -26,7 +27,7 @@ describe('HashedSessionStore', () => {
       touches++;
       callback?.();
     };
-    const store = new HashedSessionStore(inner, 60_000, () => activity++);
+    const store = new HashedSessionStore(inner, 60_000, () => activity++, new SessionReadCache(0), () => undefined);
     for (let i = 0; i < 50; i++) store.touch('a', data);
     store.touch('b', data);
     assert.equal(touches, 2);
@@ -37,10 +38,57 @@ describe('HashedSessionStore', () => {
     let touches = 0;
     const inner = new MemoryStore();
     inner.touch = () => touches++;
-    const store = new HashedSessionStore(inner, 0, () => undefined);
+    const store = new HashedSessionStore(inner, 0, () => undefined, new SessionReadCache(0), () => undefined);
     store.touch('a', data);
     store.touch('a', data);
     assert.equal(touches, 2);
+  });
+});
+
+describe('HashedSessionStore read cache', () => {
+  const countingStore = () => {
+    const inner = new MemoryStore();
+    let reads = 0;
+    const get = inner.get.bind(inner);
+    inner.get = (sid, callback) => {
+      reads++;
+      get(sid, callback);
+    };
+    return { inner, reads: () => reads };
+  };
+  const read = (store: HashedSessionStore, sid: string) =>
+    new Promise<SessionData | null | undefined>((resolve) => store.get(sid, (_err, value) => resolve(value)));
+
+  it('answers repeated reads from the cache, each with its own copy', async () => {
+    const { inner, reads } = countingStore();
+    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(1000), () => undefined);
+    await new Promise((resolve) => store.set('sid', data, resolve));
+    const first = await read(store, 'sid');
+    const second = await read(store, 'sid');
+    assert.equal(reads(), 1);
+    assert.notEqual(first, second);
+    assert.deepEqual(first, second);
+  });
+
+  it('forgets the session and announces its hash when it is destroyed', async () => {
+    const { inner, reads } = countingStore();
+    const announced: string[] = [];
+    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(60_000), (hash) => {
+      announced.push(hash);
+    });
+    await new Promise((resolve) => store.set('sid', data, resolve));
+    await read(store, 'sid');
+    await new Promise((resolve) => store.destroy('sid', resolve));
+    assert.equal(await read(store, 'sid'), undefined);
+    assert.equal(reads(), 2);
+    assert.deepEqual(announced, [sha256Hex('sid')]);
+  });
+
+  it('serves an entry no longer than its time to live', () => {
+    const cache = new SessionReadCache(1000);
+    cache.set('h', '{}', 0);
+    assert.equal(cache.get('h', 999), '{}');
+    assert.equal(cache.get('h', 1000), undefined);
   });
 });
 

@@ -1,12 +1,14 @@
 import { SessionData, Store } from 'express-session';
 import { sha256Hex } from '../core/secrets';
+import { SessionReadCache } from './session-read-cache';
 
 type Callback = (err?: unknown, data?: SessionData | null) => void;
 
 /**
  * Sits in front of the real store (Redis or SQL): keeps each session under the SHA-256 of its ID,
- * so no store holds a usable cookie value, and passes a touch on at most once per interval per
- * session, so an active session costs one read per request rather than a read and a write.
+ * so no store holds a usable cookie value; answers repeated reads of a session from a short cache;
+ * and passes a touch on at most once per interval per session, so an active session costs the
+ * store about one read a second and one write a minute, not a read and a write per request.
  */
 export class HashedSessionStore extends Store {
   private readonly lastTouch = new Map<string, number>();
@@ -15,17 +17,26 @@ export class HashedSessionStore extends Store {
     readonly inner: Store,
     private readonly touchIntervalMs: number,
     private readonly onActivity: (sidHash: string, session: SessionData) => void,
+    private readonly cache: SessionReadCache,
+    private readonly onDestroyed: (sidHash: string) => Promise<void> | void,
   ) {
     super();
   }
 
   get(sid: string, callback: Callback): void {
-    this.inner.get(sha256Hex(sid), callback);
+    const hash = sha256Hex(sid);
+    const cached = this.cache.get(hash);
+    if (cached !== undefined) return callback(undefined, JSON.parse(cached) as SessionData);
+    this.inner.get(hash, (error, session) => {
+      if (!error && session) this.cache.set(hash, JSON.stringify(session));
+      callback(error, session);
+    });
   }
 
   set(sid: string, session: SessionData, callback?: Callback): void {
     const hash = sha256Hex(sid);
     this.lastTouch.set(hash, Date.now());
+    this.cache.delete(hash);
     this.inner.set(hash, session, callback);
   }
 
@@ -33,9 +44,15 @@ export class HashedSessionStore extends Store {
     this.destroyByHash(sha256Hex(sid), callback);
   }
 
+  /** Every end of a session passes here: logout, revocation, login's new ID, timeouts. */
   destroyByHash(sidHash: string, callback?: Callback): void {
     this.lastTouch.delete(sidHash);
-    this.inner.destroy(sidHash, callback);
+    this.cache.delete(sidHash);
+    this.inner.destroy(sidHash, (error) => {
+      if (error) return callback?.(error);
+      // The caller hears of the end only once the other instances have been told.
+      void Promise.resolve(this.onDestroyed(sidHash)).then(() => callback?.());
+    });
   }
 
   touch(sid: string, session: SessionData, callback?: () => void): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RedisStore } from 'connect-redis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -6,10 +6,12 @@ import session, { SessionData, Store } from 'express-session';
 import { Repository } from 'typeorm';
 import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { AuthRedis, REDIS_CLIENT } from '../core/redis.provider';
+import { RevocationBus } from '../core/revocation-bus';
 import { randomToken } from '../core/secrets';
 import { sendJsonError } from '../core/http-errors';
 import { HashedSessionStore } from './hashed-session.store';
 import { sessionTtlSeconds, SessionTimeouts } from './session-data';
+import { SessionReadCache } from './session-read-cache';
 import { SessionRecord } from './session-record.entity';
 import { SESSION_ACTIVITY_INTERVAL_MS, SessionsService } from './sessions.service';
 import { SqlSessionStore } from './sql-session.store';
@@ -17,6 +19,8 @@ import { SqlSessionStore } from './sql-session.store';
 export const SESSION_COOKIE = 'sid';
 export const SECURE_SESSION_COOKIE = '__Host-sid';
 const SESSION_COOKIE_PRESENT = /(?:^|;)\s*(?:__Host-)?sid=/;
+/** How long a session read from the store may be reused (DESIGN.md: caches never serve a revoked credential for more than a second). */
+const SESSION_READ_CACHE_MS = 1000;
 
 /**
  * express-session for every route, on Redis (connect-redis) or the SQL store. Two configurations:
@@ -24,6 +28,7 @@ const SESSION_COOKIE_PRESENT = /(?:^|;)\s*(?:__Host-)?sid=/;
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
+  private readonly logger = new Logger(SessionMiddleware.name);
   private readonly plain: RequestHandler;
   private readonly secure: RequestHandler;
 
@@ -32,6 +37,7 @@ export class SessionMiddleware implements NestMiddleware {
     @Inject(REDIS_CLIENT) redis: AuthRedis,
     @InjectRepository(SessionRecord) records: Repository<SessionRecord>,
     sessions: SessionsService,
+    bus: RevocationBus,
   ) {
     const timeouts: SessionTimeouts = {
       idleSeconds: options.sessionIdleTimeoutSeconds,
@@ -42,9 +48,13 @@ export class SessionMiddleware implements NestMiddleware {
     const inner: Store = redis
       ? new RedisStore({ client: redis, prefix: `${options.redisKeyPrefix}sess:`, ttl })
       : (sqlStore as SqlSessionStore);
+    const readCache = new SessionReadCache(SESSION_READ_CACHE_MS);
+    bus.subscribe((event) => event.type === 'session' && readCache.delete(event.id));
+    const announceEnd = (sidHash: string) =>
+      bus.publish({ type: 'session', id: sidHash }).catch((error: unknown) => this.logger.warn(`Could not announce a session end: ${String(error)}`));
     // express-session installs its own generate() on the store it is given, so each configuration needs its own wrapper.
     const hashedStore = () =>
-      new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) => sessions.recordActivity(hash, data.auth));
+      new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) => sessions.recordActivity(hash, data.auth), readCache, announceEnd);
     const plainStore = hashedStore();
     const secureStore = hashedStore();
     sessions.attachStore(plainStore, timeouts, sqlStore && (() => sqlStore.pruneExpired()));
