@@ -31,7 +31,7 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses all four within one second, and enabling brings back logins but not the old credentials', async () => {
+  it('refuses all four within one second; enabling brings back logins and unrevoked API keys, not the old sessions or tokens', async () => {
     const email = uniqueEmail('victim');
     const session: LoggedIn = await login(userSide.url, email);
     const tokens = await tokensFor(userSide.url, email, false);
@@ -59,5 +59,7 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
     await request(userSide.url).post('/auth/login').send({ email, password: PASSWORD }).expect(200);
     await bearer().expect(401);
     await session.agent.get('/examples/profile').expect(401);
+    // An API key is a standing grant the admin did not revoke: it serves the enabled owner again.
+    await apiKey().expect(200);
   });
 });
