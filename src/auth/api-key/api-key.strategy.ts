@@ -3,8 +3,9 @@ import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { AuthPrincipal } from '../core/auth-principal';
 import { ApiKeyRateLimitExceeded } from './api-key-rate-limit.exception';
-import { ApiKeyRateLimiter } from './api-key-rate-limiter';
+import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
 import { ApiKeyVerifier } from './api-key.verifier';
+import { VerifiedKey } from './verified-key-cache';
 
 export const API_KEY_HEADER = 'X-API-Key';
 
@@ -21,10 +22,19 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, 'apiK
     super({ header: API_KEY_HEADER, prefix: '' }, false);
   }
 
-  async validate(presented: string): Promise<AuthPrincipal | null> {
-    const key = await this.verifier.verifyApiKey(presented);
+  // Synchronous where the cache and the in-memory limiter answer, so a known key costs no extra turns of the event loop.
+  validate(presented: string): AuthPrincipal | null | Promise<AuthPrincipal | null> {
+    const key = this.verifier.verifyApiKey(presented);
+    return key instanceof Promise ? key.then((found) => this.admit(found)) : this.admit(key);
+  }
+
+  private admit(key: VerifiedKey | null): AuthPrincipal | null | Promise<AuthPrincipal> {
     if (!key) return null;
-    const decision = await this.limiter.consume(key.keyId, key.rateLimitPerMinute);
+    const decision = this.limiter.consume(key.keyId, key.rateLimitPerMinute);
+    return decision instanceof Promise ? decision.then((d) => this.principalIfAllowed(key, d)) : this.principalIfAllowed(key, decision);
+  }
+
+  private principalIfAllowed(key: VerifiedKey, decision: RateDecision): AuthPrincipal {
     if (!decision.allowed) throw new ApiKeyRateLimitExceeded(decision.retryAfterSeconds);
     return key.principal;
   }

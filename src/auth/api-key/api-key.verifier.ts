@@ -43,7 +43,8 @@ export class ApiKeyVerifier implements OnModuleInit {
     this.bus.subscribe((event) => this.onRevocation(event));
   }
 
-  async verifyApiKey(presented: string): Promise<VerifiedKey | null> {
+  /** Answers synchronously from the cache (the hot path), and with a promise when it has to look the key up. */
+  verifyApiKey(presented: string): VerifiedKey | null | Promise<VerifiedKey | null> {
     if (!ApiKeyFormat.isWellFormed(presented)) return null;
     const hash = sha256Hex(presented);
     if (!this.cache) return this.verifyWithoutCache(hash);
@@ -53,13 +54,18 @@ export class ApiKeyVerifier implements OnModuleInit {
       if (cached) this.usage.recordUse(cached.keyId);
       return cached;
     }
-    const since = this.cache.snapshot();
+    return this.lookUpAndCache(hash);
+  }
+
+  private async lookUpAndCache(hash: string): Promise<VerifiedKey | null> {
+    const cache = this.cache as NonNullable<typeof this.cache>;
+    const since = cache.snapshot();
     const found = await this.lookUp(hash);
     if (found.key) {
-      this.cache.set(hash, found.key, since);
+      cache.set(hash, found.key, since);
       this.usage.recordUse(found.key.keyId);
     } else {
-      this.cache.setMiss(hash, found.owner, since);
+      cache.setMiss(hash, found.owner, since);
     }
     return found.key;
   }

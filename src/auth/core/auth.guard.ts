@@ -27,6 +27,7 @@ const CREDENTIAL_PRESENT: Record<AuthMechanism, (request: Request) => boolean> =
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
+  private readonly requirements = new WeakMap<object, AuthRequirement | 'public' | undefined>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -34,9 +35,8 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride(PublicMetadata, targets)) return true;
-    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, targets);
+    const requirement = this.requirementOf(context);
+    if (requirement === 'public') return true;
     if (!requirement) throw new ForbiddenException('Route is not open to any caller');
 
     const request = context.switchToHttp().getRequest<Request & { user: AuthPrincipal }>();
@@ -52,6 +52,18 @@ export class AuthGuard implements CanActivate {
     this.checkCsrf(request);
     this.checkPermissions(request.user, requirement);
     return true;
+  }
+
+  /** Route metadata never changes after start, so it is read once per handler, not per request. */
+  private requirementOf(context: ExecutionContext): AuthRequirement | 'public' | undefined {
+    const handler = context.getHandler();
+    if (this.requirements.has(handler)) return this.requirements.get(handler);
+    const targets = [handler, context.getClass()];
+    const requirement = this.reflector.getAllAndOverride(PublicMetadata, targets)
+      ? 'public'
+      : this.reflector.getAllAndOverride(AuthRequirementMetadata, targets);
+    this.requirements.set(handler, requirement);
+    return requirement;
   }
 
   /** A strategy that fails with anything but an HTTP error (a bug, an outage) refuses the request rather than answer 500. */

@@ -25,26 +25,39 @@ export const isStrategyRegistered = (name: string): boolean => registry._strateg
  */
 export async function runStrategies<T>(names: readonly string[], request: Request): Promise<T | null> {
   for (const name of names) {
-    const attempt = await runStrategy<T>(name, request);
+    const pending = runStrategy<T>(name, request);
+    const attempt = pending instanceof Promise ? await pending : pending;
     if ('user' in attempt) return attempt.user;
   }
   return null;
 }
 
-function runStrategy<T>(name: string, request: Request): Promise<Attempt<T>> {
+const FAILED: Attempt<never> = { failed: true };
+
+/** The attempt itself when the strategy decided synchronously (a cache hit), else a promise of it. */
+function runStrategy<T>(name: string, request: Request): Attempt<T> | Promise<Attempt<T>> {
   const prototype = registry._strategy(name);
-  if (!prototype) return Promise.resolve({ failed: true });
+  if (!prototype) return FAILED;
+  let settle: ((attempt: Attempt<T>) => void) | undefined;
+  let raise: ((error: unknown) => void) | undefined;
+  let outcome: Attempt<T> | undefined;
+  let thrown: { error: unknown } | undefined;
+  const decide = (attempt: Attempt<T>) => (settle ? settle(attempt) : (outcome ??= attempt));
+  const strategy = Object.create(prototype) as StrategyActions<T>;
+  strategy.success = (user) => decide(user ? { user } : FAILED);
+  strategy.fail = () => decide(FAILED);
+  strategy.pass = () => decide(FAILED);
+  strategy.redirect = () => decide(FAILED);
+  strategy.error = (error) => (raise ? raise(error) : (thrown ??= { error }));
+  try {
+    strategy.authenticate(request, { session: false });
+  } catch (error) {
+    thrown ??= { error };
+  }
+  if (thrown) return Promise.reject(thrown.error);
+  if (outcome) return outcome;
   return new Promise<Attempt<T>>((resolve, reject) => {
-    const strategy = Object.create(prototype) as StrategyActions<T>;
-    strategy.success = (user) => resolve(user ? { user } : { failed: true });
-    strategy.fail = () => resolve({ failed: true });
-    strategy.pass = () => resolve({ failed: true });
-    strategy.redirect = () => resolve({ failed: true });
-    strategy.error = reject;
-    try {
-      strategy.authenticate(request, { session: false });
-    } catch (error) {
-      reject(error);
-    }
+    settle = resolve;
+    raise = reject;
   });
 }
