@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Strategy as PassportJwtStrategy } from 'passport-jwt';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { AuditLog } from '../src/auth/audit/audit-log.service';
 import { JwtTokensService, UsersService } from '../src/auth';
 import { RevocationBus } from '../src/auth/core/revocation-bus';
 import { sha256Hex } from '../src/auth/core/secrets';
@@ -147,6 +148,8 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       try {
         assert.equal(await profileStatus(t.url, tokens.access_token), 200);
         assert.equal(verifications, 1);
+        // The audit trail of the login above is written by a background batch; let it land before counting.
+        await t.app.get(AuditLog).flush();
         queries.length = 0;
         for (let i = 0; i < 5; i++) assert.equal(await profileStatus(t.url, tokens.access_token), 200);
         assert.deepEqual(queries, []);
