@@ -110,6 +110,20 @@ describe(`reference app (${storageMode})`, () => {
       }
     });
 
+    it('keeps a session in use alive past the idle timeout', async () => {
+      const t = await startApp({ SESSION_IDLE_TIMEOUT_SECONDS: '2' });
+      try {
+        const { agent } = await login(t.url);
+        for (let i = 0; i < 7; i++) {
+          await agent.get('/examples/profile').expect(200);
+          await sleep(700);
+        }
+        await agent.get('/examples/profile').expect(200);
+      } finally {
+        await t.close();
+      }
+    });
+
     it('ends an active session at the absolute timeout', async () => {
       const t = await startApp({ SESSION_IDLE_TIMEOUT_SECONDS: '60', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3' });
       try {

@@ -45,16 +45,18 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   /** Answers synchronously from the cache (the hot path), and with a promise when it has to look the key up. */
   verifyApiKey(presented: string): VerifiedKey | null | Promise<VerifiedKey | null> {
-    if (!ApiKeyFormat.isWellFormed(presented)) return null;
+    const known = this.cachedAnswer(presented);
+    if (known !== undefined) return known;
     const hash = sha256Hex(presented);
-    if (!this.cache) return this.verifyWithoutCache(hash);
+    return this.cache ? this.lookUpAndCache(hash) : this.verifyWithoutCache(hash);
+  }
 
-    const cached = this.cache.get(hash);
-    if (cached !== undefined) {
-      if (cached) this.usage.recordUse(cached.keyId);
-      return cached;
-    }
-    return this.lookUpAndCache(hash);
+  /** What memory can tell: null for a malformed key, a cached key or miss, or undefined when only the database can. */
+  cachedAnswer(presented: string): VerifiedKey | null | undefined {
+    if (!ApiKeyFormat.isWellFormed(presented)) return null;
+    const cached = this.cache?.get(sha256Hex(presented));
+    if (cached) this.usage.recordUse(cached.keyId);
+    return cached;
   }
 
   private async lookUpAndCache(hash: string): Promise<VerifiedKey | null> {

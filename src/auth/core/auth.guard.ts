@@ -34,23 +34,38 @@ export class AuthGuard implements CanActivate {
     private readonly csrf: CsrfService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Answers with a plain boolean when every strategy decided at once (a cached token or key, a loaded
+   * session): Nest then goes on without awaiting anything, which is most of what a guard costs.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirement = this.requirementOf(context);
     if (requirement === 'public') return true;
     if (!requirement) throw new ForbiddenException('Route is not open to any caller');
 
-    const request = context.switchToHttp().getRequest<Request & { user: AuthPrincipal }>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request & { user: AuthPrincipal }>();
     const strategies = requirement.strategies.filter((name) => isStrategyRegistered(name) && CREDENTIAL_PRESENT[name](request));
-    const principal = strategies.length ? await this.authenticate(strategies, request) : null;
+    const principal = strategies.length ? this.authenticate(strategies, request) : null;
+    const admit = (found: AuthPrincipal | null) => this.admit(found, request, http.getResponse<Response>(), strategies, requirement);
+    return principal instanceof Promise ? principal.then(admit) : admit(principal);
+  }
+
+  private admit(
+    principal: AuthPrincipal | null,
+    request: Request & { user: AuthPrincipal },
+    response: Response,
+    strategies: AuthMechanism[],
+    requirement: AuthRequirement,
+  ): true {
     if (!principal) {
       // RFC 6750 §3: a bearer token was sent and refused. One generic answer whatever the reason, so failures cannot be told apart.
-      if (strategies.includes('jwt')) context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      if (strategies.includes('jwt')) response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new UnauthorizedException('Unauthorized');
     }
     request.user = principal;
-
     this.checkCsrf(request);
-    this.checkPermissions(request.user, requirement);
+    this.checkPermissions(principal, requirement);
     return true;
   }
 
@@ -67,14 +82,19 @@ export class AuthGuard implements CanActivate {
   }
 
   /** A strategy that fails with anything but an HTTP error (a bug, an outage) refuses the request rather than answer 500. */
-  private async authenticate(strategies: AuthMechanism[], request: Request): Promise<AuthPrincipal | null> {
+  private authenticate(strategies: AuthMechanism[], request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     try {
-      return await runStrategies<AuthPrincipal>(strategies, request);
+      const outcome = runStrategies<AuthPrincipal>(strategies, request);
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.refuseOnError(error)) : outcome;
     } catch (error) {
-      if (error instanceof HttpException) throw error;
-      this.logger.warn(`Authentication failed with an error: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
+      return this.refuseOnError(error);
     }
+  }
+
+  private refuseOnError(error: unknown): null {
+    if (error instanceof HttpException) throw error;
+    this.logger.warn(`Authentication failed with an error: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
   }
 
   private checkCsrf(request: Request & { user: AuthPrincipal }): void {

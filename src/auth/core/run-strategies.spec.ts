@@ -24,6 +24,12 @@ describe('runStrategies', () => {
     assert.deepEqual(await runStrategies(['test-async-ok'], request), { id: 'async' });
   });
 
+  it('answers without a promise while the strategies decide at once', () => {
+    assert.deepEqual(runStrategies(['test-fail', 'test-sync-ok'], request), { id: 'sync' });
+    assert.equal(runStrategies(['test-fail'], request), null);
+    assert.ok(runStrategies(['test-fail', 'test-async-ok'], request) instanceof Promise);
+  });
+
   it('tries the strategies in order until one succeeds', async () => {
     assert.deepEqual(await runStrategies(['test-fail', 'test-async-fail', 'test-async-ok', 'test-sync-ok'], request), { id: 'async' });
   });
@@ -33,8 +39,8 @@ describe('runStrategies', () => {
   });
 
   it('rejects with the error a strategy reports or throws', async () => {
-    await assert.rejects(runStrategies(['test-error'], request), /boom/);
-    await assert.rejects(runStrategies(['test-throws'], request), /thrown/);
+    await assert.rejects(async () => runStrategies(['test-error'], request), /boom/);
+    await assert.rejects(async () => runStrategies(['test-throws'], request), /thrown/);
   });
 
   it('knows which strategies are registered', () => {

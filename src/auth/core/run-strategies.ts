@@ -23,10 +23,11 @@ export const isStrategyRegistered = (name: string): boolean => registry._strateg
  * this module never uses. Measured on the JWT route, that set-up and the properties it adds to every
  * request object cost more than the rest of the guard together.
  */
-export async function runStrategies<T>(names: readonly string[], request: Request): Promise<T | null> {
-  for (const name of names) {
-    const pending = runStrategy<T>(name, request);
-    const attempt = pending instanceof Promise ? await pending : pending;
+export function runStrategies<T>(names: readonly string[], request: Request, from = 0): T | null | Promise<T | null> {
+  for (let i = from; i < names.length; i++) {
+    const attempt = runStrategy<T>(names[i], request);
+    // Synchronous as long as the strategies decide at once, so a cached credential costs no promise.
+    if (attempt instanceof Promise) return attempt.then((settled) => ('user' in settled ? settled.user : runStrategies(names, request, i + 1)));
     if ('user' in attempt) return attempt.user;
   }
   return null;

@@ -7,8 +7,12 @@ type Callback = (err?: unknown, data?: SessionData | null) => void;
 /**
  * Sits in front of the real store (Redis or SQL): keeps each session under the SHA-256 of its ID,
  * so no store holds a usable cookie value; answers repeated reads of a session from a short cache;
- * and passes a touch on at most once per interval per session, so an active session costs the
- * store about one read a second and one write a minute, not a read and a write per request.
+ * and extends a session's life in the store at most once per interval, so an active session costs
+ * the store about one read a second and one write a minute, not a read and a write per request.
+ *
+ * It has no `touch` method on purpose: express-session would then hash the session once more and
+ * call it after every response. A read is the sign of activity instead: `get` passes the touch on
+ * to the real store when one is due.
  */
 export class HashedSessionStore extends Store {
   private readonly lastTouch = new Map<string, number>();
@@ -26,9 +30,16 @@ export class HashedSessionStore extends Store {
   get(sid: string, callback: Callback): void {
     const hash = sha256Hex(sid);
     const cached = this.cache.get(hash);
-    if (cached !== undefined) return callback(undefined, JSON.parse(cached) as SessionData);
+    if (cached !== undefined) {
+      const session = JSON.parse(cached) as SessionData;
+      this.touchIfDue(hash, session);
+      return callback(undefined, session);
+    }
     this.inner.get(hash, (error, session) => {
-      if (!error && session) this.cache.set(hash, JSON.stringify(session));
+      if (!error && session) {
+        this.cache.set(hash, JSON.stringify(session));
+        this.touchIfDue(hash, session);
+      }
       callback(error, session);
     });
   }
@@ -55,16 +66,15 @@ export class HashedSessionStore extends Store {
     });
   }
 
-  touch(sid: string, session: SessionData, callback?: () => void): void {
-    const hash = sha256Hex(sid);
+  /** Restarts the idle timeout in the real store, at most once per interval per session; off the request's path. */
+  private touchIfDue(hash: string, session: SessionData): void {
     const now = Date.now();
     const last = this.lastTouch.get(hash);
-    if (last !== undefined && now - last < this.touchIntervalMs) return callback?.();
+    if (last !== undefined && now - last < this.touchIntervalMs) return;
     this.lastTouch.set(hash, now);
     this.forgetStaleTouches(now);
     this.onActivity(hash, session);
-    if (this.inner.touch) this.inner.touch(hash, session, callback);
-    else callback?.();
+    this.inner.touch?.(hash, session, () => undefined);
   }
 
   /** Keeps the map bounded: entries older than the interval would let the next touch through anyway. */

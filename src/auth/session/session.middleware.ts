@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RedisStore } from 'connect-redis';
+import { createSecretKey } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session, { SessionData, Store } from 'express-session';
 import { Repository } from 'typeorm';
@@ -53,14 +54,17 @@ export class SessionMiddleware implements NestMiddleware {
     const announceEnd = (sidHash: string) =>
       bus.publish({ type: 'session', id: sidHash }).catch((error: unknown) => this.logger.warn(`Could not announce a session end: ${String(error)}`));
     // express-session installs its own generate() on the store it is given, so each configuration needs its own wrapper.
+    // A session must be touched well within its idle timeout, or a short one would end while in use.
+    const touchIntervalMs = Math.min(SESSION_ACTIVITY_INTERVAL_MS, timeouts.idleSeconds * 250);
     const hashedStore = () =>
-      new HashedSessionStore(inner, SESSION_ACTIVITY_INTERVAL_MS, (hash, data) => sessions.recordActivity(hash, data.auth), readCache, announceEnd);
+      new HashedSessionStore(inner, touchIntervalMs, (hash, data) => sessions.recordActivity(hash, data.auth), readCache, announceEnd);
     const plainStore = hashedStore();
     const secureStore = hashedStore();
     sessions.attachStore(plainStore, timeouts, sqlStore && (() => sqlStore.pruneExpired()));
 
     const common: session.SessionOptions = {
-      secret: options.sessionSecrets,
+      // Key objects, so that signing and checking the cookie do not turn the secret into a key on every request.
+      secret: options.sessionSecrets.map((secret) => createSecretKey(Buffer.from(secret))),
       resave: false,
       saveUninitialized: false,
       rolling: false,
@@ -74,7 +78,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   /** Expires the session cookie in the browser (the server-side session is destroyed separately). */
   clearCookie(request: Request, response: Response): void {
-    const secure = !!this.options.secureCookies || request.secure;
+    const secure = this.isSecure(request);
     response.clearCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
   }
 
@@ -100,6 +104,13 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   private handlerFor(request: Request): RequestHandler {
-    return this.options.secureCookies || request.secure ? this.secure : this.plain;
+    return this.isSecure(request) ? this.secure : this.plain;
+  }
+
+  private isSecure(request: Request): boolean {
+    if (this.options.secureCookies) return true;
+    // Express's request.secure asks the trust-proxy setting on every call; it can only be true over TLS or behind a proxy that says so.
+    const overTls = (request.socket as { encrypted?: boolean }).encrypted === true;
+    return (overTls || request.headers['x-forwarded-proto'] !== undefined) && request.secure;
   }
 }
