@@ -5,7 +5,8 @@
  *
  * Starts the production build (`node dist/src/main.js`) as a child process, embedded mode with a fresh
  * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, warms each scenario
- * up, then drives the scenarios with autocannon in interleaved rounds (every scenario once per round),
+ * up, then drives the scenarios with autocannon in interleaved rounds (every scenario once per round, in
+ * reverse order every other round),
  * so that a slow spell of a shared machine hits all of them alike. Prints the median requests/s, p50
  * and p99 over the rounds, and each scenario's throughput relative to the unguarded baseline as the
  * median of its per-round ratios; writes the same as JSON to bench/results/.
@@ -91,7 +92,9 @@ const scenarios = [
     path: '/examples/reports',
     headers: (ctx) => ({ 'x-api-key': ctx.apiKey }),
     target: { ratio: 0.9, modes: ['embedded', 'postgres+redis'] },
-    faster: { than: 'reports, API key, cache off', ratio: 3, modes: ['embedded', 'postgres+redis'] },
+    // Only with PostgreSQL: embedded, the cache-off look-up is an in-process SQLite call, and the
+    // cache-off route runs at about 0.4 of the baseline, so even a free guard could not be 3x faster.
+    faster: { than: 'reports, API key, cache off', ratio: 3, modes: ['postgres+redis'] },
   },
   {
     // The naive configuration: one SQL look-up and one lastUsedAt UPDATE per request.
@@ -221,7 +224,9 @@ function printTable(rows) {
     r.ratio.toFixed(2),
     [
       r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
-      r.faster ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.met ? 'met' : 'MISSED'})` : '',
+      r.faster
+        ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.applies ? (r.faster.met ? 'met' : 'MISSED') : `target in ${r.faster.modes.join(", ")} mode only`})`
+        : '',
     ].filter(Boolean).join('; '),
     String(r.non2xx + r.errors),
   ]);
@@ -260,7 +265,11 @@ async function main() {
     for (const scenario of selected) await drive(contextOf(scenario), scenario, warmupSeconds);
     const perRound = selected.map(() => []);
     for (let round = 1; round <= rounds; round++) {
-      for (const [i, scenario] of selected.entries()) perRound[i].push(await drive(contextOf(scenario), scenario, roundSeconds));
+      // Every other round runs the scenarios in reverse, so that a machine speeding up or slowing down
+      // during a round does not always favour the scenarios that run first.
+      const order = [...selected.keys()];
+      if (round % 2 === 0) order.reverse();
+      for (const i of order) perRound[i].push(await drive(contextOf(selected[i]), selected[i], roundSeconds));
       console.log(`  round ${round}/${rounds}: ${perRound.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`);
     }
     const rows = selected.map((scenario, i) => ({
@@ -282,10 +291,11 @@ async function main() {
       if (target && target.modes.includes(mode)) row.target = { ratio: target.ratio, met: row.ratio >= target.ratio };
       const faster = selected[i].faster;
       const other = faster && rows.find((r) => r.name === faster.than);
-      if (other && faster.modes.includes(mode)) {
+      if (other) {
         const otherIndex = rows.indexOf(other);
         const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
-        row.faster = { than: faster.than, ratio: faster.ratio, actual, met: actual >= faster.ratio };
+        const applies = faster.modes.includes(mode);
+        row.faster = { than: faster.than, ratio: faster.ratio, modes: faster.modes, actual, applies, met: applies ? actual >= faster.ratio : undefined };
       }
     }
     console.log('');

@@ -151,6 +151,6 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
 }
 
 function decide(count: number, limit: number, msUntilReset: number): RateDecision {
-  if (count <= limit) return { allowed: true };
+  if (count <= limit) return ALLOWED;
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msUntilReset / 1000)) };
 }

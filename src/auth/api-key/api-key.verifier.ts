@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { AuthPrincipal } from '../core/auth-principal';
+import { deepFreeze } from '../core/deep-freeze';
 import { RevocationBus, RevocationEvent } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
 import { ApiKeyFormat } from './api-key-format';
@@ -113,10 +114,4 @@ export class ApiKeyVerifier implements OnModuleInit {
       owner: null,
     };
   }
-}
-
-/** Cached principals are shared by every request with the key: no handler may change them. */
-function deepFreeze<T extends object>(value: T): T {
-  for (const inner of Object.values(value)) if (inner && typeof inner === 'object') deepFreeze(inner);
-  return Object.freeze(value);
 }

@@ -3,9 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AuthMechanism, AuthPrincipal } from './auth-principal';
 import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth.decorator';
-import { CsrfService } from '../session/csrf.service';
-import { hasBearerScheme } from '../jwt/bearer-token';
 import { isStrategyRegistered, runStrategies } from './run-strategies';
+import { CsrfService } from '../session/csrf.service';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -16,7 +15,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 const CREDENTIAL_PRESENT: Record<AuthMechanism, (request: Request) => boolean> = {
   session: (request) => request.session?.auth !== undefined,
-  jwt: hasBearerScheme,
+  jwt: (request) => /^bearer(\s|$)/i.test(request.headers.authorization ?? ''),
   apiKey: (request) => request.headers['x-api-key'] !== undefined,
 };
 
@@ -29,6 +28,8 @@ export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
   private readonly requirements = new WeakMap<object, AuthRequirement | 'public' | undefined>();
 
+  // The CSRF check stays here, not in the session strategy: Passport's strategy registry is one per
+  // process, while the secrets belong to the app whose guard this is.
   constructor(
     private readonly reflector: Reflector,
     private readonly csrf: CsrfService,

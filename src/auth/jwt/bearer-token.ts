@@ -4,10 +4,6 @@ import type { Request } from 'express';
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-export function hasBearerScheme(request: Request): boolean {
-  return /^bearer(\s|$)/i.test(request.headers.authorization ?? '');
-}
-
 /** The token of `Authorization: Bearer <token>`; never from a query string or body, where it would be logged and leaked. */
 export function bearerTokenFrom(request: Request): string | null {
   const header = request.headers.authorization;

@@ -23,4 +23,12 @@ describe('VerifiedTokenCache', () => {
     assert.equal(cache.get('a', 1), undefined);
     assert.ok(cache.get('c', 1));
   });
+
+  it('hands out frozen claims, so no handler can change what later requests with the token get', () => {
+    const cache = new VerifiedTokenCache(2);
+    cache.set('t', claims(5000));
+    const cached = cache.get('t', 1) as AccessTokenClaims;
+    assert.throws(() => cached.roles.push('admin'), TypeError);
+    assert.deepEqual(cache.get('t', 1)?.roles, []);
+  });
 });

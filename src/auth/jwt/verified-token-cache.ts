@@ -1,10 +1,12 @@
+import { deepFreeze } from '../core/deep-freeze';
 import { AccessTokenClaims } from './access-token-claims';
 
 /**
  * Access tokens whose signature and claims were verified, keyed by the whole token, so a token seen
  * before costs a map look-up instead of a signature check. An entry never outlives the token's `exp`;
  * revocation is checked on every request in front of it, so the cache can never serve a revoked token.
- * Bounded: the oldest entry makes room for a new one.
+ * Bounded: the oldest entry makes room for a new one. Entries are frozen: every request with the token
+ * shares them (the principal's roles are the cached array).
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, AccessTokenClaims>();
@@ -23,7 +25,7 @@ export class VerifiedTokenCache {
 
   set(token: string, claims: AccessTokenClaims): void {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(token, claims);
+    this.entries.set(token, deepFreeze(claims));
   }
 
   delete(token: string): void {
