@@ -118,7 +118,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     return rows.length;
   }
 
-  /** Write-behind of `lastSeenAt`, at most once a minute per session (the store throttles the calls). */
+  /** Write-behind of `lastSeenAt`, at most once per touch interval per session (the store throttles the calls). */
   recordActivity(sidHash: string, auth: SessionAuth | undefined): void {
     if (!auth) return;
     const now = Date.now();
