@@ -46,16 +46,20 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   /** Answers synchronously from the cache (the hot path), and with a promise when it has to look the key up. */
   verifyApiKey(presented: string): VerifiedKey | null | Promise<VerifiedKey | null> {
-    const known = this.cachedAnswer(presented);
-    if (known !== undefined) return known;
+    if (!ApiKeyFormat.isWellFormed(presented)) return null;
     const hash = sha256Hex(presented);
+    const known = this.fromCache(hash);
+    if (known !== undefined) return known;
     return this.cache ? this.lookUpAndCache(hash) : this.verifyWithoutCache(hash);
   }
 
   /** What memory can tell: null for a malformed key, a cached key or miss, or undefined when only the database can. */
   cachedAnswer(presented: string): VerifiedKey | null | undefined {
-    if (!ApiKeyFormat.isWellFormed(presented)) return null;
-    const cached = this.cache?.get(sha256Hex(presented));
+    return ApiKeyFormat.isWellFormed(presented) ? this.fromCache(sha256Hex(presented)) : null;
+  }
+
+  private fromCache(hash: string): VerifiedKey | null | undefined {
+    const cached = this.cache?.get(hash);
     if (cached) this.usage.recordUse(cached.keyId);
     return cached;
   }

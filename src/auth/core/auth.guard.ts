@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AuthMechanism, AuthPrincipal } from './auth-principal';
 import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth.decorator';
-import { isStrategyRegistered, runStrategies } from './run-strategies';
 import { CsrfService } from '../session/csrf.service';
+import { isStrategyRegistered, runStrategies } from './run-strategies';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
