@@ -47,7 +47,13 @@ function serve() {
   app.get('/plain', (_req, res) => res.json({ ok: true }));
   app.post('/login', sessions, (req, res) => {
     // The shape of the module's own session data.
-    req.session.auth = { userId: randomBytes(16).toString('hex'), email: 'floor@example.com', roles: ['user'], publicId: randomBytes(16).toString('hex'), createdAt: Date.now() };
+    req.session.auth = {
+      userId: randomBytes(16).toString('hex'),
+      email: 'floor@example.com',
+      roles: ['user'],
+      publicId: randomBytes(16).toString('hex'),
+      createdAt: Date.now(),
+    };
     res.json({ ok: true });
   });
   app.get('/session', sessions, (req, res) => res.json({ ok: req.session.auth !== undefined }));
@@ -61,7 +67,8 @@ async function measure(port) {
   if (!(await (await fetch(`${url}/session`, { headers: { cookie } })).json()).ok) throw new Error('the session did not load');
   const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
   const perRoute = { plain: [], session: [] };
-  for (const route of Object.keys(perRoute)) await autocannon({ url: `${url}/${route}`, headers: { cookie }, connections: 10, duration: 1 });
+  for (const route of Object.keys(perRoute))
+    await autocannon({ url: `${url}/${route}`, headers: { cookie }, connections: 10, duration: 1 });
   for (let round = 0; round < rounds; round++) {
     for (const route of Object.keys(perRoute)) {
       const result = await autocannon({ url: `${url}/${route}`, headers: { cookie }, connections: 10, duration: 2 });

@@ -196,7 +196,13 @@ async function startServer(extraEnv = {}) {
 
 async function drive(ctx, scenario, seconds) {
   const headers = scenario.headers(ctx);
-  const result = await autocannon({ url: `${ctx.baseUrl}${scenario.path}`, method: scenario.method, headers, connections, duration: seconds });
+  const result = await autocannon({
+    url: `${ctx.baseUrl}${scenario.path}`,
+    method: scenario.method,
+    headers,
+    connections,
+    duration: seconds,
+  });
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -225,9 +231,11 @@ function printTable(rows) {
     [
       r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
       r.faster
-        ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.applies ? (r.faster.met ? 'met' : 'MISSED') : `target in ${r.faster.modes.join(", ")} mode only`})`
+        ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.applies ? (r.faster.met ? 'met' : 'MISSED') : `target in ${r.faster.modes.join(', ')} mode only`})`
         : '',
-    ].filter(Boolean).join('; '),
+    ]
+      .filter(Boolean)
+      .join('; '),
     String(r.non2xx + r.errors),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -295,7 +303,14 @@ async function main() {
         const otherIndex = rows.indexOf(other);
         const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
         const applies = faster.modes.includes(mode);
-        row.faster = { than: faster.than, ratio: faster.ratio, modes: faster.modes, actual, applies, met: applies ? actual >= faster.ratio : undefined };
+        row.faster = {
+          than: faster.than,
+          ratio: faster.ratio,
+          modes: faster.modes,
+          actual,
+          applies,
+          met: applies ? actual >= faster.ratio : undefined,
+        };
       }
     }
     console.log('');

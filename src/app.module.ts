@@ -13,7 +13,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), migrationsRun: config.runMigrations, retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.database),
+          migrationsRun: config.runMigrations,
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         AuthModule.forRoot({
           redisUrl: config.redisUrl,
           redisKeyPrefix: config.redisKeyPrefix,

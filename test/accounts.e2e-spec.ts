@@ -16,13 +16,22 @@ describe(`password change, logout everywhere, administration and audit (${storag
   });
   after(() => t.close());
 
-  const audit = async (query: string) => (await admin.agent.get(`/auth/admin/audit?${query}`).expect(200)).body as Array<Record<string, unknown>>;
+  const audit = async (query: string) =>
+    (await admin.agent.get(`/auth/admin/audit?${query}`).expect(200)).body as Array<Record<string, unknown>>;
 
   describe('POST /auth/password', () => {
     it('refuses a wrong current password and a too-short new one with 400', async () => {
       const { agent, csrfToken } = await login(t.url);
-      await agent.post('/auth/password').set('X-CSRF-Token', csrfToken).send({ currentPassword: 'wrong password!', newPassword: NEW_PASSWORD }).expect(400);
-      await agent.post('/auth/password').set('X-CSRF-Token', csrfToken).send({ currentPassword: PASSWORD, newPassword: 'short' }).expect(400);
+      await agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', csrfToken)
+        .send({ currentPassword: 'wrong password!', newPassword: NEW_PASSWORD })
+        .expect(400);
+      await agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', csrfToken)
+        .send({ currentPassword: PASSWORD, newPassword: 'short' })
+        .expect(400);
       await agent.post('/auth/password').send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(403);
     });
 
@@ -30,7 +39,11 @@ describe(`password change, logout everywhere, administration and audit (${storag
       const email = uniqueEmail();
       const here = await login(t.url, email);
       const elsewhere = await login(t.url, email, PASSWORD, false);
-      await here.agent.post('/auth/password').set('X-CSRF-Token', here.csrfToken).send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+      await here.agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', here.csrfToken)
+        .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })
+        .expect(204);
       await here.agent.get('/examples/profile').expect(200);
       await elsewhere.agent.get('/examples/profile').expect(401);
       await request(t.url).post('/auth/login').send({ email, password: PASSWORD }).expect(401);
@@ -83,7 +96,10 @@ describe(`password change, logout everywhere, administration and audit (${storag
     });
 
     it('answers 404 for an unknown user', async () => {
-      await admin.agent.post('/auth/admin/users/00000000-0000-0000-0000-000000000000/disable').set('X-CSRF-Token', admin.csrfToken).expect(404);
+      await admin.agent
+        .post('/auth/admin/users/00000000-0000-0000-0000-000000000000/disable')
+        .set('X-CSRF-Token', admin.csrfToken)
+        .expect(404);
     });
   });
 

@@ -21,7 +21,11 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
   const adminEmail = uniqueEmail('admin');
 
   before(async () => {
-    const shared = { DATA_DIR: dataDir, SESSION_SECRET: randomBytes(32).toString('hex'), REDIS_KEY_PREFIX: `disable-${randomBytes(6).toString('hex')}:` };
+    const shared = {
+      DATA_DIR: dataDir,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      REDIS_KEY_PREFIX: `disable-${randomBytes(6).toString('hex')}:`,
+    };
     adminSide = await startApp({ ...shared, AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
     userSide = productionMode ? await startApp(shared) : adminSide;
   });
@@ -35,7 +39,11 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
     const email = uniqueEmail('victim');
     const session: LoggedIn = await login(userSide.url, email);
     const tokens = await tokensFor(userSide.url, email, false);
-    const created = await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'svc', scopes: ['reports:read'] }).expect(201);
+    const created = await session.agent
+      .post('/auth/api-keys')
+      .set('X-CSRF-Token', session.csrfToken)
+      .send({ name: 'svc', scopes: ['reports:read'] })
+      .expect(201);
     const key: string = created.body.key;
 
     const bearer = () => request(userSide.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`);

@@ -177,7 +177,15 @@ describe(`API keys (${storageMode})`, () => {
       const i = 20;
       const changed = created.key.slice(0, i) + (created.key[i] === 'A' ? 'B' : 'A') + created.key.slice(i + 1);
       const lower = created.key.toLowerCase();
-      const variants = [changed, created.key.slice(0, -1), `${created.key}x`, 'garbage', `Bearer ${created.key}`, ApiKeyFormat.generate('sk'), ''];
+      const variants = [
+        changed,
+        created.key.slice(0, -1),
+        `${created.key}x`,
+        'garbage',
+        `Bearer ${created.key}`,
+        ApiKeyFormat.generate('sk'),
+        '',
+      ];
       if (lower !== created.key) variants.push(lower);
       for (const variant of variants) {
         const response = await reports(t.url, variant).expect(401);
@@ -214,7 +222,8 @@ describe(`API keys (${storageMode})`, () => {
 
     it('sets lastUsedAt soon after first use, off the request path', async () => {
       const created = await createKey(owner);
-      const lastUsed = async () => (await owner.agent.get('/auth/api-keys').expect(200)).body.find((k: { id: string }) => k.id === created.id).lastUsedAt;
+      const lastUsed = async () =>
+        (await owner.agent.get('/auth/api-keys').expect(200)).body.find((k: { id: string }) => k.id === created.id).lastUsedAt;
       assert.equal(await lastUsed(), null);
       const before = Date.now();
       await reports(t.url, created.key).expect(200);
@@ -287,7 +296,11 @@ describe(`API keys (${storageMode})`, () => {
     for (const gracePeriodSeconds of [-1, 604_801, 1.5, '60']) {
       it(`answers 400 to a grace period of ${JSON.stringify(gracePeriodSeconds)}`, async () => {
         const created = await createKey(owner);
-        await owner.agent.post(`/auth/api-keys/${created.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({ gracePeriodSeconds }).expect(400);
+        await owner.agent
+          .post(`/auth/api-keys/${created.id}/rotate`)
+          .set('X-CSRF-Token', owner.csrfToken)
+          .send({ gracePeriodSeconds })
+          .expect(400);
       });
     }
 

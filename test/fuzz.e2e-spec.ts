@@ -31,7 +31,10 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
 ];
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
-const key = fc.oneof(fc.constantFrom('email', 'password', 'name', 'refresh_token', 'scopes', 'currentPassword', 'newPassword', ...PROTOTYPE_KEYS), fc.string({ maxLength: 20 }));
+const key = fc.oneof(
+  fc.constantFrom('email', 'password', 'name', 'refresh_token', 'scopes', 'currentPassword', 'newPassword', ...PROTOTYPE_KEYS),
+  fc.string({ maxLength: 20 }),
+);
 const scalar = fc.oneof(
   fc.string({ maxLength: 300, unit: 'binary' }),
   fc.string({ minLength: 2000, maxLength: 9000 }),
@@ -48,12 +51,29 @@ const json = fc.letrec((tie) => ({
 })).value;
 const deeplyNested = fc.integer({ min: 50, max: 3000 }).map((depth) => '{"email":'.repeat(depth) + '1' + '}'.repeat(depth));
 /** Characters Node's HTTP client accepts in a header value. */
-const headerValue = fc.string({ maxLength: 400, unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)) });
+const headerValue = fc.string({
+  maxLength: 400,
+  unit: fc
+    .integer({ min: 0x20, max: 0xff })
+    .filter((c) => c !== 0x7f)
+    .map((c) => String.fromCharCode(c)),
+});
 const credentialHeaders = fc.record(
   {
-    authorization: fc.oneof(headerValue, headerValue.map((v) => `Bearer ${v}`), fc.constant('Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.')),
-    cookie: fc.oneof(headerValue, headerValue.map((v) => `sid=${v}`), headerValue.map((v) => `sid=s%3A${v}`)),
-    'x-api-key': fc.oneof(headerValue, headerValue.map((v) => `sk_${v}`)),
+    authorization: fc.oneof(
+      headerValue,
+      headerValue.map((v) => `Bearer ${v}`),
+      fc.constant('Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.'),
+    ),
+    cookie: fc.oneof(
+      headerValue,
+      headerValue.map((v) => `sid=${v}`),
+      headerValue.map((v) => `sid=s%3A${v}`),
+    ),
+    'x-api-key': fc.oneof(
+      headerValue,
+      headerValue.map((v) => `sk_${v}`),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -76,12 +96,19 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
 
   it('answers arbitrary JSON bodies with a 4xx or a legitimate success, never 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), fc.oneof(json.map((v) => JSON.stringify(v)), deeplyNested), async (route, body) => {
-        const response = await send(route, {}, body);
-        assert.ok(response.status < 500, `${route.method} ${route.path} answered ${response.status} to ${body.slice(0, 200)}`);
-        if (!route.open) assert.ok(response.status >= 400, `${route.path} accepted ${body.slice(0, 200)}`);
-        assert.doesNotMatch(response.text, /\bat [\w.]+ \(|QueryFailedError|SQLITE_|syntax error at/);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        fc.oneof(
+          json.map((v) => JSON.stringify(v)),
+          deeplyNested,
+        ),
+        async (route, body) => {
+          const response = await send(route, {}, body);
+          assert.ok(response.status < 500, `${route.method} ${route.path} answered ${response.status} to ${body.slice(0, 200)}`);
+          if (!route.open) assert.ok(response.status >= 400, `${route.path} accepted ${body.slice(0, 200)}`);
+          assert.doesNotMatch(response.text, /\bat [\w.]+ \(|QueryFailedError|SQLITE_|syntax error at/);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -90,16 +117,27 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES.filter((r) => !r.open)), credentialHeaders, async (route, headers) => {
         const response = await send(route, headers as Record<string, string>, route.method === 'post' ? '{}' : undefined);
-        assert.ok(response.status >= 400 && response.status < 500, `${route.method} ${route.path} answered ${response.status} to ${JSON.stringify(headers).slice(0, 300)}`);
+        assert.ok(
+          response.status >= 400 && response.status < 500,
+          `${route.method} ${route.path} answered ${response.status} to ${JSON.stringify(headers).slice(0, 300)}`,
+        );
       }),
       { numRuns: 150 },
     );
   });
 
   it('keeps a logged-in session safe from prototype keys in bodies', async () => {
-    for (const body of ['{"__proto__":{"roles":["admin"]}}', '{"constructor":{"prototype":{"roles":["admin"]}}}', '{"email":{"__proto__":{}}, "password":"x"}']) {
+    for (const body of [
+      '{"__proto__":{"roles":["admin"]}}',
+      '{"constructor":{"prototype":{"roles":["admin"]}}}',
+      '{"email":{"__proto__":{}}, "password":"x"}',
+    ]) {
       for (const path of ['/auth/register', '/auth/login', '/auth/password', '/auth/api-keys']) {
-        const response = await session.agent.post(path).set('X-CSRF-Token', session.csrfToken).set('Content-Type', 'application/json').send(body);
+        const response = await session.agent
+          .post(path)
+          .set('X-CSRF-Token', session.csrfToken)
+          .set('Content-Type', 'application/json')
+          .send(body);
         assert.equal(response.status, 400, `${path} answered ${response.status} to ${body}`);
       }
     }

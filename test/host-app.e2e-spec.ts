@@ -57,7 +57,13 @@ describe('AuthModule in a host app', () => {
   before(async () => {
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: join(dir, 'host.sqlite'), entities: authEntities, migrations: authMigrations, migrationsRun: true }),
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: join(dir, 'host.sqlite'),
+          entities: authEntities,
+          migrations: authMigrations,
+          migrationsRun: true,
+        }),
         AuthModule.forRootAsync({ useFactory: async () => ({ sessionSecrets: [randomBytes(32).toString('hex')] }) }),
       ],
       controllers: [HostController, HostAdminController],

@@ -72,7 +72,13 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       const email = uniqueEmail();
       const user = await register(t.url, email);
       const response = await request(t.url).post('/auth/token').send({ email, password: PASSWORD }).expect(200);
-      assert.deepEqual(Object.keys(response.body).sort(), ['access_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type']);
+      assert.deepEqual(Object.keys(response.body).sort(), [
+        'access_token',
+        'expires_in',
+        'refresh_expires_in',
+        'refresh_token',
+        'token_type',
+      ]);
       assert.equal(response.body.token_type, 'Bearer');
       assert.ok(response.body.expires_in >= 899 && response.body.expires_in <= 901);
       assert.ok(response.body.refresh_expires_in >= 2_591_990 && response.body.refresh_expires_in <= 2_592_000);
@@ -107,7 +113,10 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
 
     it('answers 400 to a malformed body', async () => {
       await request(t.url).post('/auth/token').send({ email: uniqueEmail() }).expect(400);
-      await request(t.url).post('/auth/token').send({ email: uniqueEmail(), password: { $ne: '' } }).expect(400);
+      await request(t.url)
+        .post('/auth/token')
+        .send({ email: uniqueEmail(), password: { $ne: '' } })
+        .expect(400);
     });
   });
 
@@ -185,7 +194,8 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
 
     it('a foreign key with our kid, and a foreign key sent along in jwk or jku', async () => {
       const foreign = newEcKeyPem();
-      const signWith = (header: Record<string, unknown>) => craft({ alg: 'ES256', typ: 'at+jwt', ...header }, claims, { alg: 'ES256', privateKey: foreign.privateKey });
+      const signWith = (header: Record<string, unknown>) =>
+        craft({ alg: 'ES256', typ: 'at+jwt', ...header }, claims, { alg: 'ES256', privateKey: foreign.privateKey });
       await expectRefused(t.url, `Bearer ${signWith({ kid })}`);
       const foreignJwk = createPublicKey(foreign.publicKey).export({ format: 'jwk' });
       await expectRefused(t.url, `Bearer ${signWith({ kid, jwk: foreignJwk })}`);
@@ -234,7 +244,9 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
         await expectRefused(t.url, `Bearer ${ours(forged)}`).catch((error) => assert.fail(`${JSON.stringify(forged)}: ${error}`));
       }
       // The same construction with valid claims passes, so the refusals above are for the claim under test.
-      const valid = await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${ours(claimsFor(sub, sid))}`);
+      const valid = await request(t.url)
+        .get('/examples/profile')
+        .set('Authorization', `Bearer ${ours(claimsFor(sub, sid))}`);
       assert.equal(valid.status, 200);
     });
 
@@ -320,7 +332,10 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       const revoked = await tokensFor(t.url);
       await request(t.url).post('/auth/token/revoke').send({ refresh_token: revoked.refresh_token }).expect(200);
       const expired = await tokensFor(t.url);
-      await t.app.get(DataSource).getRepository(RefreshTokenFamily).update({ id: String(decodeSegment(expired.access_token, 1).sid) }, { expiresAt: new Date(Date.now() - 1000) });
+      await t.app
+        .get(DataSource)
+        .getRepository(RefreshTokenFamily)
+        .update({ id: String(decodeSegment(expired.access_token, 1).sid) }, { expiresAt: new Date(Date.now() - 1000) });
       for (const refreshToken of ['unknown-token', spent.refresh_token, revoked.refresh_token, expired.refresh_token, spent.access_token]) {
         const response = await request(t.url).post('/auth/token/refresh').send({ refresh_token: refreshToken }).expect(401);
         assert.deepEqual(response.body, INVALID_GRANT);
@@ -360,7 +375,10 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       await request(t.url).post('/auth/token/revoke').send({ refresh_token: tokens.refresh_token }).expect(200);
       await request(t.url).post('/auth/token/revoke').send({ refresh_token: 'never-issued' }).expect(200);
       await request(t.url).post('/auth/token/revoke').send({}).expect(400);
-      await request(t.url).post('/auth/token/revoke').send({ refresh_token: ['a'] }).expect(400);
+      await request(t.url)
+        .post('/auth/token/revoke')
+        .send({ refresh_token: ['a'] })
+        .expect(400);
     });
   });
 
@@ -446,9 +464,15 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
       assert.equal(jwks.keys[0].alg, 'RS256');
       assert.equal(jwks.keys[0].kid, decodeSegment(tokens.access_token, 0).kid);
       const claims = decodeSegment(tokens.access_token, 1);
-      const hsWithPublicKey = craft({ alg: 'HS256', typ: 'at+jwt', kid: jwks.keys[0].kid }, claims, { alg: 'HS256', secret: rsa.publicKey });
+      const hsWithPublicKey = craft({ alg: 'HS256', typ: 'at+jwt', kid: jwks.keys[0].kid }, claims, {
+        alg: 'HS256',
+        secret: rsa.publicKey,
+      });
       await expectRefused(app.url, `Bearer ${hsWithPublicKey}`);
-      const es = craft({ alg: 'ES256', typ: 'at+jwt', kid: jwks.keys[0].kid }, claims, { alg: 'ES256', privateKey: newEcKeyPem().privateKey });
+      const es = craft({ alg: 'ES256', typ: 'at+jwt', kid: jwks.keys[0].kid }, claims, {
+        alg: 'ES256',
+        privateKey: newEcKeyPem().privateKey,
+      });
       await expectRefused(app.url, `Bearer ${es}`);
     } finally {
       await app.close();
@@ -468,8 +492,14 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
       const claims = decodeSegment(tokens.access_token, 1);
       const rewrapped = craft({ alg: 'HS384', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret });
       await expectRefused(app.url, `Bearer ${rewrapped}`);
-      await expectRefused(app.url, `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret: `${secret}x` })}`);
-      assert.equal(await profileStatus(app.url, craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret })), 200);
+      await expectRefused(
+        app.url,
+        `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret: `${secret}x` })}`,
+      );
+      assert.equal(
+        await profileStatus(app.url, craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret })),
+        200,
+      );
     } finally {
       await app.close();
     }
@@ -494,7 +524,9 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
       const newKid = String(decodeSegment(fresh.access_token, 0).kid);
       assert.notEqual(newKid, oldKid);
       assert.equal(await profileStatus(rotated.url, fresh.access_token), 200);
-      const kids = (await request(rotated.url).get('/.well-known/jwks.json').expect(200)).body.keys.map((k: { kid: string }) => k.kid).sort();
+      const kids = (await request(rotated.url).get('/.well-known/jwks.json').expect(200)).body.keys
+        .map((k: { kid: string }) => k.kid)
+        .sort();
       assert.deepEqual(kids, [newKid, oldKid].sort());
     } finally {
       await rotated.close();
@@ -513,7 +545,11 @@ describe('JWT revocation across instances (postgres+redis)', { skip: !production
   let a: TestApp;
   let b: TestApp;
   before(async () => {
-    const shared: Env = { ...NO_LIMITS, JWT_PRIVATE_KEY: key.privateKey, REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}jwt-pair-${Date.now()}:` };
+    const shared: Env = {
+      ...NO_LIMITS,
+      JWT_PRIVATE_KEY: key.privateKey,
+      REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}jwt-pair-${Date.now()}:`,
+    };
     a = await startApp(shared);
     b = await startApp(shared);
   });

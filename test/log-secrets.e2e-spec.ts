@@ -37,7 +37,11 @@ describe(`no secret in the logs (${storageMode})`, () => {
       const session = await login(t.url);
       secrets.push(decodeURIComponent(session.cookie.split('=')[1]).slice(2).split('.')[0], session.csrfToken);
       await request(t.url).post('/auth/login').send({ email: session.user.email, password: wrongPassword }).expect(401);
-      await request(t.url).post('/auth/login').set('Content-Type', 'application/json').send(`{"email":"${session.user.email}","password":"${wrongPassword}"`).expect(400);
+      await request(t.url)
+        .post('/auth/login')
+        .set('Content-Type', 'application/json')
+        .send(`{"email":"${session.user.email}","password":"${wrongPassword}"`)
+        .expect(400);
 
       const tokens = await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200);
       secrets.push(tokens.body.access_token, tokens.body.refresh_token);
@@ -46,11 +50,19 @@ describe(`no secret in the logs (${storageMode})`, () => {
       secrets.push(refreshed.body.access_token, refreshed.body.refresh_token);
       await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.body.refresh_token }).expect(401);
 
-      const created = await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'logs', scopes: ['reports:read'] }).expect(201);
+      const created = await session.agent
+        .post('/auth/api-keys')
+        .set('X-CSRF-Token', session.csrfToken)
+        .send({ name: 'logs', scopes: ['reports:read'] })
+        .expect(201);
       secrets.push(created.body.key);
       await request(t.url).get('/examples/reports').set('X-API-Key', created.body.key).expect(200);
       await request(t.url).get('/examples/reports').set('X-API-Key', `${created.body.key}x`).expect(401);
-      await session.agent.post('/auth/password').set('X-CSRF-Token', session.csrfToken).send({ currentPassword: PASSWORD, newPassword: 'another secret passphrase' }).expect(204);
+      await session.agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', session.csrfToken)
+        .send({ currentPassword: PASSWORD, newPassword: 'another secret passphrase' })
+        .expect(204);
       secrets.push('another secret passphrase');
       await session.agent.post('/auth/logout').set('X-CSRF-Token', session.csrfToken).expect(204);
       await t.close();

@@ -74,7 +74,11 @@ describe(`reference app (${storageMode})`, () => {
     it('names the cookie __Host-sid and marks it Secure when served over HTTPS', async () => {
       const email = uniqueEmail();
       await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
-      const response = await request(t.url).post('/auth/login').set('X-Forwarded-Proto', 'https').send({ email, password: PASSWORD }).expect(200);
+      const response = await request(t.url)
+        .post('/auth/login')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ email, password: PASSWORD })
+        .expect(200);
       const setCookie = String(response.headers['set-cookie']);
       assert.match(setCookie, /^__Host-sid=/);
       assert.match(setCookie, /Secure/);
@@ -89,7 +93,11 @@ describe(`reference app (${storageMode})`, () => {
       try {
         const email = uniqueEmail();
         await request(plain.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
-        const response = await request(plain.url).post('/auth/login').set('X-Forwarded-Proto', 'https').send({ email, password: PASSWORD }).expect(200);
+        const response = await request(plain.url)
+          .post('/auth/login')
+          .set('X-Forwarded-Proto', 'https')
+          .send({ email, password: PASSWORD })
+          .expect(200);
         assert.match(String(response.headers['set-cookie']), /^sid=/);
       } finally {
         await plain.close();

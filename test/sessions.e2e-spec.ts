@@ -21,7 +21,10 @@ describe(`sessions and registration (${storageMode})`, () => {
   describe('registration', () => {
     it('creates a user with a trimmed, lower-cased email and the user role', async () => {
       const email = uniqueEmail('Mixed');
-      const response = await request(t.url).post('/auth/register').send({ email: `  ${email.toUpperCase()} `, password: PASSWORD, name: 'Ada' }).expect(201);
+      const response = await request(t.url)
+        .post('/auth/register')
+        .send({ email: `  ${email.toUpperCase()} `, password: PASSWORD, name: 'Ada' })
+        .expect(201);
       assert.deepEqual(Object.keys(response.body).sort(), ['email', 'id', 'name', 'roles']);
       assert.equal(response.body.email, email.toLowerCase());
       assert.deepEqual(response.body.roles, ['user']);
@@ -52,7 +55,10 @@ describe(`sessions and registration (${storageMode})`, () => {
     }
 
     it('answers 413 to a body over 10 kB', async () => {
-      const response = await request(t.url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(11_000) }).expect(413);
+      const response = await request(t.url)
+        .post('/auth/register')
+        .send({ email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(11_000) })
+        .expect(413);
       assert.equal(response.body.statusCode, 413);
     });
 
@@ -90,7 +96,9 @@ describe(`sessions and registration (${storageMode})`, () => {
       await t.app.get(UsersService).setDisabled(id, true);
       const answers = await Promise.all([
         request(t.url).post('/auth/login').send({ email: uniqueEmail(), password: PASSWORD }),
-        request(t.url).post('/auth/login').send({ email, password: `${PASSWORD}!` }),
+        request(t.url)
+          .post('/auth/login')
+          .send({ email, password: `${PASSWORD}!` }),
         request(t.url).post('/auth/login').send({ email: disabled, password: PASSWORD }),
       ]);
       for (const answer of answers) {
@@ -103,13 +111,22 @@ describe(`sessions and registration (${storageMode})`, () => {
     it('compares the password exactly as typed', async () => {
       const email = uniqueEmail();
       await register(t.url, email);
-      await request(t.url).post('/auth/login').send({ email, password: `${PASSWORD} ` }).expect(401);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ email, password: `${PASSWORD} ` })
+        .expect(401);
       await request(t.url).post('/auth/login').send({ email, password: PASSWORD.toUpperCase() }).expect(401);
-      await request(t.url).post('/auth/login').send({ email: ` ${email.toUpperCase()}`, password: PASSWORD }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ email: ` ${email.toUpperCase()}`, password: PASSWORD })
+        .expect(200);
     });
 
     it('refuses a password over 128 characters with 400 before hashing', async () => {
-      await request(t.url).post('/auth/login').send({ email: uniqueEmail(), password: 'x'.repeat(129) }).expect(400);
+      await request(t.url)
+        .post('/auth/login')
+        .send({ email: uniqueEmail(), password: 'x'.repeat(129) })
+        .expect(400);
     });
 
     it('issues a new session ID at login and never authenticates the one from before (no fixation)', async () => {
@@ -121,7 +138,11 @@ describe(`sessions and registration (${storageMode})`, () => {
       await request(t.url).get('/examples/profile').set('Cookie', renewed).expect(200);
 
       const planted = 'sid=attacker-chosen-id';
-      const response = await request(t.url).post('/auth/login').set('Cookie', planted).send({ email: first.user.email, password: PASSWORD }).expect(200);
+      const response = await request(t.url)
+        .post('/auth/login')
+        .set('Cookie', planted)
+        .send({ email: first.user.email, password: PASSWORD })
+        .expect(200);
       assert.notEqual(sessionCookie(response.headers['set-cookie']), planted);
       assert.doesNotMatch(String(response.headers['set-cookie']), /attacker-chosen-id/);
     });
@@ -242,23 +263,33 @@ describe(`sessions and registration (${storageMode})`, () => {
   });
 
   describe('across instances', () => {
-    it(productionMode ? 'refuses at once, on another instance that just served it, a session ended elsewhere' : 'refuses at once a session ended elsewhere: needs REDIS_URL and DATABASE_URL (embedded mode runs one instance)', { skip: !productionMode }, async () => {
-      const other = await startApp({ SESSION_SECRET: t.env.SESSION_SECRET, REDIS_KEY_PREFIX: t.env.REDIS_KEY_PREFIX, DATA_DIR: t.env.DATA_DIR });
-      try {
-        const email = uniqueEmail();
-        const here = await login(t.url, email);
-        const there = await login(t.url, email, PASSWORD, false);
-        await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(200);
-        const list = await here.agent.get('/auth/sessions').expect(200);
-        const target = list.body.find((s: { current: boolean }) => !s.current);
-        await here.agent.delete(`/auth/sessions/${target.id}`).set('X-CSRF-Token', here.csrfToken).expect(204);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(401);
-        await request(other.url).get('/examples/profile').set('Cookie', here.cookie).expect(200);
-      } finally {
-        await other.close();
-      }
-    });
+    it(
+      productionMode
+        ? 'refuses at once, on another instance that just served it, a session ended elsewhere'
+        : 'refuses at once a session ended elsewhere: needs REDIS_URL and DATABASE_URL (embedded mode runs one instance)',
+      { skip: !productionMode },
+      async () => {
+        const other = await startApp({
+          SESSION_SECRET: t.env.SESSION_SECRET,
+          REDIS_KEY_PREFIX: t.env.REDIS_KEY_PREFIX,
+          DATA_DIR: t.env.DATA_DIR,
+        });
+        try {
+          const email = uniqueEmail();
+          const here = await login(t.url, email);
+          const there = await login(t.url, email, PASSWORD, false);
+          await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(200);
+          const list = await here.agent.get('/auth/sessions').expect(200);
+          const target = list.body.find((s: { current: boolean }) => !s.current);
+          await here.agent.delete(`/auth/sessions/${target.id}`).set('X-CSRF-Token', here.csrfToken).expect(204);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await request(other.url).get('/examples/profile').set('Cookie', there.cookie).expect(401);
+          await request(other.url).get('/examples/profile').set('Cookie', here.cookie).expect(200);
+        } finally {
+          await other.close();
+        }
+      },
+    );
   });
 
   describe('at rest', () => {

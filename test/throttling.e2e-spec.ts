@@ -170,7 +170,8 @@ describe(`limits shared by instances (${storageMode})`, () => {
       for (const app of [a, b, a, b]) await loginAs(app.url, uniqueEmail()).expect(401);
       assertTooMany(await loginAs(a.url, uniqueEmail()), (s) => s > 0);
       assertTooMany(await loginAs(b.url, uniqueEmail()), (s) => s > 0);
-    }));
+    }),
+  );
 
   it('with Redis (production mode only): two instances on one REDIS_KEY_PREFIX share the back-off of an account', { skip }, () =>
     withTwoInstances({ LOCKOUT_THRESHOLD: '3' }, async (a, b) => {
@@ -180,5 +181,6 @@ describe(`limits shared by instances (${storageMode})`, () => {
       await loginAs(a.url, email, 'wrong password!').expect(401);
       assertTooMany(await loginAs(b.url, email), (s) => s >= 59 && s <= 60);
       assertTooMany(await loginAs(a.url, email), (s) => s >= 59 && s <= 60);
-    }));
+    }),
+  );
 });

@@ -33,7 +33,19 @@ import { UsersModule } from './users/users.module';
     RevocationBus,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AUTH_OPTIONS, REDIS_CLIENT, CsrfService, RevocationBus, AuditModule, AccountsModule, ThrottlingModule, UsersModule, SessionAuthModule, JwtAuthModule, ApiKeyAuthModule],
+  exports: [
+    AUTH_OPTIONS,
+    REDIS_CLIENT,
+    CsrfService,
+    RevocationBus,
+    AuditModule,
+    AccountsModule,
+    ThrottlingModule,
+    UsersModule,
+    SessionAuthModule,
+    JwtAuthModule,
+    ApiKeyAuthModule,
+  ],
 })
 export class AuthModule extends ConfigurableModuleClass implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -37,7 +37,10 @@ async function main(): Promise<number> {
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit < 1)) {
     throw new ServiceAccountError('--rate-limit-per-minute must be a positive integer');
   }
-  const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = values.scopes
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   const app = await NestFactory.createApplicationContext(AppModule.forConfig(loadConfig()), { logger: ['error', 'warn'] });
   try {

@@ -39,7 +39,13 @@ describe('loadConfig', () => {
   });
 
   it('listens on all interfaces by default in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: strongSecret, DATABASE_URL: 'postgres://u@h/db', JWT_ALG: 'HS256', JWT_SECRET: strongSecret });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: strongSecret,
+      DATABASE_URL: 'postgres://u@h/db',
+      JWT_ALG: 'HS256',
+      JWT_SECRET: strongSecret,
+    });
     assert.equal(config.host, '0.0.0.0');
     assert.deepEqual(config.database, { type: 'postgres', url: 'postgres://u@h/db' });
   });
@@ -51,6 +57,9 @@ describe('loadConfig', () => {
   });
 
   it('accepts sqlite: URLs', () => {
-    assert.deepEqual(loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database, { type: 'sqlite', url: '/tmp/x.sqlite' });
+    assert.deepEqual(loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database, {
+      type: 'sqlite',
+      url: '/tmp/x.sqlite',
+    });
   });
 });

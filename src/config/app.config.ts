@@ -43,7 +43,6 @@ export interface AppConfig {
 
 const PLACEHOLDER = /^(changeme|change-me|secret|password|please-change|replace-me|example|dev|test|default)/i;
 
-
 function integer(env: Env, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -95,7 +94,10 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
     if (production) throw new ConfigError(`${name} is required in production`);
     return [devSecret(dataDir, devFile)];
   }
-  const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const secrets = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const secret of secrets) {
     if (secret.length < 32) throw new ConfigError(`${name}: each secret must be at least 32 characters`);
     if (production && PLACEHOLDER.test(secret)) throw new ConfigError(`${name} looks like a placeholder`);

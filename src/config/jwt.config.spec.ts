@@ -6,17 +6,26 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, Env, loadConfig } from './app.config';
 
-const pem = (pair: { privateKey: { export(o: object): string | Buffer } }) => pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const pem = (pair: { privateKey: { export(o: object): string | Buffer } }) =>
+  pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const ecKey = pem(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
 const rsaKey = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }));
 const dataDir = mkdtempSync(join(tmpdir(), 'jwt-config-'));
-const production = (env: Env): Env => ({ NODE_ENV: 'production', DATA_DIR: dataDir, SESSION_SECRET: 'a'.repeat(8) + 'Zq4!x9'.repeat(6), ...env });
+const production = (env: Env): Env => ({
+  NODE_ENV: 'production',
+  DATA_DIR: dataDir,
+  SESSION_SECRET: 'a'.repeat(8) + 'Zq4!x9'.repeat(6),
+  ...env,
+});
 
 describe('loadConfig: JWT keys', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('refuses to start in production without a key', () => {
-    assert.throws(() => loadConfig(production({})), (e: Error) => e instanceof ConfigError && /JWT_PRIVATE_KEY/.test(e.message));
+    assert.throws(
+      () => loadConfig(production({})),
+      (e: Error) => e instanceof ConfigError && /JWT_PRIVATE_KEY/.test(e.message),
+    );
     assert.throws(() => loadConfig(production({ JWT_ALG: 'RS256' })), /JWT_PRIVATE_KEY/);
     assert.throws(() => loadConfig(production({ JWT_ALG: 'HS256' })), /JWT_SECRET/);
   });
@@ -33,7 +42,10 @@ describe('loadConfig: JWT keys', () => {
     assert.throws(() => loadConfig(production({ JWT_ALG: 'none', JWT_PRIVATE_KEY: ecKey })), /JWT_ALG/);
     assert.throws(() => loadConfig(production({ JWT_ALG: 'PS256', JWT_PRIVATE_KEY: rsaKey })), /JWT_ALG/);
     assert.throws(() => loadConfig(production({ JWT_PRIVATE_KEY: 'not a key' })), /PEM/);
-    assert.throws(() => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, JWT_PREVIOUS_PUBLIC_KEYS: 'garbage' })), /JWT_PREVIOUS_PUBLIC_KEYS/);
+    assert.throws(
+      () => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, JWT_PREVIOUS_PUBLIC_KEYS: 'garbage' })),
+      /JWT_PREVIOUS_PUBLIC_KEYS/,
+    );
   });
 
   it('accepts configured keys with escaped newlines, previous public keys, and the defaults of API.md', () => {
@@ -48,7 +60,10 @@ describe('loadConfig: JWT keys', () => {
     assert.equal(config.jwt.refreshTokenTtlSeconds, 2_592_000);
     assert.equal(config.jwt.refreshReuseGraceSeconds, 0);
     assert.throws(() => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, ACCESS_TOKEN_TTL_SECONDS: '0' })), /ACCESS_TOKEN_TTL_SECONDS/);
-    assert.throws(() => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, REFRESH_REUSE_GRACE_SECONDS: '-1' })), /REFRESH_REUSE_GRACE_SECONDS/);
+    assert.throws(
+      () => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, REFRESH_REUSE_GRACE_SECONDS: '-1' })),
+      /REFRESH_REUSE_GRACE_SECONDS/,
+    );
   });
 
   it('generates a development key once into DATA_DIR and keeps it across restarts', () => {
@@ -58,7 +73,12 @@ describe('loadConfig: JWT keys', () => {
         const first = loadConfig({ DATA_DIR: dir, JWT_ALG: alg }).jwt.signingKey;
         assert.equal(loadConfig({ DATA_DIR: dir, JWT_ALG: alg }).jwt.signingKey, first);
       }
-      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('jwt-')).sort(), ['jwt-es256.key', 'jwt-hs256.key', 'jwt-rs256.key']);
+      assert.deepEqual(
+        readdirSync(dir)
+          .filter((f) => f.startsWith('jwt-'))
+          .sort(),
+        ['jwt-es256.key', 'jwt-hs256.key', 'jwt-rs256.key'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

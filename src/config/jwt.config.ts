@@ -43,7 +43,8 @@ function assertKeyFits(key: KeyObject, algorithm: JwtAlgorithm, name: string): v
 }
 
 function checkSecret(secret: string, production: boolean, name: string): void {
-  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw new ConfigError(`${name}: each secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES)
+    throw new ConfigError(`${name}: each secret must be at least ${MIN_SECRET_BYTES} bytes`);
   if (production && PLACEHOLDER.test(secret)) throw new ConfigError(`${name} looks like a placeholder`);
 }
 
@@ -55,7 +56,10 @@ function devKey(dataDir: string, algorithm: JwtAlgorithm): string {
   const key =
     algorithm === 'HS256'
       ? randomBytes(48).toString('base64url')
-      : (algorithm === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 })).privateKey
+      : (algorithm === 'ES256'
+          ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          : generateKeyPairSync('rsa', { modulusLength: 2048 })
+        ).privateKey
           .export({ format: 'pem', type: 'pkcs8' })
           .toString();
   writeFileSync(path, key, { mode: 0o600 });
@@ -90,7 +94,12 @@ export function jwtConfig(env: Env, production: boolean, dataDir: string): JwtCo
     const raw = env.JWT_SECRET;
     if (!raw && production) throw new ConfigError('JWT_SECRET is required in production when JWT_ALG=HS256');
     // Like SESSION_SECRET: the first secret signs, every one verifies, so a secret can be rotated out.
-    const secrets = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [devKey(dataDir, algorithm)];
+    const secrets = raw
+      ? raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [devKey(dataDir, algorithm)];
     if (!secrets.length) throw new ConfigError('JWT_SECRET must hold at least one secret');
     for (const secret of secrets) checkSecret(secret, production, 'JWT_SECRET');
     return { algorithm, signingKey: secrets[0], verificationKeys: [...secrets.slice(1), ...verificationKeys] };

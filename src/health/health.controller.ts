@@ -20,13 +20,16 @@ export class HealthController {
 
   @Get('ready')
   async ready() {
-    const checks = await Promise.allSettled([
-      this.dataSource.query('SELECT 1'),
-      this.redis ? this.redis.ping() : Promise.resolve('PONG'),
-    ]);
+    const checks = await Promise.allSettled([this.dataSource.query('SELECT 1'), this.redis ? this.redis.ping() : Promise.resolve('PONG')]);
     const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
     if (database !== 'up' || redis !== 'up') {
-      throw new ServiceUnavailableException({ statusCode: 503, message: 'Not ready', error: 'Service Unavailable', database, redis: this.redis ? redis : 'not configured' });
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        message: 'Not ready',
+        error: 'Service Unavailable',
+        database,
+        redis: this.redis ? redis : 'not configured',
+      });
     }
     return { status: 'ok', database, redis: this.redis ? redis : 'not configured' };
   }

@@ -34,7 +34,11 @@ export function newRsaKeyPem(): { privateKey: string; publicKey: string } {
 }
 
 /** Signs `header.payload` exactly as given, so tests can forge every shape of token. */
-export function craft(header: Record<string, unknown>, payload: unknown, key: { alg: 'ES256' | 'RS256'; privateKey: string | KeyObject } | { alg: 'HS256'; secret: string | Buffer } | null): string {
+export function craft(
+  header: Record<string, unknown>,
+  payload: unknown,
+  key: { alg: 'ES256' | 'RS256'; privateKey: string | KeyObject } | { alg: 'HS256'; secret: string | Buffer } | null,
+): string {
   const input = `${json64(header)}.${typeof payload === 'string' ? b64url(payload) : json64(payload)}`;
   if (!key) return `${input}.`;
   if (key.alg === 'HS256') return `${input}.${createHmac('sha256', key.secret).update(input).digest('base64url')}`;
@@ -44,7 +48,11 @@ export function craft(header: Record<string, unknown>, payload: unknown, key: { 
 }
 
 /** Registers a user and gets a token pair for them. */
-export async function tokensFor(url: string, email = uniqueEmail(), registerFirst = true): Promise<TokenResponse & { email: string; userId: string }> {
+export async function tokensFor(
+  url: string,
+  email = uniqueEmail(),
+  registerFirst = true,
+): Promise<TokenResponse & { email: string; userId: string }> {
   const user = registerFirst ? await register(url, email) : undefined;
   const response = await request(url).post('/auth/token').send({ email, password: PASSWORD }).expect(200);
   const claims = decodeSegment(response.body.access_token, 1);

@@ -22,7 +22,11 @@ export class AccountsController {
   @Auth('session', 'jwt')
   @Post('password')
   @HttpCode(204)
-  async changePassword(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: PasswordChangeDto, @Req() request: Request): Promise<void> {
+  async changePassword(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: PasswordChangeDto,
+    @Req() request: Request,
+  ): Promise<void> {
     if (!(await this.users.verifyPassword(principal.user.id, body.currentPassword))) {
       throw new BadRequestException('Current password is incorrect');
     }

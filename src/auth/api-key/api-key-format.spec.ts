@@ -39,7 +39,17 @@ describe('ApiKeyFormat', () => {
   it('refuses whitespace, case changes, truncation, extension and non-strings', () => {
     const key = ApiKeyFormat.generate('sk');
     const lower = key.toLowerCase();
-    for (const bad of [`${key} `, ` ${key}`, `${key}\n`, key.slice(0, -1), `${key}A`, key.replace('_', '-'), '', 'sk_', `sk_${'0'.repeat(38)}`]) {
+    for (const bad of [
+      `${key} `,
+      ` ${key}`,
+      `${key}\n`,
+      key.slice(0, -1),
+      `${key}A`,
+      key.replace('_', '-'),
+      '',
+      'sk_',
+      `sk_${'0'.repeat(38)}`,
+    ]) {
       assert.equal(ApiKeyFormat.isWellFormed(bad), false, JSON.stringify(bad));
     }
     if (lower !== key) assert.equal(ApiKeyFormat.isWellFormed(lower), false);

@@ -117,7 +117,10 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
     const window = known ?? { known: 0, inFlight: 0, pending: 0, resetAt: Date.now() + WINDOW_MS };
     window.inFlight += amount;
     try {
-      const [count, pttl] = (await countScript.run(this.redis as NonNullable<AuthRedis>, this.redisKeyPrefix + keyId, [WINDOW_MS, amount])) as [number, number];
+      const [count, pttl] = (await countScript.run(this.redis as NonNullable<AuthRedis>, this.redisKeyPrefix + keyId, [
+        WINDOW_MS,
+        amount,
+      ])) as [number, number];
       const ttlMs = pttl > 0 ? pttl : WINDOW_MS;
       window.known = Math.max(window.known, count);
       window.resetAt = Date.now() + ttlMs;

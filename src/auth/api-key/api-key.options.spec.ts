@@ -13,7 +13,13 @@ describe('API key options', () => {
 
   it('defaults to the sk prefix, 600 requests per minute and the cache on', () => {
     assert.deepEqual(load({}), { prefix: 'sk', rateLimitPerMinute: 600, cache: true });
-    assert.deepEqual(resolveApiKeyOptions(), { prefix: 'sk', rateLimitPerMinute: 600, cache: true, cacheTtlSeconds: 30, cacheMaxEntries: 10_000 });
+    assert.deepEqual(resolveApiKeyOptions(), {
+      prefix: 'sk',
+      rateLimitPerMinute: 600,
+      cache: true,
+      cacheTtlSeconds: 30,
+      cacheMaxEntries: 10_000,
+    });
   });
 
   it('reads API_KEY_PREFIX, API_KEY_RATE_LIMIT_PER_MINUTE and API_KEY_CACHE', () => {
@@ -25,7 +31,12 @@ describe('API key options', () => {
   });
 
   it('refuses a prefix that would break the key format, a bad limit and an unknown cache switch', () => {
-    for (const env of [{ API_KEY_PREFIX: 'sk_live' }, { API_KEY_PREFIX: 'x'.repeat(17) }, { API_KEY_RATE_LIMIT_PER_MINUTE: '0' }, { API_KEY_CACHE: 'maybe' }]) {
+    for (const env of [
+      { API_KEY_PREFIX: 'sk_live' },
+      { API_KEY_PREFIX: 'x'.repeat(17) },
+      { API_KEY_RATE_LIMIT_PER_MINUTE: '0' },
+      { API_KEY_CACHE: 'maybe' },
+    ]) {
       assert.throws(() => load(env), ConfigError, JSON.stringify(env));
     }
     assert.throws(() => resolveApiKeyOptions({ prefix: 'a-b' }));

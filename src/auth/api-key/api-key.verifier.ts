@@ -36,7 +36,11 @@ export class ApiKeyVerifier implements OnModuleInit {
   ) {
     const { cache, cacheTtlSeconds, cacheMaxEntries } = options.apiKeys;
     this.cache = cache
-      ? new VerifiedKeyCache({ ttlMs: cacheTtlSeconds * 1000, negativeTtlMs: Math.min(NEGATIVE_TTL_MS, cacheTtlSeconds * 1000), maxEntries: cacheMaxEntries })
+      ? new VerifiedKeyCache({
+          ttlMs: cacheTtlSeconds * 1000,
+          negativeTtlMs: Math.min(NEGATIVE_TTL_MS, cacheTtlSeconds * 1000),
+          maxEntries: cacheMaxEntries,
+        })
       : null;
   }
 

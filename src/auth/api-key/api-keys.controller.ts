@@ -21,14 +21,24 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
-  async create(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: CreateApiKeyDto, @Req() request: Request): Promise<CreatedApiKey> {
+  async create(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: CreateApiKeyDto,
+    @Req() request: Request,
+  ): Promise<CreatedApiKey> {
     const created = await this.apiKeys.create(principal.user.id, {
       name: body.name,
       scopes: body.scopes,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
       rateLimitPerMinute: body.rateLimitPerMinute,
     });
-    this.audit.record({ type: 'api_key.created', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: created.id } });
+    this.audit.record({
+      type: 'api_key.created',
+      userId: principal.user.id,
+      mechanism: principal.via,
+      request,
+      detail: { keyId: created.id },
+    });
     return created;
   }
 

@@ -1,12 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiForbiddenResponse,
-  ApiSecurity,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AUTH_MECHANISMS, AuthMechanism, AuthPrincipal } from './auth-principal';
 
 export interface AuthRequirement {
@@ -53,9 +47,14 @@ export function Auth(...args: Array<AuthMechanism | AuthRouteOptions>): MethodDe
     roles: options.roles ?? [],
   };
   const openApi = strategies.map((s) =>
-    s === 'session' ? ApiCookieAuth(OPENAPI_SCHEMES.session) : s === 'jwt' ? ApiBearerAuth(OPENAPI_SCHEMES.jwt) : ApiSecurity(OPENAPI_SCHEMES.apiKey),
+    s === 'session'
+      ? ApiCookieAuth(OPENAPI_SCHEMES.session)
+      : s === 'jwt'
+        ? ApiBearerAuth(OPENAPI_SCHEMES.jwt)
+        : ApiSecurity(OPENAPI_SCHEMES.apiKey),
   );
-  const forbidden = requirement.scopes.length || requirement.roles.length ? [ApiForbiddenResponse({ description: 'Missing scope or role' })] : [];
+  const forbidden =
+    requirement.scopes.length || requirement.roles.length ? [ApiForbiddenResponse({ description: 'Missing scope or role' })] : [];
   return applyDecorators(
     AuthRequirementMetadata(requirement),
     ...openApi,

@@ -15,7 +15,11 @@ export function configureAuthHttp(app: NestExpressApplication): void {
     parseJson(request, response, (error?: { status?: number; type?: string }) => {
       if (!error) return next();
       const status = error.status === 413 ? 413 : error.status === 415 ? 415 : 400;
-      sendJsonError(response, status, status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported charset' : 'Malformed JSON body');
+      sendJsonError(
+        response,
+        status,
+        status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported charset' : 'Malformed JSON body',
+      );
     }),
   );
 }

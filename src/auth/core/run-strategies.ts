@@ -27,7 +27,8 @@ export function runStrategies<T>(names: readonly string[], request: Request, fro
   for (let i = from; i < names.length; i++) {
     const attempt = runStrategy<T>(names[i], request);
     // Synchronous as long as the strategies decide at once, so a cached credential costs no promise.
-    if (attempt instanceof Promise) return attempt.then((settled) => ('user' in settled ? settled.user : runStrategies(names, request, i + 1)));
+    if (attempt instanceof Promise)
+      return attempt.then((settled) => ('user' in settled ? settled.user : runStrategies(names, request, i + 1)));
     if ('user' in attempt) return attempt.user;
   }
   return null;

@@ -29,7 +29,8 @@ function algorithmOf(key: KeyObject): JwtAlgorithm {
 function kidOf(key: KeyObject): string {
   if (key.type === 'secret') return createHmac('sha256', key.export()).update('nest-auth kid').digest('base64url').slice(0, 22);
   const jwk = key.export({ format: 'jwk' });
-  const members = key.asymmetricKeyType === 'rsa' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  const members =
+    key.asymmetricKeyType === 'rsa' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
@@ -49,7 +50,8 @@ export class JwtKeyRing {
   private readonly keys = new Map<string, JwtKey>();
 
   constructor(options: Pick<ResolvedJwtOptions, 'algorithm' | 'signingKey' | 'verificationKeys'>) {
-    const signingKey = options.algorithm === 'HS256' ? createSecretKey(Buffer.from(options.signingKey)) : createPrivateKey(options.signingKey);
+    const signingKey =
+      options.algorithm === 'HS256' ? createSecretKey(Buffer.from(options.signingKey)) : createPrivateKey(options.signingKey);
     const verifyKey = signingKey.type === 'secret' ? signingKey : createPublicKey(signingKey);
     if (algorithmOf(verifyKey) !== options.algorithm) throw new Error(`AuthModule: jwt.signingKey is not a key for ${options.algorithm}`);
     this.signingKey = signingKey;

@@ -63,6 +63,7 @@ export function resolveJwtOptions(options: JwtOptions = {}): ResolvedJwtOptions 
 
 function generatedKey(algorithm: JwtAlgorithm): string {
   if (algorithm === 'HS256') return randomBytes(48).toString('base64url');
-  const pair = algorithm === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair =
+    algorithm === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }

@@ -79,7 +79,13 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       await this.revokeFamily(family.id);
       return { ok: false, revokedFamilyId: family.id, userId: family.userId };
     }
-    return { ok: true, familyId: family.id, userId: family.userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt };
+    return {
+      ok: true,
+      familyId: family.id,
+      userId: family.userId,
+      refreshToken: await this.addToken(family.id, now),
+      expiresAt: family.expiresAt,
+    };
   }
 
   async familyIdOf(presented: string): Promise<string | null> {

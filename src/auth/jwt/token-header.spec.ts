@@ -5,7 +5,11 @@ import { JwtKeyRing } from './jwt-key-ring';
 import { keyForToken } from './token-header';
 
 const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const ring = new JwtKeyRing({ algorithm: 'ES256', signingKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), verificationKeys: [] });
+const ring = new JwtKeyRing({
+  algorithm: 'ES256',
+  signingKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  verificationKeys: [],
+});
 const token = (header: unknown) => `${Buffer.from(JSON.stringify(header)).toString('base64url')}.e30.sig`;
 const good = { alg: 'ES256', typ: 'at+jwt', kid: ring.signingKid };
 

@@ -3,7 +3,17 @@ import { describe, it } from 'node:test';
 import { AccessTokenClaims } from './access-token-claims';
 import { VerifiedTokenCache } from './verified-token-cache';
 
-const claims = (exp: number): AccessTokenClaims => ({ iss: 'i', aud: 'a', sub: 'u', jti: 'j', sid: 's', iat: exp - 900, exp, email: 'e@x', roles: [] });
+const claims = (exp: number): AccessTokenClaims => ({
+  iss: 'i',
+  aud: 'a',
+  sub: 'u',
+  jti: 'j',
+  sid: 's',
+  iat: exp - 900,
+  exp,
+  email: 'e@x',
+  roles: [],
+});
 
 describe('VerifiedTokenCache', () => {
   it('never serves an entry at or past its exp', () => {

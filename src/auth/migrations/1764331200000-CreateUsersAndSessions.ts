@@ -38,9 +38,7 @@ export class CreateUsersAndSessions1764331200000 implements MigrationInterface {
           { name: 'IDX_auth_sessions_user_expires', columnNames: ['user_id', 'expires_at'] },
           { name: 'IDX_auth_sessions_expires', columnNames: ['expires_at'] },
         ],
-        foreignKeys: [
-          { columnNames: ['user_id'], referencedTableName: 'auth_users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-        ],
+        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'auth_users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
       }),
     );
     await queryRunner.createTable(

@@ -6,7 +6,12 @@ export class CreateRefreshTokens1764331300000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const timestamp = timestampType(queryRunner);
-    const userForeignKey = { columnNames: ['user_id'], referencedTableName: 'auth_users', referencedColumnNames: ['id'], onDelete: 'CASCADE' };
+    const userForeignKey = {
+      columnNames: ['user_id'],
+      referencedTableName: 'auth_users',
+      referencedColumnNames: ['id'],
+      onDelete: 'CASCADE',
+    };
     await queryRunner.createTable(
       new Table({
         name: 'auth_refresh_token_families',
@@ -37,7 +42,12 @@ export class CreateRefreshTokens1764331300000 implements MigrationInterface {
         ],
         indices: [{ name: 'IDX_auth_refresh_tokens_family', columnNames: ['family_id'] }],
         foreignKeys: [
-          { columnNames: ['family_id'], referencedTableName: 'auth_refresh_token_families', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['family_id'],
+            referencedTableName: 'auth_refresh_token_families',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
       }),
     );

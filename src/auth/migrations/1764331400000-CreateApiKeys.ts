@@ -23,9 +23,7 @@ export class CreateApiKeys1764331400000 implements MigrationInterface {
           { name: 'revoked_at', type: timestamp, isNullable: true },
         ],
         indices: [{ name: 'IDX_auth_api_keys_user', columnNames: ['user_id'] }],
-        foreignKeys: [
-          { columnNames: ['user_id'], referencedTableName: 'auth_users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-        ],
+        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'auth_users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
       }),
     );
   }

@@ -6,12 +6,21 @@ import { HashedSessionStore } from './hashed-session.store';
 import { SessionReadCache } from './session-read-cache';
 import { sessionTtlSeconds } from './session-data';
 
-const data = { cookie: { originalMaxAge: null }, auth: { userId: 'u', email: 'e', roles: [], publicId: 'p', createdAt: Date.now() } } as unknown as SessionData;
+const data = {
+  cookie: { originalMaxAge: null },
+  auth: { userId: 'u', email: 'e', roles: [], publicId: 'p', createdAt: Date.now() },
+} as unknown as SessionData;
 
 describe('HashedSessionStore', () => {
   it('stores under the SHA-256 of the session ID, never the ID itself', async () => {
     const inner = new MemoryStore();
-    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(0), () => undefined);
+    const store = new HashedSessionStore(
+      inner,
+      60_000,
+      () => undefined,
+      new SessionReadCache(0),
+      () => undefined,
+    );
     await new Promise((resolve) => store.set('the-session-id', data, resolve));
     const keys = Object.keys((inner as unknown as { sessions: Record<string, string> }).sessions);
     assert.deepEqual(keys, [sha256Hex('the-session-id')]);
@@ -27,7 +36,13 @@ describe('HashedSessionStore', () => {
       callback?.();
     };
     for (const sid of ['a', 'b']) inner.set(sha256Hex(sid), data);
-    const store = new HashedSessionStore(inner, intervalMs, () => counts.activity++, new SessionReadCache(1000), () => undefined);
+    const store = new HashedSessionStore(
+      inner,
+      intervalMs,
+      () => counts.activity++,
+      new SessionReadCache(1000),
+      () => undefined,
+    );
     const read = (sid: string) => new Promise((resolve) => store.get(sid, resolve));
     return { store, counts, read };
   };
@@ -76,7 +91,13 @@ describe('HashedSessionStore read cache', () => {
 
   it('answers repeated reads from the cache, each with its own copy', async () => {
     const { inner, reads } = countingStore();
-    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(1000), () => undefined);
+    const store = new HashedSessionStore(
+      inner,
+      60_000,
+      () => undefined,
+      new SessionReadCache(1000),
+      () => undefined,
+    );
     await new Promise((resolve) => store.set('sid', data, resolve));
     const first = await read(store, 'sid');
     const second = await read(store, 'sid');
@@ -88,9 +109,15 @@ describe('HashedSessionStore read cache', () => {
   it('forgets the session and announces its hash when it is destroyed', async () => {
     const { inner, reads } = countingStore();
     const announced: string[] = [];
-    const store = new HashedSessionStore(inner, 60_000, () => undefined, new SessionReadCache(60_000), (hash) => {
-      announced.push(hash);
-    });
+    const store = new HashedSessionStore(
+      inner,
+      60_000,
+      () => undefined,
+      new SessionReadCache(60_000),
+      (hash) => {
+        announced.push(hash);
+      },
+    );
     await new Promise((resolve) => store.set('sid', data, resolve));
     await read(store, 'sid');
     await new Promise((resolve) => store.destroy('sid', resolve));

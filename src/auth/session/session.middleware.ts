@@ -52,7 +52,9 @@ export class SessionMiddleware implements NestMiddleware {
     const readCache = new SessionReadCache(SESSION_READ_CACHE_MS);
     bus.subscribe((event) => event.type === 'session' && readCache.delete(event.id));
     const announceEnd = (sidHash: string) =>
-      bus.publish({ type: 'session', id: sidHash }).catch((error: unknown) => this.logger.warn(`Could not announce a session end: ${String(error)}`));
+      bus
+        .publish({ type: 'session', id: sidHash })
+        .catch((error: unknown) => this.logger.warn(`Could not announce a session end: ${String(error)}`));
     // express-session installs its own generate() on the store it is given, so each configuration needs its own wrapper.
     // A session must be touched well within its idle timeout, or a short one would end while in use.
     const touchIntervalMs = Math.min(SESSION_ACTIVITY_INTERVAL_MS, timeouts.idleSeconds * 250);
@@ -99,7 +101,9 @@ export class SessionMiddleware implements NestMiddleware {
   async ensureSession(request: Request, response: Response): Promise<void> {
     if (request.session) return;
     await new Promise<void>((resolve, reject) =>
-      this.handlerFor(request)(request, response, (error?: unknown) => (error ? reject(new ServiceUnavailableException('Service unavailable')) : resolve())),
+      this.handlerFor(request)(request, response, (error?: unknown) =>
+        error ? reject(new ServiceUnavailableException('Service unavailable')) : resolve(),
+      ),
     );
   }
 

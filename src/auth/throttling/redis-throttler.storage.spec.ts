@@ -52,7 +52,12 @@ describe('RedisThrottlerStorage against Redis', { skip }, () => {
     assert.equal(blocked.isBlocked, true);
     assert.equal(blocked.timeToBlockExpire, 1);
     await sleep(250);
-    assert.deepEqual(await storage.increment(key, 60_000, 1, 200, 'default'), { totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
+    assert.deepEqual(await storage.increment(key, 60_000, 1, 200, 'default'), {
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
 
     const windowed = randomUUID();
     await storage.increment(windowed, 200, 2, 60_000, 'default');
@@ -66,6 +71,12 @@ describe('RedisThrottlerStorage against Redis', { skip }, () => {
     const key = randomUUID();
     const records = await Promise.all(Array.from({ length: 30 }, () => storage.increment(key, 60_000, 10, 60_000, 'default')));
     assert.equal(records.filter((r) => !r.isBlocked).length, 10);
-    assert.deepEqual(records.map((r) => r.totalHits).sort((x, y) => x - y).slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      records
+        .map((r) => r.totalHits)
+        .sort((x, y) => x - y)
+        .slice(0, 10),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
 });

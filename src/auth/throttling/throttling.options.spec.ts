@@ -18,12 +18,26 @@ describe('throttling options', () => {
 
   it('reads THROTTLE_AUTH_* and LOCKOUT_* from the environment, validated', () => {
     const env = { DATA_DIR: '/tmp', SESSION_SECRET: 'x'.repeat(32) };
-    const config = loadConfig({ ...env, THROTTLE_AUTH_LIMIT: '3', THROTTLE_AUTH_TTL_SECONDS: '5', LOCKOUT_THRESHOLD: '2', LOCKOUT_BASE_SECONDS: '1' });
+    const config = loadConfig({
+      ...env,
+      THROTTLE_AUTH_LIMIT: '3',
+      THROTTLE_AUTH_TTL_SECONDS: '5',
+      LOCKOUT_THRESHOLD: '2',
+      LOCKOUT_BASE_SECONDS: '1',
+    });
     assert.deepEqual(config.throttle, { limit: 3, ttlSeconds: 5 });
     assert.deepEqual(config.lockout, { threshold: 2, baseSeconds: 1 });
     assert.deepEqual(loadConfig(env).throttle, { limit: 10, ttlSeconds: 60 });
-    for (const [name, value] of [['THROTTLE_AUTH_LIMIT', 'ten'], ['THROTTLE_AUTH_TTL_SECONDS', '0'], ['LOCKOUT_THRESHOLD', '1.5'], ['LOCKOUT_BASE_SECONDS', '901']]) {
-      assert.throws(() => loadConfig({ ...env, [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.includes(name));
+    for (const [name, value] of [
+      ['THROTTLE_AUTH_LIMIT', 'ten'],
+      ['THROTTLE_AUTH_TTL_SECONDS', '0'],
+      ['LOCKOUT_THRESHOLD', '1.5'],
+      ['LOCKOUT_BASE_SECONDS', '901'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ ...env, [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+      );
     }
   });
 });
