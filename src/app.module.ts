@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth';
-import { AppConfig } from './config/app.config';
+import { AppConfig, authOptions } from './config/app.config';
 import { dataSourceOptions } from './config/data-source';
 import { ExamplesController } from './examples/examples.controller';
 import { HealthController } from './health/health.controller';
@@ -19,20 +19,7 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
-        AuthModule.forRoot({
-          redisUrl: config.redisUrl,
-          redisKeyPrefix: config.redisKeyPrefix,
-          sessionSecrets: config.sessionSecrets,
-          sessionIdleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
-          sessionAbsoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
-          secureCookies: config.production || undefined,
-          bootstrapAdmin: config.bootstrapAdmin,
-          throttle: config.throttle,
-          lockout: config.lockout,
-          apiKeys: config.apiKeys,
-          auditRetentionDays: config.auditRetentionDays,
-          jwt: config.jwt,
-        }),
+        AuthModule.forRoot(authOptions(config)),
       ],
       controllers: [ExamplesController, HealthController],
     };

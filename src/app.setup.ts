@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { configureAuthHttp } from './auth';
+import { addAuthSecuritySchemes, configureAuthHttp } from './auth';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app.config';
 
@@ -22,17 +22,11 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   configureAuthHttp(app);
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('nest-auth reference app')
-      .setDescription('Sessions, JWT access tokens with rotating refresh tokens, and API keys')
-      .setVersion('0.1.0')
-      .addCookieAuth('sid', { type: 'apiKey', in: 'cookie', name: 'sid' }, 'session')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
-      .build(),
-  );
+  const builder = new DocumentBuilder()
+    .setTitle('nest-auth reference app')
+    .setDescription('Sessions, JWT access tokens with rotating refresh tokens, and API keys')
+    .setVersion('0.1.0');
+  const document = SwaggerModule.createDocument(app, addAuthSecuritySchemes(builder, app).build());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

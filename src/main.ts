@@ -7,7 +7,10 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  const mode = config.redisUrl ? 'production storage (PostgreSQL/Redis)' : `embedded storage (${config.database.url})`;
+  const mode =
+    config.redisUrl || config.redisClusterNodes.length
+      ? 'production storage (PostgreSQL/Redis)'
+      : `embedded storage (${config.database.url})`;
   Logger.log(`Listening on http://${config.host}:${config.port} with ${mode}`, 'Bootstrap');
 }
 

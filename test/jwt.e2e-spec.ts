@@ -8,8 +8,7 @@ import { Strategy as PassportJwtStrategy } from 'passport-jwt';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../src/auth/audit/audit-log.service';
-import { JwtTokensService, UsersService } from '../src/auth';
-import { RevocationBus } from '../src/auth/core/revocation-bus';
+import { AccountsService } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
 import { RefreshTokenFamily } from '../src/auth/jwt/refresh-token-family.entity';
 import { Env } from '../src/config/app.config';
@@ -100,7 +99,7 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       const disabled = uniqueEmail();
       await register(t.url, email);
       const { id } = await register(t.url, disabled);
-      await t.app.get(UsersService).setDisabled(id, true);
+      await t.app.get(AccountsService).disable(id);
       for (const body of [
         { email: uniqueEmail(), password: PASSWORD },
         { email, password: `${PASSWORD}!` },
@@ -407,16 +406,15 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       assert.equal(await profileStatus(t.url, tokens.access_token), 401);
     });
 
-    it('revokeAllForUser (password change) and a disabled user refuse access tokens at once', async () => {
+    it('ending everything (password change) and a disabled user refuse access tokens at once', async () => {
       const changed = await tokensFor(t.url);
       assert.equal(await profileStatus(t.url, changed.access_token), 200);
-      await t.app.get(JwtTokensService).revokeAllForUser(changed.userId);
+      await t.app.get(AccountsService).endEverything(changed.userId);
       assert.equal(await profileStatus(t.url, changed.access_token), 401);
 
       const disabled = await tokensFor(t.url);
       assert.equal(await profileStatus(t.url, disabled.access_token), 200);
-      await t.app.get(UsersService).setDisabled(disabled.userId, true);
-      await t.app.get(RevocationBus).publish({ type: 'userStatus', id: disabled.userId, disabled: true });
+      await t.app.get(AccountsService).disable(disabled.userId);
       assert.equal(await profileStatus(t.url, disabled.access_token), 401);
       await request(t.url).post('/auth/token/refresh').send({ refresh_token: disabled.refresh_token }).expect(401);
     });
@@ -431,7 +429,7 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
         const revokedUser = await tokensFor(first.url);
         const revokedFamily = await tokensFor(first.url);
         const kept = await tokensFor(first.url);
-        await first.app.get(JwtTokensService).revokeAllForUser(revokedUser.userId);
+        await first.app.get(AccountsService).endEverything(revokedUser.userId);
         await request(first.url).post('/auth/token/revoke').send({ refresh_token: revokedFamily.refresh_token }).expect(200);
         await first.close();
 
@@ -584,7 +582,7 @@ describe('JWT revocation across instances (postgres+redis)', { skip: !production
   it('disabling a user on one instance refuses their tokens on the other within one second', async () => {
     const tokens = await tokensFor(a.url);
     assert.equal(await profileStatus(b.url, tokens.access_token), 200);
-    await a.app.get(RevocationBus).publish({ type: 'userStatus', id: tokens.userId, disabled: true });
+    await a.app.get(AccountsService).disable(tokens.userId);
     await refusedWithin(b.url, tokens.access_token, 1000);
   });
 });

@@ -25,14 +25,16 @@ describe(`reference app (${storageMode})`, () => {
       assert.equal(ready.body.redis, storageMode === 'embedded' ? 'not configured' : 'up');
     });
 
-    it('serves the OpenAPI document with cookie, bearer and API-key schemes, and the UI', async () => {
+    it('serves the OpenAPI document with a security scheme per mechanism, named as @Auth names them, and the UI', async () => {
       const doc = await request(t.url).get('/docs-json').expect(200);
       const schemes = doc.body.components.securitySchemes;
       assert.equal(schemes.session.in, 'cookie');
-      assert.equal(schemes.bearer.scheme, 'bearer');
+      assert.equal(schemes.jwt.scheme, 'bearer');
       assert.equal(schemes.apiKey.name, 'X-API-Key');
-      const profile = doc.body.paths['/examples/profile'].get.security;
-      assert.deepEqual(profile, [{ session: [] }, { bearer: [] }]);
+      assert.deepEqual(doc.body.paths['/examples/profile'].get.security, [{ session: [] }, { jwt: [] }]);
+      // @Auth() names no mechanism: it is documented with every mechanism of the module.
+      const any = (doc.body.paths['/examples/any'].get.security as Array<Record<string, string[]>>).map((entry) => Object.keys(entry)[0]);
+      assert.deepEqual(any.sort(), ['apiKey', 'jwt', 'session']);
       await request(t.url).get('/docs').expect(200).expect('content-type', /html/);
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { REDIS_CLIENT, UsersService } from '../src/auth';
+import { AccountsService, AUTH_REDIS } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
 import { login, PASSWORD, productionMode, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
@@ -93,7 +93,7 @@ describe(`sessions and registration (${storageMode})`, () => {
       const disabled = uniqueEmail();
       await register(t.url, email);
       const { id } = await register(t.url, disabled);
-      await t.app.get(UsersService).setDisabled(id, true);
+      await t.app.get(AccountsService).disable(id);
       const answers = await Promise.all([
         request(t.url).post('/auth/login').send({ email: uniqueEmail(), password: PASSWORD }),
         request(t.url)
@@ -301,7 +301,7 @@ describe(`sessions and registration (${storageMode})`, () => {
       assert.equal(registry.length, 1);
       assert.ok(!JSON.stringify(registry).includes(sid));
       assert.equal(registry[0].sid_hash, sha256Hex(sid));
-      const redis = t.app.get(REDIS_CLIENT);
+      const redis = t.app.get(AUTH_REDIS);
       if (redis) {
         assert.equal(await redis.exists(`${t.env.REDIS_KEY_PREFIX}sess:${sid}`), 0);
         assert.equal(await redis.exists(`${t.env.REDIS_KEY_PREFIX}sess:${sha256Hex(sid)}`), 1);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { UsersService } from '../src/auth';
+import { AccountsService } from '../src/auth';
 import { PASSWORD, productionMode, register, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
 const TOO_MANY = { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' };
@@ -137,7 +137,7 @@ describe(`per-account back-off after failed logins (${storageMode})`, () => {
   it('gives the same 401 for an unknown email, a wrong password and a disabled account', async () => {
     const { email } = await register(t.url);
     const disabled = await register(t.url);
-    await t.app.get(UsersService).setDisabled(disabled.id, true);
+    await t.app.get(AccountsService).disable(disabled.id);
     const answers = [
       await loginAs(t.url, uniqueEmail()),
       await loginAs(t.url, email, `${PASSWORD}!`),

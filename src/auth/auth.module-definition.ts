@@ -1,8 +1,73 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { AuthModuleOptions } from './auth.options';
+import { ConfigurableModuleBuilder, DynamicModule, Provider } from '@nestjs/common';
+import { resolveAccountsOptions, ACCOUNTS_OPTIONS } from './accounts/accounts.options';
+import { AccountsModule } from './accounts/accounts.module';
+import { API_KEY_OPTIONS, resolveApiKeyOptions } from './api-key/api-key.options';
+import { ApiKeyAuthModule } from './api-key/api-key.module';
+import { AUDIT_OPTIONS, resolveAuditOptions } from './audit/audit.options';
+import { AuditModule } from './audit/audit.module';
+import { AuthModuleExtras, AuthModuleOptions } from './auth.options';
+import { AuthCoreModule } from './core/auth-core.module';
+import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
+import { JWT_OPTIONS, resolveJwtOptions } from './jwt/jwt.options';
+import { JwtAuthModule } from './jwt/jwt.module';
+import { LoginModule } from './login/login.module';
+import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
+import { authRouteModules } from './routes/auth-routes.module';
+import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
+import { SessionAuthModule } from './session/session.module';
+import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
+import { ThrottlingModule } from './throttling/throttling.module';
+import { UsersModule } from './users/users.module';
 
-export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<AuthModuleOptions>()
-  .setClassMethodName('forRoot')
-  // Global by default: the feature modules and the host's controllers all reach the options and the guard's services.
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
-  .build();
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<AuthModuleOptions>()
+    .setClassMethodName('forRoot')
+    .setExtras<AuthModuleExtras>({ isGlobal: true, routes: {}, users: undefined }, (definition, extras) =>
+      composeAuthModule(definition, extras),
+    )
+    .build();
+
+/** Each feature's part of the options, resolved and validated once, at start, under the feature's own token. */
+const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> = [
+  [REDIS_OPTIONS, (o) => resolveRedisOptions(o.redis)],
+  [SESSION_OPTIONS, (o) => resolveSessionOptions(o.session)],
+  [JWT_OPTIONS, (o) => resolveJwtOptions(o.jwt)],
+  [API_KEY_OPTIONS, (o) => resolveApiKeyOptions(o.apiKeys)],
+  [THROTTLE_OPTIONS, (o) => resolveThrottleOptions(o.throttle)],
+  [LOCKOUT_OPTIONS, (o) => resolveLockoutOptions(o.lockout)],
+  [PASSWORD_HASHING_OPTIONS, (o) => resolvePasswordHashingOptions(o.passwordHashing)],
+  [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
+  [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
+];
+
+/**
+ * Wires the feature modules of one AuthModule: each gets the modules it needs, built once here, so
+ * that every feature shares one core (options, Redis, bus, mechanisms) and nothing is process-global.
+ */
+function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras): DynamicModule {
+  const options: Provider[] = FEATURE_OPTIONS.map(([token, resolve]) => ({
+    provide: token,
+    inject: [MODULE_OPTIONS_TOKEN],
+    useFactory: resolve,
+  }));
+  const core = AuthCoreModule.register({
+    options: [...(definition.providers ?? []), ...options],
+    optionTokens: FEATURE_OPTIONS.map(([token]) => token),
+    imports: definition.imports ?? [],
+  });
+  const users = UsersModule.register(extras.users);
+  const audit = AuditModule.register(core);
+  const throttling = ThrottlingModule.register(core);
+  const login = LoginModule.register(core, users, throttling, audit);
+  const session = SessionAuthModule.register(core, audit);
+  const jwt = JwtAuthModule.register(core, users, audit);
+  const apiKey = ApiKeyAuthModule.register(core, users);
+  const accounts = AccountsModule.register(core, users, login, audit);
+  const features = [core, audit, throttling, login, session, jwt, apiKey, accounts];
+  return {
+    module: definition.module,
+    global: extras.isGlobal,
+    imports: [...features, users, ...authRouteModules(extras.routes, features)],
+    exports: features,
+  };
+}

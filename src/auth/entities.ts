@@ -1,11 +1,37 @@
-import { RefreshToken } from './jwt/refresh-token.entity';
-import { RefreshTokenFamily } from './jwt/refresh-token-family.entity';
-import { UserTokenCutoff } from './jwt/user-token-cutoff.entity';
-import { AuthEvent } from './audit/auth-event.entity';
-import { ApiKey } from './api-key/api-key.entity';
-import { SessionRecord } from './session/session-record.entity';
-import { UserSession } from './session/user-session.entity';
-import { User } from './users/user.entity';
+import type { EntitySchema } from 'typeorm';
+import { apiKeySchema } from './api-key/api-key.entity';
+import { authEventSchema } from './audit/auth-event.entity';
+import { authDatabaseOf, SchemaContext } from './core/database';
+import { userRevocationSchema } from './core/user-revocation.entity';
+import { refreshTokenSchema } from './jwt/refresh-token.entity';
+import { refreshTokenFamilySchema } from './jwt/refresh-token-family.entity';
+import { sessionRecordSchema } from './session/session-record.entity';
+import { userSessionSchema } from './session/user-session.entity';
+import { userSchema } from './users/user.entity';
 
-/** Every entity of the module; add them to the host's DataSource. */
-export const authEntities = [User, UserSession, SessionRecord, AuthEvent, RefreshTokenFamily, RefreshToken, UserTokenCutoff, ApiKey];
+export interface AuthSchemaOptions {
+  /** The module's own `auth_users` table (default true); false when the host passes `users` of its own. */
+  builtInUsers?: boolean;
+}
+
+/**
+ * Every entity of the module for the host's DataSource, for its database type (`postgres` or
+ * `better-sqlite3`): the same tables, columns, indexes and foreign keys the migrations create.
+ *
+ * @example
+ * TypeOrmModule.forRoot({ type: 'postgres', entities: [...authEntities('postgres'), Order], migrations: [...authMigrations(), ...mine] })
+ */
+export function authEntities(databaseType: string, options: AuthSchemaOptions = {}): EntitySchema[] {
+  const context: SchemaContext = { database: authDatabaseOf(databaseType), builtInUsers: options.builtInUsers ?? true };
+  const schemas: Array<(context: SchemaContext) => EntitySchema<never>> = [
+    userSessionSchema,
+    sessionRecordSchema,
+    refreshTokenFamilySchema,
+    refreshTokenSchema,
+    apiKeySchema,
+    authEventSchema,
+    userRevocationSchema,
+    ...(context.builtInUsers ? [userSchema] : []),
+  ] as never;
+  return schemas.map((schema) => schema(context));
+}

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './app.config';
+import { resolveRedisOptions } from '../auth/core/redis.options';
+import { resolveSessionOptions } from '../auth/session/session.options';
+import { authOptions, ConfigError, loadConfig } from './app.config';
 
 const strongSecret = 'k7Qv2N9xLm4Rt8Wz1Bc5Df3Gh6Jp0YsQ2';
 
@@ -30,7 +32,8 @@ describe('loadConfig', () => {
 
   it('refuses placeholder and short secrets in production', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'changeme-changeme-changeme-changeme' }), /placeholder/);
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' }), /at least 32/);
+    const short = { NODE_ENV: 'production', SESSION_SECRET: 'short', JWT_ALG: 'HS256', JWT_SECRET: strongSecret };
+    assert.throws(() => resolveSessionOptions(authOptions(loadConfig(short)).session), /32 or more characters/);
   });
 
   it('reads a secret list: the first signs, all verify', () => {
@@ -52,8 +55,12 @@ describe('loadConfig', () => {
 
   it('rejects malformed URLs and numbers with the variable named', () => {
     assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
-    assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, REDIS_URL: 'localhost:6379' }), /REDIS_URL/);
     assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, SESSION_IDLE_TIMEOUT_SECONDS: 'ten' }), /SESSION_IDLE_TIMEOUT_SECONDS/);
+    const redis = (env: Record<string, string>) =>
+      resolveRedisOptions(authOptions(loadConfig({ SESSION_SECRET: strongSecret, ...env })).redis);
+    assert.throws(() => redis({ REDIS_URL: 'localhost:6379' }), /redis:\/\//);
+    assert.throws(() => redis({ REDIS_CLUSTER_NODES: 'redis://a:1, b:2' }), /redis:\/\//);
+    assert.deepEqual(redis({ REDIS_CLUSTER_NODES: 'redis://a:1, redis://b:2' }).clusterNodes, ['redis://a:1', 'redis://b:2']);
   });
 
   it('accepts sqlite: URLs', () => {

@@ -6,7 +6,13 @@ import { DatabaseConfig } from './app.config';
 
 /** One DataSource definition for the app, the tests and the TypeORM CLI (`ormconfig.ts`). */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
-  const common = { entities: authEntities, migrations: authMigrations, synchronize: false, migrationsTransactionMode: 'each' as const };
+  const type = database.type === 'postgres' ? 'postgres' : 'better-sqlite3';
+  const common = {
+    entities: authEntities(type),
+    migrations: authMigrations(),
+    synchronize: false,
+    migrationsTransactionMode: 'each' as const,
+  };
   if (database.type === 'postgres') {
     return { type: 'postgres', url: database.url, extra: { max: 20 }, ...common };
   }

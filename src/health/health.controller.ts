@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { Public, REDIS_CLIENT } from '../auth';
-import type { RedisClientType } from 'redis';
+import { AUTH_REDIS, AuthRedis, Public } from '../auth';
 
 @ApiTags('operations')
 @Public()
@@ -10,7 +9,7 @@ import type { RedisClientType } from 'redis';
 export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClientType | null,
+    @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
   ) {}
 
   @Get()

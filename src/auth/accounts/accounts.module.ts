@@ -1,17 +1,11 @@
-import { Module } from '@nestjs/common';
-import { AuditModule } from '../audit/audit.module';
-import { JwtAuthModule } from '../jwt/jwt.module';
-import { SessionAuthModule } from '../session/session.module';
-import { UsersModule } from '../users/users.module';
-import { AccountsController } from './accounts.controller';
-import { AdminController } from './admin.controller';
-import { CredentialRevocation } from './credential-revocation.service';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsService } from './accounts.service';
 
-/** What spans the mechanisms: password change, logout everywhere, and the administration of users. */
-@Module({
-  imports: [UsersModule, SessionAuthModule, JwtAuthModule, AuditModule],
-  controllers: [AccountsController, AdminController],
-  providers: [CredentialRevocation],
-  exports: [CredentialRevocation],
-})
-export class AccountsModule {}
+/** A user's lifecycle across the mechanisms: registration, password change, logout everywhere, disable and enable. */
+@Module({})
+export class AccountsModule {
+  /** `imports`: the module's core, users, login and audit modules, as AuthModule builds them. */
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return { module: AccountsModule, imports, providers: [AccountsService], exports: [AccountsService] };
+  }
+}

@@ -7,7 +7,7 @@ export class AuditQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(36)
+  @MaxLength(64)
   userId?: string;
 
   @ApiPropertyOptional({ enum: AUTH_EVENT_TYPES })

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createClient, RedisClientType } from 'redis';
-import { resolveAuthOptions } from '../auth.options';
+import { resolveRedisOptions } from '../core/redis.options';
 import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
 
 const redisUrl = process.env.REDIS_URL;
-const options = (prefix: string) => resolveAuthOptions({ sessionSecrets: ['s'.repeat(32)], redisKeyPrefix: prefix });
+const options = (prefix: string) => resolveRedisOptions({ keyPrefix: prefix });
 const settle = async (decision: RateDecision | Promise<RateDecision>) => (await decision).allowed;
 
 describe('ApiKeyRateLimiter in memory', () => {

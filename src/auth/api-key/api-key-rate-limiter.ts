@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { LuaScript } from '../core/lua-script';
-import { AuthRedis, REDIS_CLIENT } from '../core/redis.provider';
+import { AUTH_REDIS, AuthRedis } from '../core/redis.provider';
+import { REDIS_OPTIONS, ResolvedRedisOptions } from '../core/redis.options';
 
 const WINDOW_MS = 60_000;
 const MEMORY_WINDOWS_BOUND = 10_000;
@@ -47,10 +47,10 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
   private lastWarningAt = 0;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: AuthRedis,
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
+    @Inject(REDIS_OPTIONS) options: ResolvedRedisOptions,
   ) {
-    this.redisKeyPrefix = `${options.redisKeyPrefix}apikey-rate:`;
+    this.redisKeyPrefix = `${options.keyPrefix}apikey-rate:`;
   }
 
   consume(keyId: string, limitPerMinute: number): RateDecision | Promise<RateDecision> {
@@ -117,10 +117,10 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
     const window = known ?? { known: 0, inFlight: 0, pending: 0, resetAt: Date.now() + WINDOW_MS };
     window.inFlight += amount;
     try {
-      const [count, pttl] = (await countScript.run(this.redis as NonNullable<AuthRedis>, this.redisKeyPrefix + keyId, [
-        WINDOW_MS,
-        amount,
-      ])) as [number, number];
+      const [count, pttl] = (await countScript.run(this.redis as AuthRedis, this.redisKeyPrefix + keyId, [WINDOW_MS, amount])) as [
+        number,
+        number,
+      ];
       const ttlMs = pttl > 0 ? pttl : WINDOW_MS;
       window.known = Math.max(window.known, count);
       window.resetAt = Date.now() + ttlMs;

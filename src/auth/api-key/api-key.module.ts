@@ -1,32 +1,37 @@
-import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module';
-import { User } from '../users/user.entity';
-import { UsersModule } from '../users/users.module';
-import { ApiKeyRateLimitFilter } from './api-key-rate-limit.exception';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { ApiKeyRateLimiter } from './api-key-rate-limiter';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyMechanism } from './api-key.mechanism';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyVerifier } from './api-key.verifier';
-import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { ServiceAccountKeys } from './service-account-keys';
 
-/** The `apiKey` strategy, key lifecycle routes, verification cache, usage write-behind and per-key limits. */
-@Module({
-  imports: [TypeOrmModule.forFeature([ApiKey, User]), UsersModule, AuditModule],
-  controllers: [ApiKeysController],
-  providers: [
-    ApiKeyStrategy,
-    ApiKeyVerifier,
-    ApiKeyUsageRecorder,
-    ApiKeyRateLimiter,
-    ApiKeysService,
-    ServiceAccountKeys,
-    { provide: APP_FILTER, useClass: ApiKeyRateLimitFilter },
-  ],
-  exports: [ApiKeysService, ServiceAccountKeys],
-})
-export class ApiKeyAuthModule {}
+/** The `apiKey` mechanism: key lifecycle, verification cache, usage write-behind and per-key limits. */
+@Module({})
+export class ApiKeyAuthModule {
+  /** `imports`: the module's core and users modules, as AuthModule builds them. */
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return {
+      module: ApiKeyAuthModule,
+      imports: [...imports, TypeOrmModule.forFeature([ApiKey])],
+      providers: [
+        ApiKeyStrategy,
+        ApiKeyVerifier,
+        ApiKeyUsageRecorder,
+        ApiKeyRateLimiter,
+        ApiKeysService,
+        ServiceAccountKeys,
+        ApiKeyMechanism,
+      ],
+      exports: [ApiKeysService, ServiceAccountKeys],
+    };
+  }
+
+  constructor(mechanisms: AuthMechanisms, mechanism: ApiKeyMechanism) {
+    mechanisms.add(mechanism);
+  }
+}

@@ -18,6 +18,8 @@ export interface ApiKeyOptions {
 
 export type ResolvedApiKeyOptions = Required<ApiKeyOptions>;
 
+export const API_KEY_OPTIONS = Symbol('API_KEY_OPTIONS');
+
 export function resolveApiKeyOptions(options: ApiKeyOptions = {}): ResolvedApiKeyOptions {
   const prefix = options.prefix ?? 'sk';
   if (!API_KEY_PREFIX_PATTERN.test(prefix)) throw new Error('AuthModule: apiKeys.prefix must be 1 to 16 letters or digits');

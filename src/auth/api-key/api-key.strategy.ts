@@ -3,10 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { AuthPrincipal } from '../core/auth-principal';
-import { ApiKeyRateLimitExceeded } from './api-key-rate-limit.exception';
-import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
+import { privatePassportInstance } from '../core/passport-strategy-runner';
 import { ApiKeyVerifier } from './api-key.verifier';
-import { VerifiedKey } from './verified-key-cache';
 
 export const API_KEY_HEADER = 'X-API-Key';
 
@@ -16,11 +14,12 @@ export const API_KEY_HEADER = 'X-API-Key';
  */
 @Injectable()
 export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, 'apiKey') {
-  constructor(
-    private readonly verifier: ApiKeyVerifier,
-    private readonly limiter: ApiKeyRateLimiter,
-  ) {
+  constructor(private readonly verifier: ApiKeyVerifier) {
     super({ header: API_KEY_HEADER, prefix: '' }, false);
+  }
+
+  getPassportInstance() {
+    return privatePassportInstance();
   }
 
   /**
@@ -31,34 +30,12 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, 'apiK
     const presented = request.headers['x-api-key'];
     const known = typeof presented === 'string' ? this.verifier.cachedAnswer(presented) : undefined;
     if (known === undefined) return super.authenticate(request, options);
-    try {
-      this.settle(this.admit(known));
-    } catch (error) {
-      this.error(error as Error);
-    }
+    if (known) this.success(known.principal);
+    else this.fail(401);
   }
 
   validate(presented: string): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     const key = this.verifier.verifyApiKey(presented);
-    return key instanceof Promise ? key.then((found) => this.admit(found)) : this.admit(key);
-  }
-
-  private settle(outcome: AuthPrincipal | null | Promise<AuthPrincipal | null>): void {
-    if (!(outcome instanceof Promise)) return outcome ? this.success(outcome) : this.fail(401);
-    outcome.then(
-      (principal) => this.settle(principal),
-      (error: unknown) => this.error(error as Error),
-    );
-  }
-
-  private admit(key: VerifiedKey | null): AuthPrincipal | null | Promise<AuthPrincipal> {
-    if (!key) return null;
-    const decision = this.limiter.consume(key.keyId, key.rateLimitPerMinute);
-    return decision instanceof Promise ? decision.then((d) => this.principalIfAllowed(key, d)) : this.principalIfAllowed(key, decision);
-  }
-
-  private principalIfAllowed(key: VerifiedKey, decision: RateDecision): AuthPrincipal {
-    if (!decision.allowed) throw new ApiKeyRateLimitExceeded(decision.retryAfterSeconds);
-    return key.principal;
+    return key instanceof Promise ? key.then((found) => found?.principal ?? null) : (key?.principal ?? null);
   }
 }

@@ -1,15 +1,23 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { AuthPrincipal } from '../core/auth-principal';
 import { deepFreeze } from '../core/deep-freeze';
 import { RevocationBus, RevocationEvent } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
+import { USER_STORE, UserStore } from '../core/user-store';
 import { ApiKeyFormat } from './api-key-format';
+import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
 import { ApiKey } from './api-key.entity';
 import { VerifiedKey, VerifiedKeyCache } from './verified-key-cache';
+
+declare module '../core/revocation-bus' {
+  interface RevocationEvents {
+    /** An API key was revoked, expired early, or its rotation grace ended. */
+    apiKey: { id: string };
+  }
+}
 
 // A miss is cached only briefly: it spares the database a client retrying a dead key, nothing more.
 const NEGATIVE_TTL_MS = 5_000;
@@ -27,14 +35,16 @@ interface LookUp {
 @Injectable()
 export class ApiKeyVerifier implements OnModuleInit {
   private readonly cache: VerifiedKeyCache | null;
+  private readonly limits = new WeakMap<AuthPrincipal, number>();
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @Inject(USER_STORE) private readonly users: UserStore,
     private readonly usage: ApiKeyUsageRecorder,
     private readonly bus: RevocationBus,
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(API_KEY_OPTIONS) options: ResolvedApiKeyOptions,
   ) {
-    const { cache, cacheTtlSeconds, cacheMaxEntries } = options.apiKeys;
+    const { cache, cacheTtlSeconds, cacheMaxEntries } = options;
     this.cache = cache
       ? new VerifiedKeyCache({
           ttlMs: cacheTtlSeconds * 1000,
@@ -62,6 +72,16 @@ export class ApiKeyVerifier implements OnModuleInit {
     return ApiKeyFormat.isWellFormed(presented) ? this.fromCache(sha256Hex(presented)) : null;
   }
 
+  /** The per-minute limit of the key a principal of this verifier stands for. */
+  rateLimitOf(principal: AuthPrincipal): number | undefined {
+    return this.limits.get(principal);
+  }
+
+  /** Drops whatever this instance remembers about the hash (a new key must work at once). */
+  forgetHash(hash: string): void {
+    this.cache?.evict(hash);
+  }
+
   private fromCache(hash: string): VerifiedKey | null | undefined {
     const cached = this.cache?.get(hash);
     if (cached) this.usage.recordUse(cached.keyId);
@@ -69,7 +89,7 @@ export class ApiKeyVerifier implements OnModuleInit {
   }
 
   private async lookUpAndCache(hash: string): Promise<VerifiedKey | null> {
-    const cache = this.cache as NonNullable<typeof this.cache>;
+    const cache = this.cache as VerifiedKeyCache;
     const since = cache.snapshot();
     const found = await this.lookUp(hash);
     if (found.key) {
@@ -81,11 +101,6 @@ export class ApiKeyVerifier implements OnModuleInit {
     return found.key;
   }
 
-  /** Drops whatever this instance remembers about the hash (a new key must work at once). */
-  forgetHash(hash: string): void {
-    this.cache?.evict(hash);
-  }
-
   private async verifyWithoutCache(hash: string): Promise<VerifiedKey | null> {
     const { key } = await this.lookUp(hash);
     if (key) await this.usage.writeNow(key.keyId);
@@ -94,32 +109,27 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   private onRevocation(event: RevocationEvent): void {
     if (event.type === 'apiKey') this.cache?.evictKey(event.id);
-    // Enabling drops the owner's cached misses too, so their keys work again at once.
+    // Disabling evicts the owner's keys; enabling drops their cached misses, so their keys work again at once.
     if (event.type === 'userStatus') this.cache?.evictUser(event.id);
   }
 
   private async lookUp(hash: string, now = Date.now()): Promise<LookUp> {
-    const row = await this.keys
-      .createQueryBuilder('key')
-      .innerJoin('key.owner', 'owner')
-      .select(['key.id', 'key.userId', 'key.scopes', 'key.rateLimitPerMinute', 'key.expiresAt', 'key.revokedAt'])
-      .addSelect(['owner.id', 'owner.email', 'owner.roles', 'owner.disabledAt'])
-      .where('key.keyHash = :hash', { hash })
-      .getOne();
-    if (!row?.owner) return { key: null, owner: null };
+    const row = await this.keys.findOne({
+      where: { keyHash: hash },
+      select: { id: true, userId: true, scopes: true, rateLimitPerMinute: true, expiresAt: true, revokedAt: true },
+    });
+    if (!row) return { key: null, owner: null };
     const expiresAt = row.expiresAt?.getTime() ?? null;
-    const usable = !row.revokedAt && (expiresAt === null || expiresAt > now) && !row.owner.disabledAt;
-    if (!usable) return { key: null, owner: { userId: row.userId, keyId: row.id } };
-    const principal: AuthPrincipal = {
+    const owner = !row.revokedAt && (expiresAt === null || expiresAt > now) ? await this.users.findById(row.userId) : null;
+    if (!owner || owner.disabled) return { key: null, owner: { userId: row.userId, keyId: row.id } };
+    const principal: AuthPrincipal = deepFreeze({
       // The owner's current roles, never more: a key cannot grant what its owner could not do.
-      user: { id: row.owner.id, email: row.owner.email, roles: [...row.owner.roles] },
+      user: { id: owner.id, email: owner.email, roles: [...owner.roles] },
       via: 'apiKey',
       apiKeyId: row.id,
       scopes: [...row.scopes],
-    };
-    return {
-      key: { principal: deepFreeze(principal), keyId: row.id, userId: row.userId, rateLimitPerMinute: row.rateLimitPerMinute, expiresAt },
-      owner: null,
-    };
+    });
+    this.limits.set(principal, row.rateLimitPerMinute);
+    return { key: { principal, keyId: row.id, userId: row.userId, rateLimitPerMinute: row.rateLimitPerMinute, expiresAt }, owner: null };
   }
 }

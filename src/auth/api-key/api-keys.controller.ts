@@ -1,18 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal } from '../core/auth.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import { CreateApiKeyDto, RotateApiKeyDto } from './api-key.dto';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
+
+/** Any id that is not a UUID is nobody's key: the same 404 as another user's. */
+const KEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('API key not found') });
 
 /** A person manages their keys with a session or a JWT; a key can never mint or rotate keys. */
 @ApiTags('api-keys')
 @Auth('session', 'jwt')
 @UsePipes(authValidationPipe)
-@Controller('auth/api-keys')
+@Controller('api-keys')
 export class ApiKeysController {
   constructor(
     private readonly apiKeys: ApiKeysService,
@@ -49,7 +52,7 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id') id: string, @Req() request: Request): Promise<void> {
+  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', KEY_ID) id: string, @Req() request: Request): Promise<void> {
     await this.apiKeys.revoke(principal.user.id, id);
     this.audit.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
   }
@@ -58,7 +61,7 @@ export class ApiKeysController {
   @HttpCode(201)
   async rotate(
     @CurrentPrincipal() principal: AuthPrincipal,
-    @Param('id') id: string,
+    @Param('id', KEY_ID) id: string,
     @Body() body: RotateApiKeyDto,
     @Req() request: Request,
   ): Promise<CreatedApiKey> {

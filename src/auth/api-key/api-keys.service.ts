@@ -2,10 +2,10 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull, Repository } from 'typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { RevocationBus } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
 import { ApiKeyFormat } from './api-key-format';
+import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyVerifier } from './api-key.verifier';
 
@@ -47,7 +47,7 @@ export class ApiKeysService {
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly verifier: ApiKeyVerifier,
     private readonly bus: RevocationBus,
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
   ) {}
 
   async create(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
@@ -56,7 +56,7 @@ export class ApiKeysService {
       name: input.name,
       scopes: input.scopes ?? [],
       expiresAt: input.expiresAt ?? null,
-      rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.apiKeys.rateLimitPerMinute,
+      rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.rateLimitPerMinute,
     });
   }
 
@@ -107,7 +107,7 @@ export class ApiKeysService {
   }
 
   private async insert(manager: EntityManager, userId: string, fields: Required<NewApiKey>): Promise<CreatedApiKey> {
-    const key = ApiKeyFormat.generate(this.options.apiKeys.prefix);
+    const key = ApiKeyFormat.generate(this.options.prefix);
     const keyHash = sha256Hex(key);
     const row: ApiKey = {
       id: randomUUID(),

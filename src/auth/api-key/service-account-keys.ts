@@ -1,8 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { ApiKeysService, CreatedApiKey, NewApiKey } from './api-keys.service';
 
 export class ServiceAccountError extends Error {}
@@ -14,21 +11,24 @@ export class ServiceAccountError extends Error {}
 @Injectable()
 export class ServiceAccountKeys {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly usersService: UsersService,
+    @Inject(USER_STORE) private readonly users: UserStore,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  async issue(email: string, key: NewApiKey): Promise<{ account: User; created: CreatedApiKey; newAccount: boolean }> {
+  async issue(email: string, key: NewApiKey): Promise<{ account: AuthUser; created: CreatedApiKey; newAccount: boolean }> {
     const normalized = email.trim().toLowerCase();
-    let account = await this.users.findOneBy({ email: normalized });
+    let account = await this.users.findByEmail(normalized);
     const newAccount = !account;
     if (!account) {
-      account = await this.usersService.create({ email: normalized, password: null, name: key.name, roles: ['service'] });
+      account = await this.users
+        .create({ email: normalized, passwordHash: null, name: key.name, roles: ['service'] })
+        .catch((error: unknown) => {
+          throw error instanceof EmailTakenError ? new ServiceAccountError(`${normalized} was registered meanwhile; try again`) : error;
+        });
     } else if (!account.roles.includes('service')) {
       // A person's account gets keys only through their own login, never from the command line.
       throw new ServiceAccountError(`${normalized} exists and is not a service account`);
-    } else if (account.disabledAt) {
+    } else if (account.disabled) {
       throw new ServiceAccountError(`${normalized} is disabled`);
     }
     return { account, created: await this.apiKeys.create(account.id, key), newAccount };

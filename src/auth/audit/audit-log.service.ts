@@ -3,15 +3,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
-import type { AuthMechanism } from '../core/auth-principal';
+import { AUDIT_OPTIONS, ResolvedAuditOptions } from './audit.options';
 import { AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface AuditEntry {
   type: AuthEventType;
   userId?: string | null;
   actorId?: string | null;
-  mechanism?: AuthMechanism | 'password';
+  /** The mechanism or way of signing in the event concerns. */
+  mechanism?: string;
   request?: Request;
   detail?: Record<string, string | number | boolean>;
 }
@@ -42,7 +42,7 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
   onModuleInit(): void {
@@ -103,7 +103,7 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
   }
 
   async prune(now = Date.now()): Promise<void> {
-    const cutoff = new Date(now - this.options.auditRetentionDays * 24 * 60 * 60 * 1000);
+    const cutoff = new Date(now - this.options.retentionDays * 24 * 60 * 60 * 1000);
     try {
       await this.events.delete({ createdAt: LessThan(cutoff) });
     } catch (error) {

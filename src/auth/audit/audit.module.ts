@@ -1,11 +1,17 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditLog } from './audit-log.service';
 import { AuthEvent } from './auth-event.entity';
 
-@Module({
-  imports: [TypeOrmModule.forFeature([AuthEvent])],
-  providers: [AuditLog],
-  exports: [AuditLog],
-})
-export class AuditModule {}
+@Module({})
+export class AuditModule {
+  /** `imports`: the module's core, as AuthModule builds it. */
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return {
+      module: AuditModule,
+      imports: [...imports, TypeOrmModule.forFeature([AuthEvent])],
+      providers: [AuditLog],
+      exports: [AuditLog],
+    };
+  }
+}

@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AuthMechanism } from '../core/auth-principal';
+import { EntitySchema } from 'typeorm';
+import { SchemaContext, timestampType, USER_ID_LENGTH } from '../core/database';
 
 export const AUTH_EVENT_TYPES = [
   'user.registered',
@@ -9,6 +9,7 @@ export const AUTH_EVENT_TYPES = [
   'logout',
   'logout_all',
   'password.changed',
+  'password.check_failed',
   'token.refreshed',
   'refresh_token.reuse_detected',
   'token_family.revoked',
@@ -21,37 +22,42 @@ export const AUTH_EVENT_TYPES = [
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
-/** One security-relevant event. Never holds a password, token, key, session ID or hash of one. */
-@Entity({ name: 'auth_events' })
-@Index(['userId', 'createdAt'])
-@Index(['type', 'createdAt'])
+/**
+ * One security-relevant event. Never holds a password, token, key, session ID or hash of one. Not
+ * tied to the users table: the trail outlives the user it tells of.
+ */
 export class AuthEvent {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
-
-  @Column({ type: 'varchar', length: 40 })
   type: AuthEventType;
-
-  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId: string | null;
-
   /** The user who acted, when not the subject (an admin disabling someone). */
-  @Column({ name: 'actor_id', type: 'varchar', length: 36, nullable: true })
   actorId: string | null;
-
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  mechanism: AuthMechanism | 'password' | null;
-
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  mechanism: string | null;
   ip: string | null;
-
-  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
-
-  @Column({ type: 'simple-json', nullable: true })
   detail: Record<string, string | number | boolean> | null;
-
-  @Index()
-  @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 }
+
+export const authEventSchema = (context: SchemaContext) =>
+  new EntitySchema<AuthEvent>({
+    name: 'AuthEvent',
+    target: AuthEvent,
+    tableName: 'auth_events',
+    columns: {
+      id: { type: 'varchar', length: 36, primary: true },
+      type: { type: 'varchar', length: 40 },
+      userId: { name: 'user_id', type: 'varchar', length: USER_ID_LENGTH, nullable: true },
+      actorId: { name: 'actor_id', type: 'varchar', length: USER_ID_LENGTH, nullable: true },
+      mechanism: { type: 'varchar', length: 16, nullable: true },
+      ip: { type: 'varchar', length: 64, nullable: true },
+      userAgent: { name: 'user_agent', type: 'varchar', length: 512, nullable: true },
+      detail: { type: 'simple-json', nullable: true },
+      createdAt: { name: 'created_at', type: timestampType(context.database) },
+    },
+    indices: [
+      { name: 'IDX_auth_events_user_created', columns: ['userId', 'createdAt'] },
+      { name: 'IDX_auth_events_type_created', columns: ['type', 'createdAt'] },
+      { name: 'IDX_auth_events_created', columns: ['createdAt'] },
+    ],
+  });

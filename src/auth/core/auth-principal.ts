@@ -1,14 +1,15 @@
-export type AuthMechanism = 'session' | 'jwt' | 'apiKey';
+import type { AuthMechanismName } from './auth-mechanism';
 
-/** What every strategy returns: the one identity type guards, decorators and controllers see. */
+/** What every mechanism returns: the one identity type the guard, decorators and controllers see. */
 export interface AuthPrincipal {
   user: { id: string; email: string; roles: string[] };
-  via: AuthMechanism;
+  /** The mechanism that authenticated the request. */
+  via: AuthMechanismName;
   /** Public identifier of the session (never the session ID itself). */
   sessionId?: string;
   tokenFamilyId?: string;
   apiKeyId?: string;
+  certificateId?: string;
+  /** Set by mechanisms whose credentials are scoped (API keys): the route's scopes must all be here. Absent: the user's full rights. */
   scopes?: string[];
 }
-
-export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['session', 'jwt', 'apiKey'];

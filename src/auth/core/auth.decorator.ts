@@ -1,58 +1,46 @@
 import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AUTH_MECHANISMS, AuthMechanism, AuthPrincipal } from './auth-principal';
-
-export interface AuthRequirement {
-  strategies: AuthMechanism[];
-  /** Every listed scope must be granted to an API key; session and JWT principals act with their user's rights. */
-  scopes: string[];
-  /** The user must hold at least one of these roles. */
-  roles: string[];
-}
+import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { AuthMechanismName } from './auth-mechanism';
+import type { AuthPrincipal } from './auth-principal';
 
 export interface AuthRouteOptions {
+  /** Every listed scope must be granted to a scoped credential (an API key); unscoped ones (a session, a JWT) act with the user's rights. */
   scopes?: string[];
+  /** The user must hold at least one of these roles. */
   roles?: string[];
+}
+
+export interface AuthRequirement {
+  /** The mechanisms a route accepts, in the order they are tried; `any`: every mechanism of the module. */
+  mechanisms: AuthMechanismName[] | 'any';
+  scopes: string[];
+  roles: string[];
 }
 
 export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();
 export const PublicMetadata = Reflector.createDecorator<true>();
 
-export const OPENAPI_SCHEMES: Record<AuthMechanism, string> = {
-  session: 'session',
-  jwt: 'bearer',
-  apiKey: 'apiKey',
-};
-
 /**
- * Requires authentication by one of the named mechanisms (all three when none is named),
- * and optionally scopes and roles. Routes without `@Auth` or `@Public` are denied.
+ * Requires authentication by one of the named mechanisms (any of the module's when none is named),
+ * and optionally scopes and roles. Routes without `@Auth` or `@Public` are denied. On a method it
+ * overrides its class's `@Auth` or `@Public`, never the reverse.
  *
  * @example
  * `@Auth('apiKey', { scopes: ['reports:read'] })`
  * `@Auth('session', 'jwt', { roles: ['admin'] })`
  * `@Auth()`
  */
-export function Auth(...args: Array<AuthMechanism | AuthRouteOptions>): MethodDecorator & ClassDecorator {
-  const named = args.filter((a): a is AuthMechanism => typeof a === 'string');
+export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): MethodDecorator & ClassDecorator {
+  const named = args.filter((a): a is AuthMechanismName => typeof a === 'string');
   const options = args.find((a): a is AuthRouteOptions => typeof a === 'object' && a !== null) ?? {};
-  for (const name of named) {
-    if (!AUTH_MECHANISMS.includes(name)) throw new Error(`@Auth: unknown mechanism "${name}"`);
-  }
-  const strategies = named.length ? [...new Set(named)] : [...AUTH_MECHANISMS];
   const requirement: AuthRequirement = {
-    strategies,
-    scopes: options.scopes ?? [],
-    roles: options.roles ?? [],
+    mechanisms: named.length ? [...new Set(named)] : 'any',
+    scopes: [...(options.scopes ?? [])],
+    roles: [...(options.roles ?? [])],
   };
-  const openApi = strategies.map((s) =>
-    s === 'session'
-      ? ApiCookieAuth(OPENAPI_SCHEMES.session)
-      : s === 'jwt'
-        ? ApiBearerAuth(OPENAPI_SCHEMES.jwt)
-        : ApiSecurity(OPENAPI_SCHEMES.apiKey),
-  );
+  // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
+  const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));
   const forbidden =
     requirement.scopes.length || requirement.roles.length ? [ApiForbiddenResponse({ description: 'Missing scope or role' })] : [];
   return applyDecorators(
@@ -64,7 +52,8 @@ export function Auth(...args: Array<AuthMechanism | AuthRouteOptions>): MethodDe
 }
 
 /**
- * Opens a route to everyone; the only way to opt out of the global guard.
+ * Opens a route to everyone; the only way to opt out of the global guard. On a method it overrides
+ * its class's `@Auth`, never the reverse.
  *
  * @example
  * `@Public() @Get('health') health() {}`

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import type { AuthRedis } from './redis.provider';
 
 /** A Lua script run by its SHA-1 (EVALSHA), loaded with EVAL the first time a server has not seen it. */
 export class LuaScript {
@@ -9,7 +9,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: RedisClientType, key: string, args: Array<string | number>): Promise<unknown> {
+  async run(redis: AuthRedis, key: string, args: Array<string | number>): Promise<unknown> {
     const options = { keys: [key], arguments: args.map(String) };
     try {
       return await redis.evalSha(this.sha, options);

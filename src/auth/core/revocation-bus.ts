@@ -1,20 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { RedisClientType } from 'redis';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
-import { AuthRedis, REDIS_CLIENT } from './redis.provider';
+import { AUTH_REDIS, AuthRedis } from './redis.provider';
+import { REDIS_OPTIONS, ResolvedRedisOptions } from './redis.options';
 
-export type RevocationEvent =
-  /** A refresh-token family ended: its refresh tokens and access tokens stop working. */
-  | { type: 'family'; id: string }
+/**
+ * What the bus carries, by type. Core's own are here; each mechanism adds the ones it announces by
+ * declaration merging (a session's end, a refresh-token family, an API key).
+ */
+export interface RevocationEvents {
   /** Every credential of the user issued before `at` (epoch ms) stops working: logout-all, password change, disable. */
-  | { type: 'user'; id: string; at: number }
+  user: { id: string; at: number };
   /** The user was disabled (`disabled: true`) or enabled again. */
-  | { type: 'userStatus'; id: string; disabled: boolean }
-  /** An API key was revoked, expired early, or its rotation grace ended. */
-  | { type: 'apiKey'; id: string }
-  /** A session ended; `id` is the SHA-256 of its ID, never the ID. */
-  | { type: 'session'; id: string };
+  userStatus: { id: string; disabled: boolean };
+}
+
+export type RevocationEvent = { [Type in keyof RevocationEvents]: { type: Type } & RevocationEvents[Type] }[keyof RevocationEvents];
 
 type Handler = (event: RevocationEvent) => void;
 
@@ -28,13 +28,13 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   private readonly handlers: Handler[] = [];
   private readonly instanceId = randomUUID();
   private readonly channel: string;
-  private subscriber?: RedisClientType;
+  private subscriber?: AuthRedis;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: AuthRedis,
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
+    @Inject(REDIS_OPTIONS) options: ResolvedRedisOptions,
   ) {
-    this.channel = `${options.redisKeyPrefix}revocations`;
+    this.channel = `${options.keyPrefix}revocations`;
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sign } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from './access-token-claims';
 import { JwtKeyRing } from './jwt-key-ring';
+import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
 import { TokenRevocationList } from './token-revocation-list';
 
 export interface TokenSubject {
@@ -20,13 +20,13 @@ export interface SignedAccessToken {
 @Injectable()
 export class AccessTokenSigner {
   constructor(
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(JWT_OPTIONS) private readonly options: ResolvedJwtOptions,
     private readonly keys: JwtKeyRing,
     private readonly revocations: TokenRevocationList,
   ) {}
 
   sign(user: TokenSubject, familyId: string): SignedAccessToken {
-    const { issuer, audience, accessTokenTtlSeconds } = this.options.jwt;
+    const { issuer, audience, accessTokenTtlSeconds } = this.options;
     const iat = this.revocations.issuedAtFor(user.id);
     const claims: AccessTokenClaims = {
       iss: issuer,

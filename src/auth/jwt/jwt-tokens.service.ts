@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { IdentifiedUser } from '../core/identified-user';
 import { RevocationBus } from '../core/revocation-bus';
-import { UsersService } from '../users/users.service';
+import { USER_STORE, UserStore } from '../core/user-store';
+import { UserRevocations } from '../core/user-revocations';
 import { AccessTokenSigner, TokenSubject } from './access-token.signer';
 import { invalidGrant } from './invalid-grant';
 import { IssuedRefreshToken, RefreshTokensService } from './refresh-tokens.service';
@@ -22,14 +24,27 @@ export class JwtTokensService {
   constructor(
     private readonly refreshTokens: RefreshTokensService,
     private readonly signer: AccessTokenSigner,
-    private readonly users: UsersService,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly revocations: UserRevocations,
     private readonly bus: RevocationBus,
     private readonly audit: AuditLog,
   ) {}
 
-  /** A new family (login) for a user whose credentials were just verified. */
-  async issue(user: TokenSubject): Promise<TokenPair> {
-    return this.pair(user, await this.refreshTokens.startFamily(user.id));
+  /**
+   * The last step of every login that ends in a token pair: a new family, its first refresh token
+   * and access token, and the audit event. Undone, with the login's 401, when a revocation of the
+   * user began while the login ran.
+   */
+  async issue(identified: IdentifiedUser, request?: Request): Promise<TokenPair> {
+    const { user } = identified;
+    const family = await this.refreshTokens.startFamily(user.id);
+    if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
+      await this.refreshTokens.revokeFamily(family.familyId);
+      this.audit.record({ type: 'login.failed', userId: user.id, mechanism: 'jwt', request, detail: { reason: 'revoked_during_login' } });
+      throw new UnauthorizedException('Invalid email or password');
+    }
+    this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'jwt', request, detail: { method: identified.method } });
+    return this.pair(user, family);
   }
 
   async refresh(presented: string, request?: Request): Promise<TokenPair> {
@@ -37,7 +52,7 @@ export class JwtTokensService {
     if (!rotation.ok) {
       if (rotation.revokedFamilyId) {
         await this.bus.publish({ type: 'family', id: rotation.revokedFamilyId });
-        const event = { userId: rotation.userId, mechanism: 'jwt' as const, request, detail: { familyId: rotation.revokedFamilyId } };
+        const event = { userId: rotation.userId, mechanism: 'jwt', request, detail: { familyId: rotation.revokedFamilyId } };
         this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
         this.audit.record({ type: 'token_family.revoked', ...event });
       }
@@ -45,7 +60,7 @@ export class JwtTokensService {
     }
     // Email, roles and status are read afresh here, so an access token is never more than one lifetime stale.
     const user = await this.users.findById(rotation.userId);
-    if (!user || user.disabledAt) {
+    if (!user || user.disabled) {
       await this.revokeFamily(rotation.familyId);
       throw invalidGrant();
     }
@@ -67,13 +82,12 @@ export class JwtTokensService {
   }
 
   /**
-   * Ends every refresh-token family of the user and refuses every access token issued until now, on
-   * every instance within a second: for logout-all, a password change and disabling the user.
+   * Ends every refresh-token family of the user, announcing each: an access token a refresh issued
+   * while the user's cut-off was on its way is refused by its family.
    */
   async revokeAllForUser(userId: string): Promise<void> {
-    const at = new Date();
-    await this.refreshTokens.revokeAllForUser(userId, at);
-    await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
+    const ids = await this.refreshTokens.revokeAllForUser(userId);
+    await Promise.all(ids.map((id) => this.bus.publish({ type: 'family', id })));
   }
 
   private pair(user: TokenSubject, refresh: IssuedRefreshToken): TokenPair {

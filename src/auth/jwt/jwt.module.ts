@@ -1,39 +1,46 @@
-import { Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
-import { User } from '../users/user.entity';
-import { AuditModule } from '../audit/audit.module';
-import { UsersModule } from '../users/users.module';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { AccessTokenSigner } from './access-token.signer';
-import { JwksController } from './jwks.controller';
-import { JwtController } from './jwt.controller';
 import { JwtKeyRing } from './jwt-key-ring';
+import { JwtMechanism } from './jwt.mechanism';
+import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
 import { JwtStrategy } from './jwt.strategy';
 import { JwtTokensService } from './jwt-tokens.service';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenFamily } from './refresh-token-family.entity';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { TokenRevocationList } from './token-revocation-list';
-import { UserTokenCutoff } from './user-token-cutoff.entity';
 
-function keyRingFrom(options: ResolvedAuthOptions): JwtKeyRing {
-  if (options.jwt.signingKeyGenerated) {
+function keyRingFrom(options: ResolvedJwtOptions): JwtKeyRing {
+  if (options.signingKeyGenerated) {
     new Logger('JwtAuthModule').warn('jwt.signingKey is not set: access tokens are signed with a key of this process only');
   }
-  return new JwtKeyRing(options.jwt);
+  return new JwtKeyRing(options);
 }
 
-@Module({
-  imports: [TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, UserTokenCutoff, User]), UsersModule, AuditModule],
-  controllers: [JwtController, JwksController],
-  providers: [
-    { provide: JwtKeyRing, inject: [AUTH_OPTIONS], useFactory: keyRingFrom },
-    TokenRevocationList,
-    AccessTokenSigner,
-    RefreshTokensService,
-    JwtTokensService,
-    JwtStrategy,
-  ],
-  exports: [JwtTokensService, JwtKeyRing],
-})
-export class JwtAuthModule {}
+/** The `jwt` mechanism: access tokens, rotating refresh-token families, the revocation list, the key ring. */
+@Module({})
+export class JwtAuthModule {
+  /** `imports`: the module's core, users and audit modules, as AuthModule builds them. */
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return {
+      module: JwtAuthModule,
+      imports: [...imports, TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken])],
+      providers: [
+        { provide: JwtKeyRing, inject: [JWT_OPTIONS], useFactory: keyRingFrom },
+        TokenRevocationList,
+        AccessTokenSigner,
+        RefreshTokensService,
+        JwtTokensService,
+        JwtStrategy,
+        JwtMechanism,
+      ],
+      exports: [JwtTokensService, JwtKeyRing],
+    };
+  }
+
+  constructor(mechanisms: AuthMechanisms, mechanism: JwtMechanism) {
+    mechanisms.add(mechanism);
+  }
+}

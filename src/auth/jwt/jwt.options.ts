@@ -32,6 +32,8 @@ export interface JwtOptions {
 
 export type ResolvedJwtOptions = Required<JwtOptions> & { signingKeyGenerated: boolean };
 
+export const JWT_OPTIONS = Symbol('JWT_OPTIONS');
+
 export function resolveJwtOptions(options: JwtOptions = {}): ResolvedJwtOptions {
   const signingKeyGenerated = !options.signingKey;
   const algorithm = options.algorithm ?? 'ES256';

@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-jwt';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { AuthPrincipal } from '../core/auth-principal';
+import { privatePassportInstance } from '../core/passport-strategy-runner';
 import { hasAccessTokenClaims, principalFromClaims } from './access-token-claims';
 import { bearerTokenFrom } from './bearer-token';
 import { JwtKeyRing } from './jwt-key-ring';
+import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
 import { keyForToken } from './token-header';
 import { TokenRevocationList } from './token-revocation-list';
 import { VerifiedTokenCache } from './verified-token-cache';
@@ -28,11 +29,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly maxLifetimeSeconds: number;
 
   constructor(
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(JWT_OPTIONS) options: ResolvedJwtOptions,
     keys: JwtKeyRing,
     private readonly revocations: TokenRevocationList,
   ) {
-    const { issuer, audience, accessTokenTtlSeconds } = options.jwt;
+    const { issuer, audience, accessTokenTtlSeconds } = options;
     super({
       jwtFromRequest: bearerTokenFrom,
       secretOrKeyProvider: (_request: Request, token: string, done: KeyCallback) => {
@@ -47,8 +48,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       passReqToCallback: true,
       jsonWebTokenOptions: { clockTolerance: CLOCK_SKEW_SECONDS, maxAge: accessTokenTtlSeconds + CLOCK_SKEW_SECONDS + 1 },
     });
-    this.cache = new VerifiedTokenCache(options.jwt.verifiedTokenCacheSize);
+    this.cache = new VerifiedTokenCache(options.verifiedTokenCacheSize);
     this.maxLifetimeSeconds = accessTokenTtlSeconds;
+  }
+
+  getPassportInstance() {
+    return privatePassportInstance();
   }
 
   authenticate(request: Request, options?: object): void {

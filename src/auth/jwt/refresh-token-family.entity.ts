@@ -1,25 +1,34 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { EntitySchema } from 'typeorm';
+import { SchemaContext, timestampType, USER_ID_LENGTH } from '../core/database';
+import { builtInUserForeignKey } from '../core/user-foreign-key';
 
 /** One login's chain of refresh tokens; revoking it ends every refresh and access token of that login. */
-@Entity({ name: 'auth_refresh_token_families' })
 export class RefreshTokenFamily {
   /** Also the `sid` claim of the family's access tokens. */
-  @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
-
-  @Index()
-  @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
-
-  @Column({ name: 'created_at', type: Date })
   createdAt: Date;
-
   /** Absolute end of the family, fixed at login; rotation never extends it. */
-  @Index()
-  @Column({ name: 'expires_at', type: Date })
   expiresAt: Date;
-
-  @Index()
-  @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt: Date | null;
 }
+
+export const refreshTokenFamilySchema = (context: SchemaContext) =>
+  new EntitySchema<RefreshTokenFamily>({
+    name: 'RefreshTokenFamily',
+    target: RefreshTokenFamily,
+    tableName: 'auth_refresh_token_families',
+    columns: {
+      id: { type: 'varchar', length: 36, primary: true },
+      userId: { name: 'user_id', type: 'varchar', length: USER_ID_LENGTH },
+      createdAt: { name: 'created_at', type: timestampType(context.database) },
+      expiresAt: { name: 'expires_at', type: timestampType(context.database) },
+      revokedAt: { name: 'revoked_at', type: timestampType(context.database), nullable: true },
+    },
+    indices: [
+      { name: 'IDX_auth_refresh_token_families_user', columns: ['userId'] },
+      { name: 'IDX_auth_refresh_token_families_expires', columns: ['expiresAt'] },
+      { name: 'IDX_auth_refresh_token_families_revoked', columns: ['revokedAt'] },
+    ],
+    foreignKeys: builtInUserForeignKey(context, 'auth_refresh_token_families'),
+  });

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, LessThan, Repository } from 'typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenFamily } from './refresh-token-family.entity';
-import { UserTokenCutoff } from './user-token-cutoff.entity';
+import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 /** 256 random bits. */
@@ -31,10 +30,9 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(JWT_OPTIONS) private readonly options: ResolvedJwtOptions,
     @InjectRepository(RefreshTokenFamily) private readonly families: Repository<RefreshTokenFamily>,
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
-    @InjectRepository(UserTokenCutoff) private readonly cutoffs: Repository<UserTokenCutoff>,
   ) {}
 
   onModuleInit(): void {
@@ -52,7 +50,7 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       id: randomUUID(),
       userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + this.options.jwt.refreshTokenTtlSeconds * 1000),
+      expiresAt: new Date(now.getTime() + this.options.refreshTokenTtlSeconds * 1000),
       revokedAt: null,
     };
     await this.families.insert(family);
@@ -75,7 +73,7 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     if (spent.affected !== 1) {
       // Lost a race just now, or a replay: either way a second presentation (RFC 9700 §4.14.2).
       const spentAt = token.spentAt ?? now;
-      if (now.getTime() - spentAt.getTime() < this.options.jwt.refreshReuseGraceSeconds * 1000) return { ok: false };
+      if (now.getTime() - spentAt.getTime() < this.options.refreshReuseGraceSeconds * 1000) return { ok: false };
       await this.revokeFamily(family.id);
       return { ok: false, revokedFamilyId: family.id, userId: family.userId };
     }
@@ -99,19 +97,20 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     return result.affected === 1;
   }
 
-  /** Ends every family of the user and records the cut-off, so that a restarted instance still refuses their access tokens. */
-  async revokeAllForUser(userId: string, at: Date): Promise<void> {
-    await this.families.update({ userId, revokedAt: IsNull() }, { revokedAt: at });
-    await this.cutoffs.upsert({ userId, validAfter: at }, ['userId']);
+  /** Ends every live family of the user; answers their ids, so each can be announced like any family revocation. */
+  async revokeAllForUser(userId: string, at = new Date()): Promise<string[]> {
+    const live = await this.families.find({ where: { userId, revokedAt: IsNull() }, select: { id: true } });
+    const ids = live.map((family) => family.id);
+    if (ids.length) await this.families.update({ id: In(ids), revokedAt: IsNull() }, { revokedAt: at });
+    return ids;
   }
 
   async prune(now = Date.now()): Promise<void> {
     // Revocations stay as long as an access token issued before them could live; expired families go entirely.
-    const forgetBefore = new Date(now - (this.options.jwt.accessTokenTtlSeconds + 60) * 1000);
+    const forgetBefore = new Date(now - (this.options.accessTokenTtlSeconds + 60) * 1000);
     try {
       await this.families.delete({ expiresAt: LessThan(new Date(now)) });
       await this.families.delete({ revokedAt: LessThan(forgetBefore) });
-      await this.cutoffs.delete({ validAfter: LessThan(forgetBefore) });
     } catch (error) {
       this.logger.warn(`Refresh-token pruning failed: ${String(error)}`);
     }

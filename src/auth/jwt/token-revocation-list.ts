@@ -1,12 +1,18 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { RevocationBus, RevocationEvent } from '../core/revocation-bus';
-import { User } from '../users/user.entity';
+import { UserRevocations } from '../core/user-revocations';
 import { AccessTokenClaims } from './access-token-claims';
+import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
 import { RefreshTokenFamily } from './refresh-token-family.entity';
-import { UserTokenCutoff } from './user-token-cutoff.entity';
+
+declare module '../core/revocation-bus' {
+  interface RevocationEvents {
+    /** A refresh-token family ended: its refresh tokens and access tokens stop working. */
+    family: { id: string };
+  }
+}
 
 const FORGET_INTERVAL_MS = 60_000;
 /** Margin on top of the token lifetime for clock skew between instances. */
@@ -20,7 +26,6 @@ const MARGIN_MS = 60_000;
  */
 @Injectable()
 export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(TokenRevocationList.name);
   private readonly revokedFamilies = new Map<string, number>();
   /** Epoch ms per user; tokens issued in that second or before are refused. */
   private readonly userCutoffs = new Map<string, number>();
@@ -28,13 +33,12 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
   private forgetTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(AUTH_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(JWT_OPTIONS) options: ResolvedJwtOptions,
     private readonly bus: RevocationBus,
+    private readonly userRevocations: UserRevocations,
     @InjectRepository(RefreshTokenFamily) private readonly families: Repository<RefreshTokenFamily>,
-    @InjectRepository(UserTokenCutoff) private readonly cutoffs: Repository<UserTokenCutoff>,
-    @InjectRepository(User) private readonly users: Repository<User>,
   ) {
-    this.windowMs = options.jwt.accessTokenTtlSeconds * 1000 + MARGIN_MS;
+    this.windowMs = options.accessTokenTtlSeconds * 1000 + MARGIN_MS;
   }
 
   async onModuleInit(): Promise<void> {
@@ -68,7 +72,6 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
   private apply(event: RevocationEvent): void {
     if (event.type === 'family') this.revokedFamilies.set(event.id, Date.now());
     else if (event.type === 'user') this.raiseCutoff(event.id, event.at);
-    else if (event.type === 'userStatus' && event.disabled) this.raiseCutoff(event.id, Date.now());
   }
 
   private raiseCutoff(userId: string, at: number): void {
@@ -76,17 +79,15 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
     if (current === undefined || at > current) this.userCutoffs.set(userId, at);
   }
 
-  private async load(): Promise<void> {
+  /** Everything revoked recently enough that a token it refuses could still be live. */
+  async load(): Promise<void> {
     const since = new Date(Date.now() - this.windowMs);
-    const [families, cutoffs, disabled] = await Promise.all([
+    const [families, users] = await Promise.all([
       this.families.find({ where: { revokedAt: MoreThan(since) }, select: { id: true, revokedAt: true } }),
-      this.cutoffs.find({ where: { validAfter: MoreThan(since) } }),
-      this.users.find({ where: { disabledAt: MoreThan(since) }, select: { id: true, disabledAt: true } }),
+      this.userRevocations.since(since),
     ]);
     for (const family of families) this.revokedFamilies.set(family.id, (family.revokedAt as Date).getTime());
-    for (const cutoff of cutoffs) this.raiseCutoff(cutoff.userId, cutoff.validAfter.getTime());
-    // No token is issued to a disabled user, so a cut-off at the moment of disabling refuses all of theirs.
-    for (const user of disabled) this.raiseCutoff(user.id, (user.disabledAt as Date).getTime());
+    for (const user of users) this.raiseCutoff(user.userId, user.revokedAt.getTime());
   }
 
   private forgetOld(now = Date.now()): void {

@@ -1,12 +1,30 @@
-import { CreateAuthEvents1764331500000 } from './1764331500000-CreateAuthEvents';
-import { CreateUsersAndSessions1764331200000 } from './1764331200000-CreateUsersAndSessions';
-import { CreateRefreshTokens1764331300000 } from './1764331300000-CreateRefreshTokens';
-import { CreateApiKeys1764331400000 } from './1764331400000-CreateApiKeys';
+import type { AuthSchemaOptions } from '../entities';
+import { CreateAuthUsers1796083200000 } from '../users/migrations/1796083200000-CreateAuthUsers';
+import { LinkAuthTablesToUsers1796083290000 } from '../users/migrations/1796083290000-LinkAuthTablesToUsers';
+import { CreateSessionTables1796083201000 } from './1796083201000-CreateSessionTables';
+import { CreateRefreshTokenTables1796083202000 } from './1796083202000-CreateRefreshTokenTables';
+import { CreateApiKeys1796083203000 } from './1796083203000-CreateApiKeys';
+import { CreateAuthEvents1796083204000 } from './1796083204000-CreateAuthEvents';
+import { CreateUserRevocations1796083205000 } from './1796083205000-CreateUserRevocations';
 
-/** Every migration of the module, oldest first; add them to the host's DataSource. */
-export const authMigrations = [
-  CreateUsersAndSessions1764331200000,
-  CreateRefreshTokens1764331300000,
-  CreateApiKeys1764331400000,
-  CreateAuthEvents1764331500000,
+/** The module's own tables; they hold user ids but point at no users table. */
+const MODULE_MIGRATIONS = [
+  CreateSessionTables1796083201000,
+  CreateRefreshTokenTables1796083202000,
+  CreateApiKeys1796083203000,
+  CreateAuthEvents1796083204000,
+  CreateUserRevocations1796083205000,
 ];
+
+/** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */
+const BUILT_IN_USER_MIGRATIONS = [CreateAuthUsers1796083200000, LinkAuthTablesToUsers1796083290000];
+
+/**
+ * Every migration of the module, for the host's DataSource; they run on PostgreSQL and SQLite.
+ *
+ * @example
+ * migrations: [...authMigrations({ builtInUsers: false }), ...myMigrations]
+ */
+export function authMigrations(options: AuthSchemaOptions = {}): Array<new () => object> {
+  return [...MODULE_MIGRATIONS, ...((options.builtInUsers ?? true) ? BUILT_IN_USER_MIGRATIONS : [])];
+}

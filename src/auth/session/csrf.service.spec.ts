@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveAuthOptions } from '../auth.options';
+import { resolveSessionOptions } from './session.options';
 import { CsrfService } from './csrf.service';
 
 const secretA = 'a'.repeat(32);
 const secretB = 'b'.repeat(32);
 
 describe('CsrfService', () => {
-  const csrf = new CsrfService(resolveAuthOptions({ sessionSecrets: [secretA] }));
+  const csrf = new CsrfService(resolveSessionOptions({ secrets: [secretA] }));
 
   it('accepts the token of the same session only', () => {
     const token = csrf.tokenFor('session-1');
@@ -24,7 +24,7 @@ describe('CsrfService', () => {
 
   it('still accepts tokens signed with a previous secret after rotation', () => {
     const before = csrf.tokenFor('s');
-    const rotated = new CsrfService(resolveAuthOptions({ sessionSecrets: [secretB, secretA] }));
+    const rotated = new CsrfService(resolveSessionOptions({ secrets: [secretB, secretA] }));
     assert.ok(rotated.verify('s', before));
     assert.notEqual(rotated.tokenFor('s'), before);
   });

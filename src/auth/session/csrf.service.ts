@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
+import { ResolvedSessionOptions, SESSION_OPTIONS } from './session.options';
 import { safeEqual } from '../core/secrets';
 
 /**
@@ -9,15 +9,15 @@ import { safeEqual } from '../core/secrets';
  */
 @Injectable()
 export class CsrfService {
-  constructor(@Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(@Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {}
 
   tokenFor(sessionId: string): string {
-    return this.sign(this.options.sessionSecrets[0], sessionId);
+    return this.sign(this.options.secrets[0], sessionId);
   }
 
   verify(sessionId: string | undefined, token: string | undefined): boolean {
     if (!sessionId || typeof token !== 'string' || token.length === 0 || token.length > 200) return false;
-    return this.options.sessionSecrets.some((secret) => safeEqual(this.sign(secret, sessionId), token));
+    return this.options.secrets.some((secret) => safeEqual(this.sign(secret, sessionId), token));
   }
 
   private sign(secret: string, sessionId: string): string {

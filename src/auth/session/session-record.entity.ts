@@ -1,16 +1,23 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { EntitySchema } from 'typeorm';
+import { SchemaContext, timestampType } from '../core/database';
 
 /** express-session's key-value store in SQL, for the embedded mode (Redis holds it in production). */
-@Entity({ name: 'auth_session_store' })
 export class SessionRecord {
   /** SHA-256 of the session ID: a stolen table dump holds no usable cookie. */
-  @PrimaryColumn({ name: 'sid_hash', type: 'varchar', length: 64 })
   sidHash: string;
-
-  @Column({ type: 'text' })
   data: string;
-
-  @Index()
-  @Column({ name: 'expires_at', type: Date })
   expiresAt: Date;
 }
+
+export const sessionRecordSchema = (context: SchemaContext) =>
+  new EntitySchema<SessionRecord>({
+    name: 'SessionRecord',
+    target: SessionRecord,
+    tableName: 'auth_session_store',
+    columns: {
+      sidHash: { name: 'sid_hash', type: 'varchar', length: 64, primary: true },
+      data: { type: 'text' },
+      expiresAt: { name: 'expires_at', type: timestampType(context.database) },
+    },
+    indices: [{ name: 'IDX_auth_session_store_expires', columns: ['expiresAt'] }],
+  });

@@ -1,29 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
+import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
-import { authValidationPipe } from '../core/http-hardening';
-import { AuditLog } from '../audit/audit-log.service';
+import { LoginDto } from '../login/credentials.dto';
+import { PasswordLogin } from '../login/password-login';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
-import { LoginDto } from '../users/credentials.dto';
-import { PasswordLogin } from '../users/password-login';
-import { toPublicUser } from '../users/user.entity';
+import { toPublicUser } from '../core/public-user';
 import { CsrfService } from './csrf.service';
-import { SessionMiddleware } from './session.middleware';
+import { SessionHandlers } from './session-handlers';
 import { SessionsService, SessionView } from './sessions.service';
-
-export { INVALID_CREDENTIALS } from '../users/password-login';
 
 @ApiTags('sessions')
 @UsePipes(authValidationPipe)
-@Controller('auth')
+@Controller()
 export class SessionController {
   constructor(
     private readonly passwordLogin: PasswordLogin,
     private readonly sessions: SessionsService,
+    private readonly handlers: SessionHandlers,
     private readonly csrf: CsrfService,
-    private readonly cookies: SessionMiddleware,
     private readonly audit: AuditLog,
   ) {}
 
@@ -32,10 +30,9 @@ export class SessionController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const user = await this.passwordLogin.authenticate(body.email, body.password, request, 'session');
-    await this.cookies.ensureSession(request, response);
-    await this.sessions.start(request, user);
-    return { user: toPublicUser(user), csrfToken: this.csrf.tokenFor(request.sessionID) };
+    const identified = await this.passwordLogin.identify(body.email, body.password, request, 'session');
+    const { csrfToken } = await this.sessions.issue(identified, request, response);
+    return { user: toPublicUser(identified.user), csrfToken };
   }
 
   @Auth('session')
@@ -44,7 +41,7 @@ export class SessionController {
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     const userId = request.session.auth?.userId;
     await this.sessions.end(request);
-    this.cookies.clearCookie(request, response);
+    this.handlers.clearCookie(request, response);
     this.audit.record({ type: 'logout', userId, mechanism: 'session', request });
   }
 
@@ -63,7 +60,10 @@ export class SessionController {
   @Auth('session', 'jwt')
   @Delete('sessions/:id')
   @HttpCode(204)
-  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id') id: string): Promise<void> {
+  async revoke(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Session not found') })) id: string,
+  ): Promise<void> {
     await this.sessions.revoke(principal.user.id, id);
   }
 

@@ -1,21 +1,31 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module';
-import { UsersModule } from '../users/users.module';
-import { SessionController } from './session.controller';
+import { CsrfService } from './csrf.service';
+import { SessionHandlers } from './session-handlers';
+import { SessionMechanism } from './session.mechanism';
 import { SessionMiddleware } from './session.middleware';
-import { SessionRecord } from './session-record.entity';
-import { SessionStrategy } from './session.strategy';
 import { SessionsService } from './sessions.service';
+import { SessionRecord } from './session-record.entity';
 import { UserSession } from './user-session.entity';
 
-@Module({
-  imports: [TypeOrmModule.forFeature([UserSession, SessionRecord]), UsersModule, AuditModule],
-  controllers: [SessionController],
-  providers: [SessionsService, SessionStrategy, SessionMiddleware],
-  exports: [SessionsService],
-})
+/** The `session` mechanism: express-session on every route, the session list, CSRF tokens. */
+@Module({})
 export class SessionAuthModule implements NestModule {
+  /** `imports`: the module's core and audit modules, as AuthModule builds them. */
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return {
+      module: SessionAuthModule,
+      imports: [...imports, TypeOrmModule.forFeature([UserSession, SessionRecord])],
+      providers: [SessionHandlers, SessionsService, SessionMechanism, SessionMiddleware, CsrfService],
+      exports: [SessionsService, SessionHandlers, CsrfService],
+    };
+  }
+
+  constructor(mechanisms: AuthMechanisms, mechanism: SessionMechanism) {
+    mechanisms.add(mechanism);
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(SessionMiddleware).forRoutes('{*path}');
   }

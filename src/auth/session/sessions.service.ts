@@ -1,15 +1,17 @@
-import { Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service';
+import { IdentifiedUser } from '../core/identified-user';
 import { sha256Hex } from '../core/secrets';
-import { User } from '../users/user.entity';
-import { SessionAuth, SessionTimeouts } from './session-data';
-import { HashedSessionStore } from './hashed-session.store';
+import { UserRevocations } from '../core/user-revocations';
+import { CsrfService } from './csrf.service';
+import { SessionAuth } from './session-data';
+import { SessionHandlers } from './session-handlers';
 import { UserSession } from './user-session.entity';
 
-export const SESSION_ACTIVITY_INTERVAL_MS = 60_000;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export interface SessionView {
@@ -22,23 +24,27 @@ export interface SessionView {
   current: boolean;
 }
 
+export interface IssuedSession {
+  auth: SessionAuth;
+  csrfToken: string;
+}
+
+const callback = (run: (done: (err?: unknown) => void) => void) =>
+  new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
+
 /** Starts, lists and ends a user's sessions; the store holds their data, `auth_sessions` their list. */
 @Injectable()
 export class SessionsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
-  private store: HashedSessionStore;
-  private timeouts: SessionTimeouts;
   private pruneTimer?: NodeJS.Timeout;
-  private pruneStore?: () => Promise<void>;
 
-  constructor(@InjectRepository(UserSession) private readonly sessions: Repository<UserSession>) {}
-
-  /** Called once by the module that builds the store. */
-  attachStore(store: HashedSessionStore, timeouts: SessionTimeouts, pruneStore?: () => Promise<void>): void {
-    this.store = store;
-    this.timeouts = timeouts;
-    this.pruneStore = pruneStore;
-  }
+  constructor(
+    @InjectRepository(UserSession) private readonly sessions: Repository<UserSession>,
+    private readonly handlers: SessionHandlers,
+    private readonly revocations: UserRevocations,
+    private readonly csrf: CsrfService,
+    private readonly audit: AuditLog,
+  ) {}
 
   onModuleInit(): void {
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
@@ -49,43 +55,67 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.pruneTimer);
   }
 
-  /** Logs the user in on a fresh session ID: whatever ID the request came with is discarded (no fixation). */
-  async start(request: Request, user: User): Promise<SessionAuth> {
-    await new Promise<void>((resolve, reject) => request.session.regenerate((err) => (err ? reject(err) : resolve())));
+  /**
+   * The last step of every login that ends in a session: a fresh session ID (whatever ID the request
+   * came with is discarded, and the session it named ends), the registry row, and the audit event.
+   * Undone, with the login's 401, when a revocation of the user began while the login ran.
+   */
+  async issue(identified: IdentifiedUser, request: Request, response: Response): Promise<IssuedSession> {
+    await this.handlers.ensureSession(request, response);
+    const previous = request.session.auth?.publicId;
+    await callback((done) => request.session.regenerate(done));
+    if (previous) await this.sessions.delete({ id: previous });
+    const { user } = identified;
     const now = new Date();
-    const auth: SessionAuth = {
-      userId: user.id,
-      email: user.email,
-      roles: user.roles,
-      publicId: randomUUID(),
-      createdAt: now.getTime(),
-    };
+    const auth: SessionAuth = { userId: user.id, email: user.email, roles: user.roles, publicId: randomUUID(), createdAt: now.getTime() };
     request.session.auth = auth;
-    await new Promise<void>((resolve, reject) => request.session.save((err) => (err ? reject(err) : resolve())));
+    await callback((done) => request.session.save(done));
     await this.sessions.insert({
       id: auth.publicId,
       sidHash: sha256Hex(request.sessionID),
       userId: user.id,
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: this.expiryAt(auth, now.getTime()),
+      expiresAt: this.handlers.expiryAt(auth, now.getTime()),
       ip: request.ip?.slice(0, 64) ?? null,
       userAgent: request.header('user-agent')?.slice(0, 512) ?? null,
     });
-    return auth;
+    if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
+      await this.end(request);
+      this.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        mechanism: 'session',
+        request,
+        detail: { reason: 'revoked_during_login' },
+      });
+      throw new UnauthorizedException('Invalid email or password');
+    }
+    this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'session', request, detail: { method: identified.method } });
+    return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
+  }
+
+  /**
+   * Moves the current session to a new ID, keeping what it holds: after a password change, a stolen
+   * cookie of the old ID stops working. Answers the new CSRF token.
+   */
+  async renew(request: Request): Promise<string> {
+    const auth = request.session.auth;
+    await callback((done) => request.session.regenerate(done));
+    if (auth) request.session.auth = auth;
+    await callback((done) => request.session.save(done));
+    if (auth) await this.sessions.update({ id: auth.publicId }, { sidHash: sha256Hex(request.sessionID) });
+    return this.csrf.tokenFor(request.sessionID);
   }
 
   async end(request: Request): Promise<void> {
     const publicId = request.session?.auth?.publicId;
-    await new Promise<void>((resolve, reject) => request.session.destroy((err) => (err ? reject(err) : resolve())));
+    await callback((done) => request.session.destroy(done));
     if (publicId) await this.sessions.delete({ id: publicId });
   }
 
   async list(userId: string, currentId?: string): Promise<SessionView[]> {
-    const rows = await this.sessions.find({
-      where: { userId, expiresAt: MoreThan(new Date()) },
-      order: { createdAt: 'DESC' },
-    });
+    const rows = await this.sessions.find({ where: { userId, expiresAt: MoreThan(new Date()) }, order: { createdAt: 'DESC' } });
     return rows.map((row) => ({
       id: row.id,
       createdAt: row.createdAt,
@@ -107,42 +137,23 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     return this.endWhere(keepId ? { userId, id: Not(keepId) } : { userId });
   }
 
-  private async endWhere(where: Record<string, unknown>): Promise<number> {
-    const rows = await this.sessions.find({ where, select: { id: true, sidHash: true } });
-    await Promise.all(
-      rows.map(
-        (row) => new Promise<void>((resolve, reject) => this.store.destroyByHash(row.sidHash, (err) => (err ? reject(err) : resolve()))),
-      ),
-    );
-    if (rows.length) await this.sessions.delete({ id: In(rows.map((row) => row.id)) });
-    return rows.length;
-  }
-
-  /** Write-behind of `lastSeenAt`, at most once per touch interval per session (the store throttles the calls). */
-  recordActivity(sidHash: string, auth: SessionAuth | undefined): void {
-    if (!auth) return;
-    const now = Date.now();
-    this.sessions
-      .update({ id: auth.publicId }, { lastSeenAt: new Date(now), expiresAt: this.expiryAt(auth, now) })
-      .catch((error: unknown) => this.logger.warn(`Could not record session activity: ${String(error)}`));
-  }
-
   isPastAbsoluteTimeout(auth: SessionAuth, now = Date.now()): boolean {
-    return now >= auth.createdAt + this.timeouts.absoluteSeconds * 1000;
+    return now >= auth.createdAt + this.handlers.timeouts.absoluteSeconds * 1000;
   }
 
   async prune(): Promise<void> {
     try {
       await this.sessions.delete({ expiresAt: LessThan(new Date()) });
-      await this.pruneStore?.();
+      await this.handlers.pruneStore();
     } catch (error) {
       this.logger.warn(`Session pruning failed: ${String(error)}`);
     }
   }
 
-  private expiryAt(auth: SessionAuth, now: number): Date {
-    const idleEnd = now + this.timeouts.idleSeconds * 1000;
-    const absoluteEnd = auth.createdAt + this.timeouts.absoluteSeconds * 1000;
-    return new Date(Math.min(idleEnd, absoluteEnd));
+  private async endWhere(where: Record<string, unknown>): Promise<number> {
+    const rows = await this.sessions.find({ where, select: { id: true, sidHash: true } });
+    await Promise.all(rows.map((row) => this.handlers.destroyByHash(row.sidHash)));
+    if (rows.length) await this.sessions.delete({ id: In(rows.map((row) => row.id)) });
+    return rows.length;
   }
 }

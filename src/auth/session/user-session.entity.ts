@@ -1,32 +1,39 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { EntitySchema } from 'typeorm';
+import { SchemaContext, timestampType, USER_ID_LENGTH } from '../core/database';
+import { builtInUserForeignKey } from '../core/user-foreign-key';
 
 /** The list of a user's sessions, in both storage modes, so users can see and end them. */
-@Entity({ name: 'auth_sessions' })
-@Index(['userId', 'expiresAt'])
 export class UserSession {
   /** Public identifier, unrelated to the session ID. */
-  @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
-
-  @Column({ name: 'sid_hash', type: 'varchar', length: 64, unique: true, select: false })
   sidHash: string;
-
-  @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
-
-  @Column({ name: 'created_at', type: Date })
   createdAt: Date;
-
-  @Column({ name: 'last_seen_at', type: Date })
   lastSeenAt: Date;
-
-  @Index()
-  @Column({ name: 'expires_at', type: Date })
   expiresAt: Date;
-
-  @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
-
-  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 }
+
+export const userSessionSchema = (context: SchemaContext) =>
+  new EntitySchema<UserSession>({
+    name: 'UserSession',
+    target: UserSession,
+    tableName: 'auth_sessions',
+    columns: {
+      id: { type: 'varchar', length: 36, primary: true },
+      sidHash: { name: 'sid_hash', type: 'varchar', length: 64, select: false },
+      userId: { name: 'user_id', type: 'varchar', length: USER_ID_LENGTH },
+      createdAt: { name: 'created_at', type: timestampType(context.database) },
+      lastSeenAt: { name: 'last_seen_at', type: timestampType(context.database) },
+      expiresAt: { name: 'expires_at', type: timestampType(context.database) },
+      ip: { type: 'varchar', length: 64, nullable: true },
+      userAgent: { name: 'user_agent', type: 'varchar', length: 512, nullable: true },
+    },
+    uniques: [{ name: 'UQ_auth_sessions_sid_hash', columns: ['sidHash'] }],
+    indices: [
+      { name: 'IDX_auth_sessions_user_expires', columns: ['userId', 'expiresAt'] },
+      { name: 'IDX_auth_sessions_expires', columns: ['expiresAt'] },
+    ],
+    foreignKeys: builtInUserForeignKey(context, 'auth_sessions'),
+  });

@@ -2,7 +2,7 @@ import { ExecutionContext, HttpException, Inject, Injectable, Logger, ServiceUna
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import { AUTH_THROTTLER_OPTIONS, AUTH_THROTTLER_STORAGE } from './auth-throttler.tokens';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import { TooManyRequestsException } from '../core/too-many-requests.exception';
 
 /**
  * @nestjs/throttler's guard on the module's own options and storage, keyed by `req.ip` (which Express

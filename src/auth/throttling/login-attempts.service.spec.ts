@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { sha256Hex } from '../core/secrets';
 import { LockoutStore } from './lockout-policy';
 import { LoginAttempts } from './login-attempts.service';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import { TooManyRequestsException } from '../core/too-many-requests.exception';
 
 class RecordingStore implements LockoutStore {
   readonly keys: string[] = [];

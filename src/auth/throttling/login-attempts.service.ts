@@ -1,7 +1,7 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { sha256Hex } from '../core/secrets';
 import { LockoutStore } from './lockout-policy';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import { TooManyRequestsException } from '../core/too-many-requests.exception';
 
 export const LOCKOUT_STORE = Symbol('LOCKOUT_STORE');
 

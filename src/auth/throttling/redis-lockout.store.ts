@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import type { AuthRedis } from '../core/redis.provider';
 import { FAILURES_FORGOTTEN_AFTER_MS, LockoutStore } from './lockout-policy';
 import { LuaScript } from '../core/lua-script';
 import { ResolvedLockoutOptions } from './throttling.options';
@@ -30,7 +30,7 @@ return 0
 /** Production mode: failures in Redis, so that every instance sees the same back-off. */
 export class RedisLockoutStore implements LockoutStore {
   constructor(
-    private readonly redis: RedisClientType,
+    private readonly redis: AuthRedis,
     private readonly keyPrefix: string,
     private readonly options: ResolvedLockoutOptions,
   ) {}

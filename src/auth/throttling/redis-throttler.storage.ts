@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { RedisClientType } from 'redis';
+import type { AuthRedis } from '../core/redis.provider';
 import { LuaScript } from '../core/lua-script';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -38,7 +38,7 @@ return { hits, windowEndsAt - now, blocked and 1 or 0, blocked and blockedUntil 
 /** ThrottlerStorage in Redis, so that every instance counts one client IP together. */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(
-    private readonly redis: RedisClientType,
+    private readonly redis: AuthRedis,
     private readonly keyPrefix: string,
   ) {}
 

@@ -1,10 +1,10 @@
-/** The `throttle` part of AuthModuleOptions: requests per client IP to the register, login and token routes. */
+/** The `throttle` options: requests per client IP to the register, login and token routes. */
 export interface AuthThrottleOptions {
   limit?: number;
   ttlSeconds?: number;
 }
 
-/** The `lockout` part of AuthModuleOptions: back-off per account after consecutive failed logins. */
+/** The `lockout` options: back-off per account after consecutive failed logins. */
 export interface LockoutOptions {
   /** Consecutive failures of one email before its back-off starts. */
   threshold?: number;
@@ -16,6 +16,9 @@ export interface LockoutOptions {
 
 export type ResolvedAuthThrottleOptions = Required<AuthThrottleOptions>;
 export type ResolvedLockoutOptions = Required<LockoutOptions>;
+
+export const THROTTLE_OPTIONS = Symbol('THROTTLE_OPTIONS');
+export const LOCKOUT_OPTIONS = Symbol('LOCKOUT_OPTIONS');
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`AuthModule: ${name} must be a positive integer`);

@@ -1,18 +1,18 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UsePipes } from '@nestjs/common';
-import type { Request } from 'express';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../core/auth.decorator';
 import { authValidationPipe } from '../core/http-hardening';
+import type { Request } from 'express';
+import { Public } from '../core/auth.decorator';
+import { LoginDto } from '../login/credentials.dto';
+import { PasswordLogin } from '../login/password-login';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
-import { LoginDto } from '../users/credentials.dto';
-import { PasswordLogin } from '../users/password-login';
 import { JwtTokensService, TokenPair } from './jwt-tokens.service';
 import { RefreshTokenDto } from './token.dto';
 
 @ApiTags('tokens')
 @UsePipes(authValidationPipe)
-@Controller('auth/token')
-export class JwtController {
+@Controller('token')
+export class TokensController {
   constructor(
     private readonly passwordLogin: PasswordLogin,
     private readonly tokens: JwtTokensService,
@@ -24,8 +24,8 @@ export class JwtController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async token(@Body() body: LoginDto, @Req() request: Request): Promise<TokenPair> {
-    const user = await this.passwordLogin.authenticate(body.email, body.password, request, 'jwt');
-    return this.tokens.issue(user);
+    const identified = await this.passwordLogin.identify(body.email, body.password, request, 'jwt');
+    return this.tokens.issue(identified, request);
   }
 
   @Public()

@@ -1,23 +1,17 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { timestampType } from './column-types';
+import { migrationTimestampType } from '../core/database';
 
-export class CreateRefreshTokens1764331300000 implements MigrationInterface {
-  name = 'CreateRefreshTokens1764331300000';
+export class CreateRefreshTokenTables1796083202000 implements MigrationInterface {
+  name = 'CreateRefreshTokenTables1796083202000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const timestamp = timestampType(queryRunner);
-    const userForeignKey = {
-      columnNames: ['user_id'],
-      referencedTableName: 'auth_users',
-      referencedColumnNames: ['id'],
-      onDelete: 'CASCADE',
-    };
+    const timestamp = migrationTimestampType(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'auth_refresh_token_families',
         columns: [
           { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'user_id', type: 'varchar', length: '36' },
+          { name: 'user_id', type: 'varchar', length: '64' },
           { name: 'created_at', type: timestamp },
           { name: 'expires_at', type: timestamp },
           { name: 'revoked_at', type: timestamp, isNullable: true },
@@ -27,7 +21,6 @@ export class CreateRefreshTokens1764331300000 implements MigrationInterface {
           { name: 'IDX_auth_refresh_token_families_expires', columnNames: ['expires_at'] },
           { name: 'IDX_auth_refresh_token_families_revoked', columnNames: ['revoked_at'] },
         ],
-        foreignKeys: [userForeignKey],
       }),
     );
     await queryRunner.createTable(
@@ -36,13 +29,15 @@ export class CreateRefreshTokens1764331300000 implements MigrationInterface {
         columns: [
           { name: 'id', type: 'varchar', length: '36', isPrimary: true },
           { name: 'family_id', type: 'varchar', length: '36' },
-          { name: 'token_hash', type: 'varchar', length: '64', isUnique: true },
+          { name: 'token_hash', type: 'varchar', length: '64' },
           { name: 'created_at', type: timestamp },
           { name: 'spent_at', type: timestamp, isNullable: true },
         ],
+        uniques: [{ name: 'UQ_auth_refresh_tokens_token_hash', columnNames: ['token_hash'] }],
         indices: [{ name: 'IDX_auth_refresh_tokens_family', columnNames: ['family_id'] }],
         foreignKeys: [
           {
+            name: 'FK_auth_refresh_tokens_family_id',
             columnNames: ['family_id'],
             referencedTableName: 'auth_refresh_token_families',
             referencedColumnNames: ['id'],
@@ -51,20 +46,9 @@ export class CreateRefreshTokens1764331300000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createTable(
-      new Table({
-        name: 'auth_user_token_cutoffs',
-        columns: [
-          { name: 'user_id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'valid_after', type: timestamp },
-        ],
-        foreignKeys: [userForeignKey],
-      }),
-    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropTable('auth_user_token_cutoffs');
     await queryRunner.dropTable('auth_refresh_tokens');
     await queryRunner.dropTable('auth_refresh_token_families');
   }

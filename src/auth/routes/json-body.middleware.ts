@@ -1,6 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { sendJsonError } from './http-errors';
+import { sendJsonError } from '../core/http-errors';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 

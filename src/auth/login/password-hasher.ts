@@ -1,20 +1,20 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import * as argon2 from 'argon2';
-import { AUTH_OPTIONS, ResolvedAuthOptions } from '../auth.options';
 import { randomToken } from '../core/secrets';
+import { PASSWORD_HASHING_OPTIONS, ResolvedPasswordHashingOptions } from './password-hashing.options';
 
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private dummyHash: string;
 
-  constructor(@Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(@Inject(PASSWORD_HASHING_OPTIONS) private readonly options: ResolvedPasswordHashingOptions) {}
 
   async onModuleInit(): Promise<void> {
     this.dummyHash = await this.hash(randomToken());
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.options.passwordHashing });
+    return argon2.hash(password, { type: argon2.argon2id, ...this.options });
   }
 
   /**

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UsePipes } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { authValidationPipe } from '../core/http-hardening';
+import type { Request, Response } from 'express';
+import { AuthPrincipal } from '../core/auth-principal';
+import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { toPublicUser } from '../core/public-user';
+import { RegisterDto } from '../login/credentials.dto';
+import { SessionsService } from '../session/sessions.service';
+import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
+import { AccountsService } from './accounts.service';
+import { PasswordChangeDto } from './password-change.dto';
+
+@ApiTags('account')
+@UsePipes(authValidationPipe)
+@Controller()
+export class AccountController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Public()
+  @RateLimitedAuthRoute()
+  @Post('register')
+  @HttpCode(201)
+  async register(@Body() body: RegisterDto, @Req() request: Request) {
+    return toPublicUser(await this.accounts.register({ email: body.email, password: body.password, name: body.name }, { request }));
+  }
+
+  @Auth()
+  @Get('me')
+  async me(@CurrentPrincipal() principal: AuthPrincipal) {
+    const user = await this.accounts.findUser(principal.user.id);
+    if (!user || user.disabled) throw new UnauthorizedException('Unauthorized');
+    return { user: toPublicUser(user), via: principal.via, ...(principal.scopes ? { scopes: principal.scopes } : {}) };
+  }
+
+  /** A session that changes its password moves to a new session ID; the new CSRF token comes in `X-CSRF-Token`. */
+  @Auth('session', 'jwt')
+  @Post('password')
+  @HttpCode(204)
+  async changePassword(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: PasswordChangeDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.accounts.changePassword(principal, body.currentPassword, body.newPassword, request);
+    if (principal.via === 'session') response.setHeader('X-CSRF-Token', await this.sessions.renew(request));
+  }
+
+  @Auth('session', 'jwt')
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(@CurrentPrincipal() principal: AuthPrincipal, @Req() request: Request): Promise<void> {
+    await this.accounts.logoutAll(principal, request);
+  }
+}

@@ -1,0 +1,139 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { AuditLog } from '../audit/audit-log.service';
+import { AuthMechanisms } from '../core/auth-mechanism';
+import { AuthPrincipal } from '../core/auth-principal';
+import { RevocationBus } from '../core/revocation-bus';
+import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
+import { UserRevocations } from '../core/user-revocations';
+import { PasswordHasher } from '../login/password-hasher';
+import { PasswordLogin } from '../login/password-login';
+import { ACCOUNTS_OPTIONS, AccountsOptions } from './accounts.options';
+
+export interface Registration {
+  email: string;
+  password: string;
+  name?: string | null;
+  roles?: string[];
+}
+
+/** Who did it, for the audit trail: the request, and the admin when the subject is someone else. */
+export interface Actor {
+  request?: Request;
+  principal?: AuthPrincipal;
+}
+
+/**
+ * A user's lifecycle in one place, for the built-in routes and the host app alike: registering,
+ * password changes, ending everything, disabling and enabling. Each change that revokes does it
+ * whole: the user's state, then their revocation epoch and cut-off (announced to every instance),
+ * then every credential each mechanism holds for them.
+ */
+@Injectable()
+export class AccountsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AccountsService.name);
+
+  constructor(
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly hasher: PasswordHasher,
+    private readonly passwordLogin: PasswordLogin,
+    private readonly revocations: UserRevocations,
+    private readonly bus: RevocationBus,
+    private readonly mechanisms: AuthMechanisms,
+    private readonly audit: AuditLog,
+    @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.options.bootstrapAdmin;
+    if (!admin || (await this.users.findByEmail(admin.email))) return;
+    try {
+      await this.register({ email: admin.email, password: admin.password, roles: ['admin'] });
+      this.logger.log(`Created bootstrap admin ${admin.email}`);
+    } catch (error) {
+      // Another instance starting at the same moment created it first.
+      if (!(error instanceof ConflictException)) throw error;
+    }
+  }
+
+  findUser(id: string): Promise<AuthUser | null> {
+    return this.users.findById(id);
+  }
+
+  /** 409 when the email is taken. */
+  async register(input: Registration, actor: Actor = {}): Promise<AuthUser> {
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.users
+      .create({ email: input.email, passwordHash, name: input.name ?? null, roles: input.roles ?? ['user'] })
+      .catch((error: unknown) => {
+        throw error instanceof EmailTakenError ? new ConflictException('Email already registered') : error;
+      });
+    this.record('user.registered', user.id, actor, 'password');
+    return user;
+  }
+
+  /**
+   * The signed-in user's own change: the current password is checked behind the account's back-off,
+   * then every other session and every token family of the user ends.
+   */
+  async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, request?: Request): Promise<void> {
+    const { id, email } = principal.user;
+    if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request as Request, principal.via))) {
+      throw new BadRequestException('Current password is incorrect');
+    }
+    await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
+    await this.endEverything(id, principal);
+    this.record('password.changed', id, { request, principal });
+  }
+
+  /** Logout everywhere: every session, token family and access token of the user, including the caller's. */
+  async logoutAll(principal: AuthPrincipal, request?: Request): Promise<void> {
+    await this.endEverything(principal.user.id);
+    this.record('logout_all', principal.user.id, { request, principal });
+  }
+
+  /** Every session, refresh family, access token and API key of the user stops working on every instance. 404 for an unknown user. */
+  async disable(userId: string, actor: Actor = {}): Promise<void> {
+    if (!(await this.users.setDisabled(userId, true))) throw new NotFoundException('User not found');
+    await this.bus.publish({ type: 'userStatus', id: userId, disabled: true });
+    await this.endEverything(userId);
+    this.record('user.disabled', userId, actor);
+  }
+
+  /** The user may log in again; API keys they did not revoke serve them again, old sessions and tokens do not. */
+  async enable(userId: string, actor: Actor = {}): Promise<void> {
+    if (!(await this.users.setDisabled(userId, false))) throw new NotFoundException('User not found');
+    await this.bus.publish({ type: 'userStatus', id: userId, disabled: false });
+    this.record('user.enabled', userId, actor);
+  }
+
+  /**
+   * Ends every credential of the user but `keep`'s own (a password change keeps the caller's
+   * session). Logins under way when it starts are undone by the moved epoch; access tokens issued
+   * until now are refused by the cut-off on every instance.
+   */
+  async endEverything(userId: string, keep?: AuthPrincipal): Promise<void> {
+    const at = await this.revocations.revoke(userId);
+    await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
+    for (const mechanism of this.mechanisms.all()) await mechanism.endUserCredentials?.(userId, keep);
+  }
+
+  private record(type: Parameters<AuditLog['record']>[0]['type'], userId: string, actor: Actor, mechanism?: string): void {
+    const self = actor.principal?.user.id === userId;
+    this.audit.record({
+      type,
+      userId,
+      actorId: actor.principal && !self ? actor.principal.user.id : null,
+      mechanism: mechanism ?? actor.principal?.via,
+      request: actor.request,
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import type { ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthMechanisms } from './auth-mechanism';
+import { AuthGuard } from './auth.guard';
+import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider';
+import { RetryAfterFilter } from './retry-after.filter';
+import { RevocationBus } from './revocation-bus';
+import { RouteRequirements } from './route-requirements';
+import { UserRevocation } from './user-revocation.entity';
+import { UserRevocations } from './user-revocations';
+
+export interface CoreParts {
+  /** The resolved options of every feature, one provider each, and what the host's options factory needs. */
+  options: Provider[];
+  /** The tokens of `options` the features inject. */
+  optionTokens: Array<string | symbol>;
+  imports: NonNullable<ModuleMetadata['imports']>;
+}
+
+/**
+ * What every feature of one AuthModule shares: its options, the Redis connection, the revocation
+ * bus, the registry of mechanisms, the per-user revocations, and the global guard.
+ */
+@Module({})
+export class AuthCoreModule {
+  static register(parts: CoreParts): DynamicModule {
+    return {
+      module: AuthCoreModule,
+      imports: [...parts.imports, DiscoveryModule, TypeOrmModule.forFeature([UserRevocation])],
+      providers: [
+        ...parts.options,
+        authRedisProvider,
+        RedisLifecycle,
+        RevocationBus,
+        AuthMechanisms,
+        RouteRequirements,
+        UserRevocations,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: RetryAfterFilter },
+      ],
+      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { SecuritySchemeObject } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { AuthPrincipal } from './auth-principal';
+
+/**
+ * The names a route may ask for in `@Auth(...)`. Empty here: each mechanism adds its own name by
+ * declaration merging, so `core/` names none and a typo in `@Auth('sesion')` is a compile error.
+ *
+ * @example
+ * declare module '../core/auth-mechanism' { interface AuthMechanismNames { hmac: true } }
+ */
+export interface AuthMechanismNames {}
+export type AuthMechanismName = Extract<keyof AuthMechanismNames, string>;
+
+/**
+ * One way to authenticate a request (a session cookie, a bearer token, an API key, ...). The guard
+ * knows mechanisms only through this contract and runs those a route names, in the route's order.
+ */
+export interface AuthMechanism {
+  readonly name: AuthMechanismName;
+  /** How routes that accept this mechanism are documented; the OpenAPI security scheme is registered under `name`. */
+  readonly securityScheme: SecuritySchemeObject;
+  /** `WWW-Authenticate` for a request whose credential of this kind was refused (RFC 9110 §11.6.1). */
+  readonly challenge?: string;
+  /** Whether the request carries a credential of this kind at all; a mechanism whose credential is absent is not run. */
+  carriesCredential(request: Request): boolean;
+  /** The principal, or null when the credential is refused. Synchronous whenever it can decide without I/O (the hot path). */
+  authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null>;
+  /** Runs after this mechanism admitted the request, before scopes and roles (CSRF, a per-key limit); throws to refuse. */
+  afterAuthentication?(principal: AuthPrincipal, request: Request): void | Promise<void>;
+  /**
+   * Ends every credential of this kind the user holds, but the one `keep` was authenticated with:
+   * logout-all, a password change, disabling the user.
+   */
+  endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
+}
+
+/** The mechanisms of one AuthModule instance; each mechanism's module adds its own at start. Never process-global. */
+@Injectable()
+export class AuthMechanisms {
+  private readonly byName = new Map<string, AuthMechanism>();
+
+  add(mechanism: AuthMechanism): void {
+    if (this.byName.has(mechanism.name)) throw new Error(`AuthModule: mechanism "${mechanism.name}" is registered twice`);
+    this.byName.set(mechanism.name, mechanism);
+  }
+
+  get(name: string): AuthMechanism | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): AuthMechanism[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,14 @@
+import type { AuthUser } from './user-store';
+
+/**
+ * A user a way of signing in has just identified (a password, later an OpenID provider or a passkey),
+ * with the user's revocation epoch as it was read before the user was: the credential issued for it
+ * stands only if the epoch has not moved meanwhile. Every login ends with one issue call per
+ * mechanism (a session, a token pair) that takes this.
+ */
+export interface IdentifiedUser {
+  user: AuthUser;
+  epoch: number;
+  /** How the user signed in, for the audit trail. */
+  method: string;
+}

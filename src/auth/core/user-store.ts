@@ -1,0 +1,50 @@
+/** What the module needs to know of a user, whichever table holds them. */
+export interface AuthUser {
+  /** The user's id as a string (an integer id is given as its decimal digits); at most 64 characters. */
+  id: string;
+  /** Trimmed and lower-cased. */
+  email: string;
+  name: string | null;
+  roles: string[];
+  disabled: boolean;
+}
+
+export interface NewAuthUser {
+  email: string;
+  /** argon2id PHC string, or null for an account that can never log in with a password (a service account). */
+  passwordHash: string | null;
+  name: string | null;
+  roles: string[];
+}
+
+/** An email is registered already: `create` throws it, and the module answers 409. */
+export class EmailTakenError extends Error {
+  constructor() {
+    super('Email already registered');
+  }
+}
+
+/**
+ * The users port: how the module reads and changes users. The default adapter keeps them in the
+ * module's own `auth_users` table; a host app with a users table of its own passes an adapter of its
+ * own (`AuthModule.forRoot({ users: { useClass } })`). Every method receives ids and emails exactly as
+ * clients sent them: answer null for an id that cannot be one of yours (an integer table given `abc`)
+ * rather than throw. Disable, enable and password changes go through `AccountsService`, which also
+ * ends the user's credentials; calling `setDisabled` or `setPasswordHash` alone does not.
+ */
+export interface UserStore {
+  findById(id: string): Promise<AuthUser | null>;
+  findByEmail(email: string): Promise<AuthUser | null>;
+  /** The user and their password hash, for a login; null when the email is not registered. */
+  findForLogin(email: string): Promise<{ user: AuthUser; passwordHash: string | null } | null>;
+  /** The password hash of the user, or null (unknown user, or no password). */
+  passwordHashOf(id: string): Promise<string | null>;
+  /** Throws EmailTakenError when the email is registered already. */
+  create(user: NewAuthUser): Promise<AuthUser>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Null when there is no such user. */
+  setDisabled(id: string, disabled: boolean): Promise<AuthUser | null>;
+}
+
+/** Injection token of the UserStore. */
+export const USER_STORE = Symbol('USER_STORE');

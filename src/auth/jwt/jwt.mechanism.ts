@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AuthMechanism } from '../core/auth-mechanism';
+import { AuthPrincipal } from '../core/auth-principal';
+import { runStrategy } from '../core/passport-strategy-runner';
+import { JwtStrategy } from './jwt.strategy';
+import { JwtTokensService } from './jwt-tokens.service';
+
+declare module '../core/auth-mechanism' {
+  interface AuthMechanismNames {
+    jwt: true;
+  }
+}
+
+const BEARER_SCHEME = /^bearer(\s|$)/i;
+
+/** `Authorization: Bearer <access token>`, verified by passport-jwt (JwtStrategy). */
+@Injectable()
+export class JwtMechanism implements AuthMechanism {
+  readonly name = 'jwt';
+  readonly securityScheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } as const;
+  readonly challenge = 'Bearer error="invalid_token"';
+
+  constructor(
+    private readonly strategy: JwtStrategy,
+    private readonly tokens: JwtTokensService,
+  ) {}
+
+  carriesCredential(request: Request): boolean {
+    return BEARER_SCHEME.test(request.headers.authorization ?? '');
+  }
+
+  authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
+    return runStrategy<AuthPrincipal>(this.strategy, request);
+  }
+
+  async endUserCredentials(userId: string): Promise<void> {
+    await this.tokens.revokeAllForUser(userId);
+  }
+}

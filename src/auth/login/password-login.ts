@@ -1,0 +1,77 @@
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { Request } from 'express';
+import { AuditLog } from '../audit/audit-log.service';
+import { IdentifiedUser } from '../core/identified-user';
+import { USER_STORE, UserStore } from '../core/user-store';
+import { UserRevocations } from '../core/user-revocations';
+import { LoginAttempts } from '../throttling/login-attempts.service';
+import { TooManyRequestsException } from '../core/too-many-requests.exception';
+import { PasswordHasher } from './password-hasher';
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+
+/**
+ * Email and password to a user, behind the per-account back-off, with every failure audited. Routes
+ * that call it carry `@RateLimitedAuthRoute()` (the per-IP limit); what they issue for the user is
+ * up to them (a session, a token pair), through the mechanism's own `issue` call.
+ */
+@Injectable()
+export class PasswordLogin {
+  constructor(
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly hasher: PasswordHasher,
+    private readonly attempts: LoginAttempts,
+    private readonly revocations: UserRevocations,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The user, or 401 alike for an unknown email, a wrong password and a disabled account; 429 during back-off. */
+  async identify(email: string, password: string, request: Request, mechanism: string): Promise<IdentifiedUser> {
+    await this.beginAttempt(email, request, mechanism);
+    const known = await this.users.findForLogin(email);
+    // Read before the password is checked: a revocation that begins from here on undoes the login (IdentifiedUser).
+    const epoch = known ? await this.revocations.epochOf(known.user.id) : 0;
+    const valid = await this.hasher.verify(known?.passwordHash, password);
+    if (!known || !valid || known.user.disabled) {
+      this.audit.record({
+        type: 'login.failed',
+        userId: known?.user.id ?? null,
+        mechanism,
+        request,
+        detail: { email: auditableEmail(email) },
+      });
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    await this.attempts.recordSuccess(email);
+    return { user: known.user, epoch, method: 'password' };
+  }
+
+  /**
+   * A signed-in user's current password, before a change that needs it (a new password, a second
+   * factor): counted toward the same per-account back-off as logins, so it cannot be guessed either.
+   */
+  async verifyCurrentPassword(userId: string, email: string, password: string, request: Request, mechanism: string): Promise<boolean> {
+    await this.beginAttempt(email, request, mechanism);
+    const valid = await this.hasher.verify(await this.users.passwordHashOf(userId), password);
+    if (valid) await this.attempts.recordSuccess(email);
+    else this.audit.record({ type: 'password.check_failed', userId, mechanism, request });
+    return valid;
+  }
+
+  private async beginAttempt(email: string, request: Request, mechanism: string): Promise<void> {
+    try {
+      await this.attempts.begin(email);
+    } catch (error) {
+      if (error instanceof TooManyRequestsException)
+        this.audit.record({ type: 'lockout', mechanism, request, detail: { email: auditableEmail(email) } });
+      throw error;
+    }
+  }
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
+
+/** What the audit log keeps of a typed email: the address, or a marker when it is not one (a password pasted into the field). */
+export function auditableEmail(email: string): string {
+  return email.length <= 254 && EMAIL.test(email) ? email : '(not an email address)';
+}

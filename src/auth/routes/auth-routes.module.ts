@@ -1,0 +1,49 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
+import { AccountController } from '../accounts/account.controller';
+import { AdminController } from '../accounts/admin.controller';
+import { ApiKeysController } from '../api-key/api-keys.controller';
+import { JwksController } from '../jwt/jwks.controller';
+import { TokensController } from '../jwt/tokens.controller';
+import { SessionController } from '../session/session.controller';
+import { JsonBodyOnlyMiddleware } from './json-body.middleware';
+
+/** The built-in HTTP routes: `AuthModule.forRoot({ routes: … })` turns them off or mounts them elsewhere. */
+export interface AuthRoutesOptions {
+  /** Path the routes are mounted under (default `auth`: `/auth/login`, `/auth/token`, …). */
+  prefix?: string;
+  /** Serve the public signing keys at `/.well-known/jwks.json` (default true). */
+  jwks?: boolean;
+}
+
+const CONTROLLERS = [AccountController, SessionController, TokensController, ApiKeysController, AdminController];
+
+/** Register, login, tokens, sessions, API keys, password and administration, under one prefix. */
+@Module({})
+export class AuthRoutesModule implements NestModule {
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return { module: AuthRoutesModule, imports, controllers: CONTROLLERS };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyOnlyMiddleware).forRoutes(...CONTROLLERS);
+  }
+}
+
+/** `GET /.well-known/jwks.json`, where other services look for it, apart from the prefix. */
+@Module({})
+export class JwksRoutesModule {
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return { module: JwksRoutesModule, imports, controllers: [JwksController] };
+  }
+}
+
+/** The route modules for the options, with RouterModule mounting the prefix; none with `routes: false`. */
+export function authRouteModules(options: AuthRoutesOptions | false | undefined, imports: DynamicModule[]): DynamicModule[] {
+  if (options === false) return [];
+  const prefix = (options?.prefix ?? 'auth').replace(/^\/+|\/+$/g, '');
+  const routes = AuthRoutesModule.register(...imports);
+  const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
+  if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
+  return modules;
+}

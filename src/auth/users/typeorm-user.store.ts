@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, Repository } from 'typeorm';
+import { AuthUser, EmailTakenError, NewAuthUser, UserStore } from '../core/user-store';
+import { User } from './user.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PUBLIC_COLUMNS = { id: true, email: true, name: true, roles: true, disabledAt: true } as const;
+
+function toAuthUser(user: User): AuthUser {
+  return { id: user.id, email: user.email, name: user.name, roles: user.roles, disabled: user.disabledAt !== null };
+}
+
+/** The default users port: the module's own `auth_users` table. */
+@Injectable()
+export class TypeOrmUserStore implements UserStore {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  async findById(id: string): Promise<AuthUser | null> {
+    if (!UUID.test(id)) return null;
+    const user = await this.users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
+    return user && toAuthUser(user);
+  }
+
+  async findByEmail(email: string): Promise<AuthUser | null> {
+    const user = await this.users.findOne({ where: { email }, select: PUBLIC_COLUMNS });
+    return user && toAuthUser(user);
+  }
+
+  async findForLogin(email: string): Promise<{ user: AuthUser; passwordHash: string | null } | null> {
+    const user = await this.users.findOne({ where: { email }, select: { ...PUBLIC_COLUMNS, passwordHash: true } });
+    return user && { user: toAuthUser(user), passwordHash: user.passwordHash };
+  }
+
+  async passwordHashOf(id: string): Promise<string | null> {
+    if (!UUID.test(id)) return null;
+    const user = await this.users.findOne({ where: { id }, select: { id: true, passwordHash: true } });
+    return user?.passwordHash ?? null;
+  }
+
+  async create(input: NewAuthUser): Promise<AuthUser> {
+    const user = this.users.create({ id: randomUUID(), ...input, disabledAt: null, createdAt: new Date() });
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
+      throw error;
+    }
+    return toAuthUser(user);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    if (UUID.test(id)) await this.users.update({ id }, { passwordHash });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {
+    if (!UUID.test(id)) return null;
+    const user = await this.users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
+    if (!user) return null;
+    user.disabledAt = disabled ? (user.disabledAt ?? new Date()) : null;
+    await this.users.update({ id }, { disabledAt: user.disabledAt });
+    return toAuthUser(user);
+  }
+}

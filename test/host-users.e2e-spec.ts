@@ -1,0 +1,110 @@
+import { Controller, Get } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AccountsService, Auth, AuthPrincipal, CurrentPrincipal } from 'nest-auth';
+import { login, PASSWORD, storageMode, uniqueEmail } from './support/app';
+import { HostApp, startHostApp } from './support/host';
+import { CreateMembers1700000000000, Member, MemberStore } from './support/members';
+
+@Controller('reports')
+class ReportsController {
+  @Auth('session', 'jwt', 'apiKey')
+  @Get()
+  list(@CurrentPrincipal() principal: AuthPrincipal) {
+    return { userId: principal.user.id, via: principal.via };
+  }
+}
+
+/** Sessions, JWT and API keys against a host's own users table, through the users port. */
+describe(`a host app with its own users table (${storageMode})`, () => {
+  let host: HostApp;
+  before(async () => {
+    host = await startHostApp({
+      controllers: [ReportsController],
+      entities: [Member],
+      migrations: [CreateMembers1700000000000],
+      builtInUsers: false,
+      extras: { users: { useClass: MemberStore, imports: [TypeOrmModule.forFeature([Member])] } },
+    });
+  });
+  after(() => host.close());
+
+  const members = () => host.app.get(DataSource).getRepository(Member);
+
+  it('has no auth_users table; registration writes a member with an integer id', async () => {
+    const tables = (await host.app.get(DataSource).createQueryRunner().getTables()).map((table) => table.name.replace(/^public\./, ''));
+    assert.ok(tables.includes('members') && tables.includes('auth_api_keys'));
+    assert.ok(!tables.includes('auth_users'));
+    const email = uniqueEmail();
+    const registered = await request(host.url).post('/auth/register').send({ email, password: PASSWORD, name: 'Ada' }).expect(201);
+    assert.match(registered.body.id, /^[1-9]\d*$/);
+    assert.deepEqual(registered.body, { id: registered.body.id, email, name: 'Ada', roles: ['user'] });
+    const stored = await members().findOneBy({ memberNo: Number(registered.body.id) });
+    assert.equal(stored?.mail, email);
+    assert.equal(stored?.displayName, 'Ada');
+    assert.match(stored?.secretHash ?? '', /^\$argon2id\$/);
+  });
+
+  it('signs in with a session, a token pair and an API key, each principal carrying the member id', async () => {
+    const session = await login(host.url);
+    await session.agent.get('/reports').expect(200, { userId: session.user.id, via: 'session' });
+    const token = (await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
+    await request(host.url)
+      .get('/reports')
+      .set('Authorization', `Bearer ${token.access_token}`)
+      .expect(200, { userId: session.user.id, via: 'jwt' });
+    const refreshed = await request(host.url).post('/auth/token/refresh').send({ refresh_token: token.refresh_token }).expect(200);
+    assert.ok(refreshed.body.access_token);
+    const key = (await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)).body
+      .key;
+    await request(host.url).get('/reports').set('X-API-Key', key).expect(200, { userId: session.user.id, via: 'apiKey' });
+    await request(host.url).get('/auth/me').set('X-API-Key', key).expect(200);
+  });
+
+  it('ends everything of a member the host disables through AccountsService, and lets them back in when enabled', async () => {
+    const session = await login(host.url);
+    const token = (await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
+    const key = (await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)).body
+      .key;
+    await request(host.url).get('/reports').set('X-API-Key', key).expect(200);
+
+    await host.app.get(AccountsService, { strict: false }).disable(session.user.id);
+    assert.equal((await members().findOneBy({ memberNo: Number(session.user.id) }))?.blocked, true);
+    await session.agent.get('/reports').expect(401);
+    await request(host.url).get('/reports').set('Authorization', `Bearer ${token.access_token}`).expect(401);
+    await request(host.url).get('/reports').set('X-API-Key', key).expect(401);
+    await request(host.url).post('/auth/token/refresh').send({ refresh_token: token.refresh_token }).expect(401);
+    await request(host.url).post('/auth/login').send({ email: session.user.email, password: PASSWORD }).expect(401);
+
+    await host.app.get(AccountsService, { strict: false }).enable(session.user.id);
+    await request(host.url).post('/auth/login').send({ email: session.user.email, password: PASSWORD }).expect(200);
+    await request(host.url).get('/reports').set('X-API-Key', key).expect(200);
+  });
+
+  it('changes a member’s password through the port, ending their other sessions', async () => {
+    const first = await login(host.url);
+    const second = await login(host.url, first.user.email, PASSWORD, false);
+    const changed = await first.agent
+      .post('/auth/password')
+      .set('X-CSRF-Token', first.csrfToken)
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+      .expect(204);
+    await first.agent.get('/reports').expect(200);
+    await second.agent.get('/reports').expect(401);
+    assert.ok(changed.headers['x-csrf-token']);
+    await request(host.url).post('/auth/login').send({ email: first.user.email, password: 'a brand new passphrase' }).expect(200);
+  });
+
+  it('answers 404, not 500, for user ids the host table cannot hold', async () => {
+    const admin = await host.app
+      .get(AccountsService, { strict: false })
+      .register({ email: uniqueEmail('admin'), password: PASSWORD, roles: ['admin'] });
+    const session = await login(host.url, admin.email, PASSWORD, false);
+    for (const id of ['abc', '0', '99999999999', '12ab']) {
+      await session.agent.post(`/auth/admin/users/${id}/disable`).set('X-CSRF-Token', session.csrfToken).expect(404);
+    }
+  });
+});

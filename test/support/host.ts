@@ -1,0 +1,80 @@
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions, configureAuthHttp } from 'nest-auth';
+import { productionMode } from './app';
+import { freshDatabase, FreshDatabase } from './database';
+
+export interface HostApp {
+  app: NestExpressApplication;
+  url: string;
+  db: FreshDatabase;
+  close(): Promise<void>;
+}
+
+export interface HostAppDefinition {
+  controllers?: Type[];
+  providers?: Provider[];
+  /** Host entities and migrations beside the module's; `builtInUsers: false` leaves out the module's users table. */
+  entities?: Type[];
+  migrations?: Type[];
+  builtInUsers?: boolean;
+  /** AuthModule options on top of a fresh session secret (and the run's Redis, with a prefix of this app's own). */
+  options?: Partial<AuthModuleOptions>;
+  extras?: AuthModuleExtras;
+  /** Other modules of the host, given the AuthModule it imports (to import it again where `isGlobal: false`). */
+  imports?: (auth: DynamicModule) => Array<DynamicModule | Type>;
+}
+
+/** A host app as the README tells teams to build one: its own module and database, AuthModule.forRoot, its controllers. */
+export async function startHostApp(definition: HostAppDefinition): Promise<HostApp> {
+  const db = await freshDatabase('host');
+  const builtInUsers = definition.builtInUsers ?? true;
+  const auth = AuthModule.forRoot({
+    session: { secrets: [randomBytes(32).toString('hex')] },
+    passwordHashing: { memoryCost: 8192, timeCost: 1 },
+    throttle: { limit: 100_000 },
+    ...(productionMode
+      ? { redis: { url: process.env.REDIS_URL, keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
+      : {}),
+    ...definition.options,
+    ...definition.extras,
+  } as AuthModuleOptions & AuthModuleExtras);
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...db.connection,
+        entities: [...(definition.entities ?? []), ...authEntities(db.type, { builtInUsers })],
+        migrations: [...(definition.migrations ?? []), ...authMigrations({ builtInUsers })],
+        migrationsRun: true,
+      }),
+      auth,
+      ...(definition.imports?.(auth) ?? []),
+    ],
+    controllers: definition.controllers ?? [],
+    providers: definition.providers ?? [],
+  })
+  class HostModule {}
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(HostModule, { bodyParser: false, logger: false, abortOnError: false });
+    configureAuthHttp(app);
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await db.drop();
+    throw error;
+  }
+  return {
+    app,
+    db,
+    url: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
