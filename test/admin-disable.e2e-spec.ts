@@ -5,7 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { login, LoggedIn, PASSWORD, productionMode, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  login,
+  LoggedIn,
+  PASSWORD,
+  productionMode,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 import { tokensFor } from './support/tokens';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,7 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe(`admin disable cuts sessions, access tokens, refresh tokens and API keys within a second (${storageMode}, ${productionMode ? 'two instances' : 'one instance'})`, () => {
   let adminSide: TestApp;
-  let userSide: TestApp;
+  let userSide: TestApp | ChildApp;
   const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-disable-'));
   const adminEmail = uniqueEmail('admin');
 
@@ -27,7 +38,8 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
       REDIS_KEY_PREFIX: `disable-${randomBytes(6).toString('hex')}:`,
     };
     adminSide = await startApp({ ...shared, AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
-    userSide = productionMode ? await startApp(shared) : adminSide;
+    // The other instance runs in a process of its own: it shares only the database, Redis and the secrets.
+    userSide = productionMode ? await startAppProcess(shared) : adminSide;
   });
   after(async () => {
     if (userSide !== adminSide) await userSide.close();

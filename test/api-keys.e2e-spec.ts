@@ -8,7 +8,18 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService, ApiKeyFormat } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
-import { LoggedIn, login, PASSWORD, productionMode, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  LoggedIn,
+  login,
+  PASSWORD,
+  productionMode,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 
 const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' };
 const CREATED_FIELDS = ['createdAt', 'expiresAt', 'id', 'key', 'name', 'prefix', 'scopes'];
@@ -400,11 +411,11 @@ describe(`API keys with the cache switched off (${storageMode})`, () => {
 describe(`API keys across instances (${storageMode})`, () => {
   const sharedPrefix = `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:`;
   let a: TestApp;
-  let b: TestApp;
+  let b: ChildApp;
   before(async () => {
     if (!productionMode) return;
     a = await startApp({ REDIS_KEY_PREFIX: sharedPrefix });
-    b = await startApp({ REDIS_KEY_PREFIX: sharedPrefix });
+    b = await startAppProcess({ REDIS_KEY_PREFIX: sharedPrefix, SESSION_SECRET: a.env.SESSION_SECRET });
   });
   after(async () => {
     await a?.close();

@@ -12,7 +12,18 @@ import { AccountsService } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
 import { RefreshTokenFamily } from '../src/auth/jwt/refresh-token-family.entity';
 import { Env } from '../src/config/app.config';
-import { login, PASSWORD, productionMode, register, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  login,
+  PASSWORD,
+  productionMode,
+  register,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 import { craft, decodeSegment, newEcKeyPem, newRsaKeyPem, TokenResponse, tokensFor } from './support/tokens';
 
 const GENERIC_401 = { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' };
@@ -541,7 +552,7 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
 describe('JWT revocation across instances (postgres+redis)', { skip: !productionMode && 'needs DATABASE_URL and REDIS_URL' }, () => {
   const key = newEcKeyPem();
   let a: TestApp;
-  let b: TestApp;
+  let b: ChildApp;
   before(async () => {
     const shared: Env = {
       ...NO_LIMITS,
@@ -549,7 +560,7 @@ describe('JWT revocation across instances (postgres+redis)', { skip: !production
       REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}jwt-pair-${Date.now()}:`,
     };
     a = await startApp(shared);
-    b = await startApp(shared);
+    b = await startAppProcess(shared);
   });
   after(async () => {
     await a.close();

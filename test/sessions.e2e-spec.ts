@@ -4,7 +4,18 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService, AUTH_REDIS } from '../src/auth';
 import { sha256Hex } from '../src/auth/core/secrets';
-import { login, PASSWORD, productionMode, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  login,
+  PASSWORD,
+  productionMode,
+  register,
+  sessionCookie,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 
 const placeholder = (dataSource: DataSource) => (dataSource.options.type === 'postgres' ? '$1' : '?');
 const cookieValue = (cookie: string) => decodeURIComponent(cookie.split('=')[1]);
@@ -269,7 +280,7 @@ describe(`sessions and registration (${storageMode})`, () => {
         : 'refuses at once a session ended elsewhere: needs REDIS_URL and DATABASE_URL (embedded mode runs one instance)',
       { skip: !productionMode },
       async () => {
-        const other = await startApp({
+        const other = await startAppProcess({
           SESSION_SECRET: t.env.SESSION_SECRET,
           REDIS_KEY_PREFIX: t.env.REDIS_KEY_PREFIX,
           DATA_DIR: t.env.DATA_DIR,

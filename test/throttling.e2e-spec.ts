@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AccountsService } from '../src/auth';
-import { PASSWORD, productionMode, register, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { ChildApp, PASSWORD, productionMode, register, startApp, startAppProcess, storageMode, TestApp, uniqueEmail } from './support/app';
 
 const TOO_MANY = { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' };
 const INVALID = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized' };
@@ -155,9 +155,9 @@ describe(`limits shared by instances (${storageMode})`, () => {
   const skip = productionMode ? false : 'embedded mode keeps limits per process; needs DATABASE_URL and REDIS_URL';
 
   /** Two instances of the app on one Redis key prefix, as behind a load balancer. */
-  async function withTwoInstances(env: Record<string, string>, run: (a: TestApp, b: TestApp) => Promise<void>): Promise<void> {
+  async function withTwoInstances(env: Record<string, string>, run: (a: TestApp, b: ChildApp) => Promise<void>): Promise<void> {
     const shared = { ...env, REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:` };
-    const [a, b] = await Promise.all([startApp(shared), startApp(shared)]);
+    const [a, b] = await Promise.all([startApp(shared), startAppProcess(shared)]);
     try {
       await run(a, b);
     } finally {

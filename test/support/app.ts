@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
@@ -27,17 +28,7 @@ export interface TestApp {
  */
 export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const tempDir = overrides.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'nest-auth-'));
-  const env: Env = {
-    NODE_ENV: 'test',
-    DATA_DIR: tempDir,
-    DATABASE_URL: process.env.DATABASE_URL,
-    REDIS_URL: process.env.REDIS_URL,
-    REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:`,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    // Suites log in and register far more often than 10 times a minute from 127.0.0.1; the throttling suite sets its own limits.
-    THROTTLE_AUTH_LIMIT: '100000',
-    ...overrides,
-  };
+  const env = testEnv(overrides, tempDir);
   const app = await createApp(loadConfig(env), process.env.TEST_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
@@ -47,6 +38,72 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
     url: `http://127.0.0.1:${address.port}`,
     close: async () => {
       await app.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment of a test instance: the run's storage, a secret and a Redis key prefix of its own unless given. */
+function testEnv(overrides: Env, dataDir?: string): Env {
+  return {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:`,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    // Suites log in and register far more often than 10 times a minute from 127.0.0.1; the throttling suite sets its own limits.
+    THROTTLE_AUTH_LIMIT: '100000',
+    ...overrides,
+  };
+}
+
+export interface ChildApp {
+  url: string;
+  env: Env;
+  child: ChildProcess;
+  /** Graceful stop (SIGTERM: the app's shutdown hooks run); resolves when the process has exited. */
+  close(): Promise<void>;
+}
+
+/**
+ * The same app in a process of its own, for tests that claim something holds across instances: it
+ * shares nothing with this process but what `env` names (the database, Redis, a key prefix, secrets).
+ * Pass another instance's `env` to make it a second instance of that one.
+ */
+export async function startAppProcess(overrides: Env = {}): Promise<ChildApp> {
+  const tempDir = overrides.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'nest-auth-child-'));
+  const env = testEnv(overrides, tempDir);
+  const child = spawn(process.execPath, [join(__dirname, 'app-process.js')], {
+    env: { ...process.env, NEST_AUTH_TEST_ENV: JSON.stringify(env) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`child app did not start in 30 s: ${stderr}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child app exited with ${code} before it listened: ${stderr}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env,
+    child,
+    close: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
