@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { INestApplication } from '@nestjs/common';
 import helmet from 'helmet';
 import { addAuthSecuritySchemes, configureAuthHttp } from './auth';
 import { AppModule } from './app.module';
@@ -22,13 +23,17 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   configureAuthHttp(app);
   app.enableShutdownHooks();
 
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** The OpenAPI document of the reference app, served at /docs-json and rendered into docs/http-api.md. */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('nest-auth reference app')
     .setDescription('Sessions, JWT access tokens with rotating refresh tokens, and API keys')
     .setVersion('0.1.0');
-  const document = SwaggerModule.createDocument(app, addAuthSecuritySchemes(builder, app).build());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  return app;
+  return SwaggerModule.createDocument(app, addAuthSecuritySchemes(builder, app).build());
 }
 
 /** `TRUST_PROXY` as Express takes it: a hop count, true/false, or a list of addresses and subnets. */

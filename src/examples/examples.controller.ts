@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthPrincipal, CurrentPrincipal, Public } from '../auth';
 
 const answer = (principal: AuthPrincipal) => ({
@@ -13,24 +13,32 @@ const answer = (principal: AuthPrincipal) => ({
 @Controller('examples')
 export class ExamplesController {
   @Public()
+  @ApiOperation({ summary: '`@Public()`: anyone' })
+  @ApiOkResponse({ description: '`{ok: true}`' })
   @Get('public')
   public() {
     return { ok: true };
   }
 
   @Auth('session', 'jwt')
+  @ApiOperation({ summary: "`@Auth('session', 'jwt')`" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Get('profile')
   profile(@CurrentPrincipal() principal: AuthPrincipal) {
     return answer(principal);
   }
 
   @Auth('apiKey', { scopes: ['reports:read'] })
+  @ApiOperation({ summary: "`@Auth('apiKey', { scopes: ['reports:read'] })`" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Get('reports')
   readReports(@CurrentPrincipal() principal: AuthPrincipal) {
     return answer(principal);
   }
 
   @Auth('apiKey', { scopes: ['reports:write'] })
+  @ApiOperation({ summary: "`@Auth('apiKey', { scopes: ['reports:write'] })`" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Post('reports')
   @HttpCode(200)
   writeReports(@CurrentPrincipal() principal: AuthPrincipal) {
@@ -38,12 +46,16 @@ export class ExamplesController {
   }
 
   @Auth()
+  @ApiOperation({ summary: '`@Auth()`: any mechanism' })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Get('any')
   any(@CurrentPrincipal() principal: AuthPrincipal) {
     return answer(principal);
   }
 
   @Auth('session', 'jwt', { roles: ['admin'] })
+  @ApiOperation({ summary: "`@Auth('session', 'jwt', { roles: ['admin'] })`" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Get('admin')
   admin(@CurrentPrincipal() principal: AuthPrincipal) {
     return answer(principal);

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AUTH_REDIS, AuthRedis, Public } from '../auth';
 
@@ -12,11 +12,16 @@ export class HealthController {
     @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
   ) {}
 
+  @ApiOperation({ summary: 'Liveness' })
+  @ApiOkResponse({ description: 'While the process runs' })
   @Get()
   live() {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness: the database and Redis (when configured) answer' })
+  @ApiOkResponse({ description: 'Ready' })
+  @ApiServiceUnavailableResponse({ description: 'A part is down; the body names it' })
   @Get('ready')
   async ready() {
     const checks = await Promise.allSettled([this.dataSource.query('SELECT 1'), this.redis ? this.redis.ping() : Promise.resolve('PONG')]);

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -22,6 +23,13 @@ export class AccountController {
 
   @Public()
   @RateLimitedAuthRoute()
+  @Documented('Register a user with email and password', {
+    201: 'The new user: `{id, email, name, roles}`',
+    400: 'Invalid input',
+    409: 'Email taken',
+    413: 'Body over 10 kB',
+    415: 'Not JSON',
+  })
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: RegisterDto, @Req() request: Request) {
@@ -29,6 +37,9 @@ export class AccountController {
   }
 
   @Auth()
+  @Documented('The caller: `{user, via, scopes?}`', {
+    200: 'The user and the mechanism that authenticated the request',
+  })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal) {
     const user = await this.accounts.findUser(principal.user.id);
@@ -38,6 +49,15 @@ export class AccountController {
 
   /** A session that changes its password moves to a new session ID; the new CSRF token comes in `X-CSRF-Token`. */
   @Auth('session', 'jwt')
+  @Documented(
+    'Change the password; the other sessions and every refresh-token family end, and a session caller moves to a new session ID',
+    {
+      204: 'Changed; a session caller gets its new CSRF token in `X-CSRF-Token`',
+      400: 'Wrong current password or invalid new one',
+      403: 'Missing CSRF token',
+      429: 'Account in back-off after wrong current passwords; see Retry-After',
+    },
+  )
   @Post('password')
   @HttpCode(204)
   async changePassword(
@@ -51,6 +71,10 @@ export class AccountController {
   }
 
   @Auth('session', 'jwt')
+  @Documented('End every session and refresh-token family of the caller; their access tokens stop working', {
+    204: 'Ended everywhere',
+    403: 'Missing CSRF token',
+  })
   @Post('logout-all')
   @HttpCode(204)
   async logoutAll(@CurrentPrincipal() principal: AuthPrincipal, @Req() request: Request): Promise<void> {

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
@@ -20,18 +21,35 @@ export class AdminController {
   ) {}
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */
+  @Documented('Disable a user: their sessions, refresh families, access tokens and API keys stop working within one second', {
+    204: 'Disabled',
+    400: 'Malformed user id',
+    403: 'Not an admin',
+    404: 'No such user',
+  })
   @Post('users/:id/disable')
   @HttpCode(204)
   async disable(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
     await this.accounts.disable(id, { principal: admin, request });
   }
 
+  @Documented('Enable a user again: they may log in; API keys they did not revoke work again', {
+    204: 'Enabled',
+    400: 'Malformed user id',
+    403: 'Not an admin',
+    404: 'No such user',
+  })
   @Post('users/:id/enable')
   @HttpCode(204)
   async enable(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
     await this.accounts.enable(id, { principal: admin, request });
   }
 
+  @Documented('Audit events, newest first', {
+    200: 'Events, never with a password, token, key or session ID',
+    400: 'Bad filter',
+    403: 'Not an admin',
+  })
   @Get('audit')
   auditEvents(@Query() query: AuditQueryDto) {
     return this.audit.query({ userId: query.userId, type: query.type, limit: query.limit ?? 100 });

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
@@ -22,6 +23,11 @@ export class ApiKeysController {
     private readonly audit: AuditLog,
   ) {}
 
+  @Documented('Create an API key; the key appears in this response only', {
+    201: '`{id, name, key, prefix, scopes, createdAt, expiresAt}`',
+    400: 'Invalid input',
+    403: 'Missing CSRF token',
+  })
   @Post()
   @HttpCode(201)
   async create(
@@ -45,11 +51,19 @@ export class ApiKeysController {
     return created;
   }
 
+  @Documented('The caller’s API keys, never the key or its hash', {
+    200: '`[{id, name, prefix, scopes, createdAt, lastUsedAt, expiresAt, revokedAt}]`',
+  })
   @Get()
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<ApiKeyView[]> {
     return this.apiKeys.list(principal.user.id);
   }
 
+  @Documented('Revoke an API key; it stops working on every instance within one second', {
+    204: 'Revoked',
+    403: 'Missing CSRF token',
+    404: 'Not a key of the caller',
+  })
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', KEY_ID) id: string, @Req() request: Request): Promise<void> {
@@ -57,6 +71,12 @@ export class ApiKeysController {
     this.audit.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
   }
 
+  @Documented('Issue a successor; the old key works until the grace period ends (default 0, at most 604800 s)', {
+    201: 'The new key, as on create',
+    400: 'Invalid grace period',
+    403: 'Missing CSRF token',
+    404: 'Not a live key of the caller',
+  })
   @Post(':id/rotate')
   @HttpCode(201)
   async rotate(

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { Public } from '../core/auth.decorator';
 import { JwtKeyRing, PublicJwk } from './jwt-key-ring';
 
@@ -10,6 +11,9 @@ export class JwksController {
 
   /** Public keys of every key that verifies, so other services can check our access tokens; empty under HS256. */
   @Public()
+  @Documented('Public keys of every key that verifies access tokens', {
+    200: '`{keys: [...]}` with `kid`, `alg`, `use: "sig"`; empty under HS256',
+  })
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   jwks(): { keys: PublicJwk[] } {

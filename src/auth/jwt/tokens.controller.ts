@@ -1,5 +1,6 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { Public } from '../core/auth.decorator';
@@ -20,6 +21,11 @@ export class TokensController {
 
   @Public()
   @RateLimitedAuthRoute()
+  @Documented('Exchange email and password for an access token and a refresh token', {
+    200: 'The token pair (RFC 6749 §5.1)',
+    400: 'Malformed body',
+    401: 'Invalid email or password',
+  })
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -30,6 +36,11 @@ export class TokensController {
 
   @Public()
   @RateLimitedAuthRoute()
+  @Documented('Spend a refresh token for a new pair; a spent token presented again ends its family', {
+    200: 'A new pair in the same family',
+    400: 'Malformed body',
+    401: '`invalid_grant` for unknown, spent, revoked and expired tokens alike',
+  })
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -38,6 +49,7 @@ export class TokensController {
   }
 
   @Public()
+  @Documented('End the family of a refresh token (RFC 7009)', { 200: 'Always, known token or not', 400: 'Malformed body' })
   @Post('revoke')
   @HttpCode(200)
   async revoke(@Body() body: RefreshTokenDto, @Req() request: Request): Promise<void> {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res, UsePipes } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Documented } from '../routes/documented.decorator';
 import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
@@ -27,6 +28,11 @@ export class SessionController {
 
   @Public()
   @RateLimitedAuthRoute()
+  @Documented('Log in with email and password; starts a session on a new session ID', {
+    200: '`{user, csrfToken}` and the session cookie',
+    400: 'Malformed body',
+    401: 'Invalid email or password (unknown email, wrong password and disabled account alike)',
+  })
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
@@ -36,6 +42,7 @@ export class SessionController {
   }
 
   @Auth('session')
+  @Documented('End the current session', { 204: 'Session destroyed, cookie cleared', 403: 'Missing CSRF token' })
   @Post('logout')
   @HttpCode(204)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
@@ -46,18 +53,27 @@ export class SessionController {
   }
 
   @Auth('session')
+  @Documented('The CSRF token of the current session', { 200: '`{csrfToken}`' })
   @Get('csrf')
   csrfToken(@Req() request: Request) {
     return { csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
 
   @Auth('session', 'jwt')
+  @Documented('The caller’s sessions', {
+    200: '`[{id, createdAt, lastSeenAt, expiresAt, ip, userAgent, current}]`',
+  })
   @Get('sessions')
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<SessionView[]> {
     return this.sessions.list(principal.user.id, principal.sessionId);
   }
 
   @Auth('session', 'jwt')
+  @Documented('End one of the caller’s sessions', {
+    204: 'Ended on every instance',
+    403: 'Missing CSRF token',
+    404: 'Not a session of the caller',
+  })
   @Delete('sessions/:id')
   @HttpCode(204)
   async revoke(
@@ -68,6 +84,7 @@ export class SessionController {
   }
 
   @Auth('session', 'jwt')
+  @Documented('End every other session of the caller', { 204: 'Ended', 403: 'Missing CSRF token' })
   @Delete('sessions')
   @HttpCode(204)
   async revokeOthers(@CurrentPrincipal() principal: AuthPrincipal): Promise<void> {
