@@ -3,6 +3,9 @@
 /**
  * Load benchmark of the reference app: `npm run bench` (builds, then runs this file).
  *
+ * Beside req/s it reports the server's CPU time per request (user + system of the server process over
+ * each round, from /proc, divided by the round's requests) and what a route adds over the baseline.
+ *
  * Starts the production build (`node dist/src/main.js`) as a child process, embedded mode with a fresh
  * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, warms each scenario
  * up, then drives the scenarios with autocannon in interleaved rounds (every scenario once per round, in
@@ -21,7 +24,7 @@
  */
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -170,6 +173,7 @@ async function startServer(extraEnv = {}) {
   child.stderr.on('data', (chunk) => (output += chunk));
   const server = {
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -194,8 +198,24 @@ async function startServer(extraEnv = {}) {
   throw new Error(`server did not answer /health within 30 s:\n${output}`);
 }
 
+/** CPU ticks per second of /proc/<pid>/stat (USER_HZ), 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds the server process has used so far, or null where /proc is not there. */
+function cpuSecondsOf(pid) {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 async function drive(ctx, scenario, seconds) {
   const headers = scenario.headers(ctx);
+  const cpuBefore = cpuSecondsOf(ctx.pid);
   const result = await autocannon({
     url: `${ctx.baseUrl}${scenario.path}`,
     method: scenario.method,
@@ -203,7 +223,10 @@ async function drive(ctx, scenario, seconds) {
     connections,
     duration: seconds,
   });
+  const cpuAfter = cpuSecondsOf(ctx.pid);
   return {
+    cpuMicrosPerRequest:
+      cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -221,13 +244,15 @@ async function checkScenario(ctx, scenario) {
 }
 
 function printTable(rows) {
-  const header = ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'vs baseline', 'target', 'non-2xx'];
+  const header = ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'vs baseline', 'CPU us/req', 'CPU +us', 'target', 'non-2xx'];
   const lines = rows.map((r) => [
     r.name,
     r.requestsPerSecond.toFixed(0),
     String(r.p50Ms),
     String(r.p99Ms),
     r.ratio.toFixed(2),
+    r.cpuMicrosPerRequest === null ? 'n/a' : r.cpuMicrosPerRequest.toFixed(1),
+    r.cpuMicrosOverBaseline === null ? 'n/a' : `${r.cpuMicrosOverBaseline >= 0 ? '+' : ''}${r.cpuMicrosOverBaseline.toFixed(1)}`,
     [
       r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
       r.faster
@@ -263,7 +288,7 @@ async function main() {
       if (contexts.has(key)) continue;
       const server = await startServer(scenario.env);
       servers.push(server);
-      const ctx = { baseUrl: server.baseUrl };
+      const ctx = { baseUrl: server.baseUrl, pid: server.pid };
       for (const step of seedSteps) await step(ctx);
       contexts.set(key, ctx);
     }
@@ -292,6 +317,13 @@ async function main() {
       errors: perRound[i].reduce((sum, r) => sum + r.errors, 0),
       rounds: perRound[i].map((r) => Math.round(r.requestsPerSecond)),
       roundRatios: perRound[i].map((r, round) => r.requestsPerSecond / perRound[0][round].requestsPerSecond),
+      cpuMicrosPerRequest: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
+        ? null
+        : median(perRound[i].map((r) => r.cpuMicrosPerRequest)),
+      // CPU the route adds over the unguarded one, per round, then the median: it moves less than throughput on a shared machine.
+      cpuMicrosOverBaseline: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
+        ? null
+        : median(perRound[i].map((r, round) => r.cpuMicrosPerRequest - perRound[0][round].cpuMicrosPerRequest)),
     }));
     for (const [i, row] of rows.entries()) {
       row.ratio = median(row.roundRatios);
