@@ -2,6 +2,7 @@ import type { EntitySchema } from 'typeorm';
 import { apiKeySchema } from './api-key/api-key.entity';
 import { authEventSchema } from './audit/auth-event.entity';
 import { authDatabaseOf, SchemaContext } from './core/database';
+import { revocationRecordSchema } from './core/revocation-record.entity';
 import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
 import { refreshTokenFamilySchema } from './jwt/refresh-token-family.entity';
@@ -31,6 +32,7 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     apiKeySchema,
     authEventSchema,
     userRevocationSchema,
+    revocationRecordSchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { AUTH_REDIS, AuthRedis, Public } from '../auth';
+import { AUTH_REDIS, AuthRedis, Public, RevocationBus } from '../auth';
+
+const CHECK_TIMEOUT_MS = 2000;
 
 @ApiTags('operations')
 @Public()
@@ -10,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
+    private readonly bus: RevocationBus,
   ) {}
 
   @ApiOperation({ summary: 'Liveness' })
@@ -19,22 +22,27 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  @ApiOperation({ summary: 'Readiness: the database and Redis (when configured) answer' })
+  @ApiOperation({
+    summary: 'Readiness: the database and Redis (when configured) answer, and the revocation log has been read within the last second',
+  })
   @ApiOkResponse({ description: 'Ready' })
   @ApiServiceUnavailableResponse({ description: 'A part is down; the body names it' })
   @Get('ready')
   async ready() {
-    const checks = await Promise.allSettled([this.dataSource.query('SELECT 1'), this.redis ? this.redis.ping() : Promise.resolve('PONG')]);
-    const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
-    if (database !== 'up' || redis !== 'up') {
-      throw new ServiceUnavailableException({
-        statusCode: 503,
-        message: 'Not ready',
-        error: 'Service Unavailable',
-        database,
-        redis: this.redis ? redis : 'not configured',
-      });
+    const answers = (check: () => Promise<unknown>) =>
+      Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      );
+    const [database, redis] = await Promise.all([
+      answers(() => this.dataSource.query('SELECT 1')),
+      this.redis ? answers(() => (this.redis as AuthRedis).ping()) : Promise.resolve('not configured' as const),
+    ]);
+    const revocations = this.bus.status();
+    const body = { database, redis, revocationLog: revocations.log, revocationBus: revocations.subscriber };
+    if (database === 'down' || redis === 'down' || revocations.log === 'behind') {
+      throw new ServiceUnavailableException({ statusCode: 503, message: 'Not ready', error: 'Service Unavailable', ...body });
     }
-    return { status: 'ok', database, redis: this.redis ? redis : 'not configured' };
+    return { status: 'ok', ...body };
   }
 }

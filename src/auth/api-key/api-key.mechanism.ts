@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -7,6 +7,8 @@ import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
 import { API_KEY_HEADER, ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyVerifier } from './api-key.verifier';
+import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
+import { UnknownKeyBudget } from './unknown-key-budget';
 
 declare module '../core/auth-mechanism' {
   interface AuthMechanismNames {
@@ -20,18 +22,41 @@ export class ApiKeyMechanism implements AuthMechanism {
   readonly name = 'apiKey';
   readonly securityScheme = { type: 'apiKey', in: 'header', name: API_KEY_HEADER } as const;
 
+  private readonly unknownKeys: UnknownKeyBudget;
+
   constructor(
     private readonly strategy: ApiKeyStrategy,
     private readonly verifier: ApiKeyVerifier,
     private readonly limiter: ApiKeyRateLimiter,
-  ) {}
+    @Inject(API_KEY_OPTIONS) options: ResolvedApiKeyOptions,
+  ) {
+    this.unknownKeys = new UnknownKeyBudget(options.unknownKeyLookupsPerMinute);
+  }
 
   carriesCredential(request: Request): boolean {
     return request.headers['x-api-key'] !== undefined;
   }
 
+  /**
+   * A key memory can answer decides at once. One that needs the database is refused first when its
+   * IP has used up its budget of unknown keys; a look-up that finds no usable key counts against it.
+   */
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
-    return runStrategy<AuthPrincipal>(this.strategy, request);
+    if (this.unknownKeys.anyBlocked()) this.holdBackIfOverBudget(request);
+    const outcome = runStrategy<AuthPrincipal>(this.strategy, request);
+    if (!(outcome instanceof Promise)) return outcome;
+    return outcome.then((principal) => {
+      if (!principal) this.unknownKeys.recordMiss(request.ip ?? '');
+      return principal;
+    });
+  }
+
+  private holdBackIfOverBudget(request: Request): void {
+    const wait = this.unknownKeys.retryAfter(request.ip ?? '');
+    const presented = request.headers['x-api-key'];
+    if (wait > 0 && typeof presented === 'string' && this.verifier.cachedAnswer(presented) === undefined) {
+      throw new TooManyRequestsException(wait);
+    }
   }
 
   afterAuthentication(principal: AuthPrincipal): void | Promise<void> {

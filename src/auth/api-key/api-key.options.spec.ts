@@ -19,6 +19,7 @@ describe('API key options', () => {
       cache: true,
       cacheTtlSeconds: 30,
       cacheMaxEntries: 10_000,
+      unknownKeyLookupsPerMinute: 30,
     });
   });
 

@@ -14,6 +14,8 @@ export interface ApiKeyOptions {
   /** How long a verified key is served from memory; revocation evicts it sooner on every instance. */
   cacheTtlSeconds?: number;
   cacheMaxEntries?: number;
+  /** Look-ups of keys that turn out unknown, per client IP and minute, before that IP's uncached keys get 429 (default 30). */
+  unknownKeyLookupsPerMinute?: number;
 }
 
 export type ResolvedApiKeyOptions = Required<ApiKeyOptions>;
@@ -33,5 +35,6 @@ export function resolveApiKeyOptions(options: ApiKeyOptions = {}): ResolvedApiKe
     cache: options.cache ?? true,
     cacheTtlSeconds: options.cacheTtlSeconds ?? 30,
     cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
+    unknownKeyLookupsPerMinute: options.unknownKeyLookupsPerMinute ?? 30,
   };
 }

@@ -83,7 +83,8 @@ export class ApiKeyVerifier implements OnModuleInit {
   }
 
   private fromCache(hash: string): VerifiedKey | null | undefined {
-    const cached = this.cache?.get(hash);
+    // While this instance may have missed a revocation, memory answers nothing and every key is looked up.
+    const cached = this.bus.isCurrent() ? this.cache?.get(hash) : undefined;
     if (cached) this.usage.recordUse(cached.keyId);
     return cached;
   }

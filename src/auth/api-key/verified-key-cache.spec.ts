@@ -60,4 +60,13 @@ describe('VerifiedKeyCache', () => {
     assert.ok(cache.size <= limits.maxEntries);
     assert.ok(cache.get('h99'));
   });
+
+  it('never lets misses push out verified keys: a flood of forged keys evicts only other misses', () => {
+    const cache = new VerifiedKeyCache(limits);
+    for (let i = 0; i < limits.maxEntries; i++) cache.set(`good${i}`, verified(`k${i}`), cache.snapshot());
+    for (let i = 0; i < 1000; i++) cache.setMiss(`forged${i}`, null, cache.snapshot());
+    for (let i = 0; i < limits.maxEntries; i++) assert.equal(cache.get(`good${i}`)?.keyId, `k${i}`);
+    assert.equal(cache.get('forged999'), null);
+    assert.ok(cache.size <= 2 * limits.maxEntries);
+  });
 });

@@ -26,25 +26,28 @@ export interface VerifiedKeyCacheLimits {
 
 /**
  * Verified keys by the SHA-256 of the key (never the key itself), bounded in size and age, and never
- * past the key's own expiry. Evictions bump a generation so that a look-up which read the database
- * before a revocation cannot put the stale row back afterwards.
+ * past the key's own expiry. Misses are kept apart, in a bound of their own, so that a flood of
+ * forged keys can only push out other misses, never a verified key. Evictions bump a generation so
+ * that a look-up which read the database before a revocation cannot put the stale row back afterwards.
  */
 export class VerifiedKeyCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly keys = new Map<string, Entry>();
+  private readonly misses = new Map<string, Entry>();
   private generation = 0;
 
   constructor(private readonly limits: VerifiedKeyCacheLimits) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.keys.size + this.misses.size;
   }
 
   /** The cached answer for the hash: a key, null for a known miss, undefined when a look-up is needed. */
   get(hash: string, now = Date.now()): VerifiedKey | null | undefined {
-    const entry = this.entries.get(hash);
+    const entry = this.keys.get(hash) ?? this.misses.get(hash);
     if (!entry) return undefined;
     if (now >= entry.validUntil) {
-      this.entries.delete(hash);
+      this.keys.delete(hash);
+      this.misses.delete(hash);
       return undefined;
     }
     return entry.key;
@@ -67,7 +70,8 @@ export class VerifiedKeyCache {
 
   evict(hash: string): void {
     this.generation++;
-    this.entries.delete(hash);
+    this.keys.delete(hash);
+    this.misses.delete(hash);
   }
 
   evictKey(keyId: string): void {
@@ -80,28 +84,31 @@ export class VerifiedKeyCache {
 
   clear(): void {
     this.generation++;
-    this.entries.clear();
+    this.keys.clear();
+    this.misses.clear();
   }
 
   private evictWhere(matches: (entry: Entry) => boolean): void {
     this.generation++;
-    for (const [hash, entry] of this.entries) if (matches(entry)) this.entries.delete(hash);
+    for (const map of [this.keys, this.misses]) for (const [hash, entry] of map) if (matches(entry)) map.delete(hash);
   }
 
   private store(hash: string, entry: Entry, since: number, now: number): void {
     if (since !== this.generation || entry.validUntil <= now) return;
-    this.entries.delete(hash);
-    if (this.entries.size >= this.limits.maxEntries) this.makeRoom(now);
-    this.entries.set(hash, entry);
+    this.keys.delete(hash);
+    this.misses.delete(hash);
+    const map = entry.key ? this.keys : this.misses;
+    if (map.size >= this.limits.maxEntries) makeRoom(map, this.limits.maxEntries, now);
+    map.set(hash, entry);
   }
+}
 
-  /** Drops expired entries, then the oldest ones (a Map iterates in insertion order) down to 90% of the bound. */
-  private makeRoom(now: number): void {
-    for (const [hash, entry] of this.entries) if (entry.validUntil <= now) this.entries.delete(hash);
-    const target = Math.floor(this.limits.maxEntries * 0.9);
-    for (const hash of this.entries.keys()) {
-      if (this.entries.size <= target) break;
-      this.entries.delete(hash);
-    }
+/** Drops expired entries, then the oldest ones (a Map iterates in insertion order) down to 90% of the bound. */
+function makeRoom(map: Map<string, Entry>, maxEntries: number, now: number): void {
+  for (const [hash, entry] of map) if (entry.validUntil <= now) map.delete(hash);
+  const target = Math.floor(maxEntries * 0.9);
+  for (const hash of map.keys()) {
+    if (map.size <= target) break;
+    map.delete(hash);
   }
 }

@@ -8,6 +8,7 @@ import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider'
 import { RetryAfterFilter } from './retry-after.filter';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
+import { RevocationRecord } from './revocation-record.entity';
 import { UserRevocation } from './user-revocation.entity';
 import { UserRevocations } from './user-revocations';
 
@@ -28,7 +29,7 @@ export class AuthCoreModule {
   static register(parts: CoreParts): DynamicModule {
     return {
       module: AuthCoreModule,
-      imports: [...parts.imports, DiscoveryModule, TypeOrmModule.forFeature([UserRevocation])],
+      imports: [...parts.imports, DiscoveryModule, TypeOrmModule.forFeature([UserRevocation, RevocationRecord])],
       providers: [
         ...parts.options,
         authRedisProvider,

@@ -22,11 +22,26 @@ export const authRedisProvider: Provider = {
   },
 };
 
+/**
+ * Fail fast rather than wait: while Redis is unreachable a command is refused at once (no offline
+ * queue) or after two seconds (a connection that went silent), and the request it serves gets a 503,
+ * never a hang. Reconnects back off to at most one second between tries.
+ */
+const CONNECTION_DEFAULTS = {
+  disableOfflineQueue: true,
+  pingInterval: 5000,
+  commandOptions: { timeout: 2000 },
+  socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+};
+
 function connectRedis(options: ResolvedRedisOptions): AuthRedis | null {
   if (options.clusterNodes.length) {
-    return createCluster({ rootNodes: options.clusterNodes.map((url) => ({ url })) }) as unknown as RedisClusterType;
+    return createCluster({
+      rootNodes: options.clusterNodes.map((url) => ({ url })),
+      defaults: CONNECTION_DEFAULTS,
+    }) as unknown as RedisClusterType;
   }
-  return options.url ? (createClient({ url: options.url }) as RedisClientType) : null;
+  return options.url ? (createClient({ url: options.url, ...CONNECTION_DEFAULTS }) as RedisClientType) : null;
 }
 
 @Injectable()

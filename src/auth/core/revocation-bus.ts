@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { AUTH_REDIS, AuthRedis } from './redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from './redis.options';
+import { RevocationRecord } from './revocation-record.entity';
 
 /**
  * What the bus carries, by type. Core's own are here; each mechanism adds the ones it announces by
@@ -18,9 +21,38 @@ export type RevocationEvent = { [Type in keyof RevocationEvents]: { type: Type }
 
 type Handler = (event: RevocationEvent) => void;
 
+/** How often each instance reads the revocation log. */
+const POLL_INTERVAL_MS = 250;
 /**
- * Tells every instance at once that a credential is revoked, so per-instance caches drop it:
- * delivered in-process at once, and over Redis pub/sub to the other instances when Redis is configured.
+ * A per-instance cache serves an entry only while the instance has read the log this recently: an
+ * instance that cannot read it (its database or its bus cut off) stops serving from memory within
+ * this long, so a revocation it may have missed is never honoured for more than a second.
+ */
+export const CURRENT_WITHIN_MS = 1000;
+/** Each read goes this far back again, for commits that landed late and clocks a little apart. */
+const POLL_OVERLAP_MS = 2000;
+const LOG_RETENTION_MS = 60 * 60_000;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+const HEARTBEAT_INTERVAL_MS = 1000;
+/** Without its own heartbeat back for this long, the instance's subscription is reported down. */
+const HEARTBEAT_SILENCE_MS = 3000;
+const PAGE = 5000;
+
+export interface RevocationBusStatus {
+  /** `current`: the revocation log was read within the last second; `behind`: caches are bypassed. */
+  log: 'current' | 'behind';
+  /** The Redis subscription, by whether the instance hears its own heartbeat. */
+  subscriber: 'up' | 'down' | 'not configured';
+}
+
+/**
+ * Tells every instance that a credential is revoked, so per-instance caches drop it. An event is
+ * written to the revocation log in the database (unless it is only about a cache that expires within
+ * a second anyway), delivered in this process at once, and published over Redis so other instances
+ * hear it at once too. Every instance also reads the log four times a second, which brings whatever
+ * the bus did not (a subscriber that was cut off, a publisher that could not reach Redis, another
+ * process in embedded mode); and while it cannot read the log, `isCurrent()` is false and the caches
+ * go to the store instead.
  */
 @Injectable()
 export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
@@ -28,24 +60,44 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   private readonly handlers: Handler[] = [];
   private readonly instanceId = randomUUID();
   private readonly channel: string;
+  /** Ids of events applied recently, so one heard on the bus and read from the log is applied once. */
+  private readonly applied = new Map<string, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
   private subscriber?: AuthRedis;
+  private lastPublishWarningAt = 0;
+  private syncedAt = 0;
+  private readFrom = 0;
+  private polling = false;
+  private heardOwnHeartbeatAt = 0;
+  private behind = false;
 
   constructor(
     @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
     @Inject(REDIS_OPTIONS) options: ResolvedRedisOptions,
+    @InjectRepository(RevocationRecord) private readonly log: Repository<RevocationRecord>,
   ) {
     this.channel = `${options.keyPrefix}revocations`;
   }
 
   async onModuleInit(): Promise<void> {
+    // What was revoked before this instance started is loaded by each feature at start; the log is read from now on.
+    this.readFrom = Date.now() - POLL_OVERLAP_MS;
+    await this.poll();
+    this.every(POLL_INTERVAL_MS, () => void this.poll());
+    this.every(PRUNE_INTERVAL_MS, () => void this.prune());
     if (!this.redis) return;
     this.subscriber = this.redis.duplicate();
-    this.subscriber.on('error', (error: Error) => this.logger.warn(`Redis subscriber: ${error.message}`));
+    this.subscriber.on('error', (error: Error) => this.logger.warn(`Revocation bus subscriber: ${error.message}`));
     await this.subscriber.connect();
-    await this.subscriber.subscribe(this.channel, (message) => this.receive(message));
+    await this.subscriber.subscribe(this.channel, (message: string) => this.receive(message));
+    this.every(
+      HEARTBEAT_INTERVAL_MS,
+      () => void this.redis?.publish(this.channel, JSON.stringify({ from: this.instanceId, heartbeat: true })).catch(() => undefined),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
     if (this.subscriber?.isOpen) await this.subscriber.close();
   }
 
@@ -53,21 +105,79 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     this.handlers.push(handler);
   }
 
-  async publish(event: RevocationEvent): Promise<void> {
-    this.deliver(event);
-    if (this.redis) await this.redis.publish(this.channel, JSON.stringify({ from: this.instanceId, event }));
+  /** Whether per-instance caches may answer: the instance has read every revocation up to a second ago. */
+  isCurrent(): boolean {
+    return Date.now() - this.syncedAt < CURRENT_WITHIN_MS;
+  }
+
+  status(): RevocationBusStatus {
+    const now = Date.now();
+    return {
+      log: this.isCurrent() ? 'current' : 'behind',
+      subscriber: !this.redis ? 'not configured' : now - this.heardOwnHeartbeatAt < HEARTBEAT_SILENCE_MS ? 'up' : 'down',
+    };
+  }
+
+  /**
+   * Announces a revocation: written to the log (throws if the database cannot take it: then nothing
+   * was announced and the caller must fail), applied here, and published to the other instances.
+   * `durable: false` for events about caches that expire within a second anyway (a session read).
+   */
+  async publish(event: RevocationEvent, options: { durable?: boolean } = {}): Promise<void> {
+    const id = randomUUID();
+    if (options.durable ?? true) await this.log.insert({ id, type: event.type, body: JSON.stringify(event), createdAt: new Date() });
+    this.apply(id, event);
+    await this.send({ from: this.instanceId, id, event });
+  }
+
+  /** Reads the log since the last read (less the overlap), applies what is new, and records the time it started. */
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    const startedAt = Date.now();
+    try {
+      let from = new Date(this.readFrom);
+      for (;;) {
+        const rows = await this.log.find({ where: { createdAt: MoreThanOrEqual(from) }, order: { createdAt: 'ASC' }, take: PAGE });
+        for (const row of rows) this.apply(row.id, JSON.parse(row.body) as RevocationEvent);
+        if (rows.length < PAGE) break;
+        from = rows[rows.length - 1].createdAt;
+      }
+      this.readFrom = startedAt - POLL_OVERLAP_MS;
+      this.syncedAt = startedAt;
+      if (this.behind) this.logger.log('Revocation log read again: per-instance caches answer again');
+      this.behind = false;
+    } catch (error) {
+      if (!this.behind)
+        this.logger.warn(`Cannot read the revocation log, per-instance caches are bypassed until it can be: ${String(error)}`);
+      this.behind = true;
+    } finally {
+      this.polling = false;
+      this.forgetApplied(startedAt);
+    }
   }
 
   private receive(message: string): void {
     try {
-      const { from, event } = JSON.parse(message) as { from: string; event: RevocationEvent };
-      if (from !== this.instanceId) this.deliver(event);
+      const { from, id, event, heartbeat } = JSON.parse(message) as {
+        from: string;
+        id?: string;
+        event?: RevocationEvent;
+        heartbeat?: true;
+      };
+      if (heartbeat) {
+        if (from === this.instanceId) this.heardOwnHeartbeatAt = Date.now();
+      } else if (id && event && from !== this.instanceId) {
+        this.apply(id, event);
+      }
     } catch {
       this.logger.warn('Ignored a malformed revocation message');
     }
   }
 
-  private deliver(event: RevocationEvent): void {
+  private apply(id: string, event: RevocationEvent): void {
+    if (this.applied.has(id)) return;
+    this.applied.set(id, Date.now());
     for (const handler of this.handlers) {
       try {
         handler(event);
@@ -75,5 +185,38 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
         this.logger.error(`Revocation handler failed: ${String(error)}`);
       }
     }
+  }
+
+  /** Publishes on Redis; a failure only costs latency, since every instance reads the log too. */
+  private async send(message: object): Promise<void> {
+    if (!this.redis) return;
+    try {
+      await this.redis.publish(this.channel, JSON.stringify(message));
+    } catch (error) {
+      if (Date.now() - this.lastPublishWarningAt < 60_000) return;
+      this.lastPublishWarningAt = Date.now();
+      this.logger.warn(`Could not publish on the revocation bus (the log still carries what it must): ${String(error)}`);
+    }
+  }
+
+  private forgetApplied(now: number): void {
+    for (const [id, at] of this.applied) {
+      if (now - at <= POLL_OVERLAP_MS + 10_000) break;
+      this.applied.delete(id);
+    }
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      await this.log.delete({ createdAt: LessThan(new Date(Date.now() - LOG_RETENTION_MS)) });
+    } catch (error) {
+      this.logger.warn(`Revocation log pruning failed: ${String(error)}`);
+    }
+  }
+
+  private every(ms: number, run: () => void): void {
+    const timer = setInterval(run, ms);
+    timer.unref();
+    this.timers.push(timer);
   }
 }

@@ -32,6 +32,10 @@ export class UserRevocations {
     return at;
   }
 
+  of(userId: string): Promise<UserRevocation | null> {
+    return this.rows.findOne({ where: { userId } });
+  }
+
   async epochOf(userId: string): Promise<number> {
     const row = await this.rows.findOne({ where: { userId }, select: { userId: true, epoch: true } });
     return row?.epoch ?? 0;

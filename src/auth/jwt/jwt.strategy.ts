@@ -58,18 +58,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   authenticate(request: Request, options?: object): void {
     const token = bearerTokenFrom(request);
-    const claims = token ? this.cache.get(token) : undefined;
+    // The cache and the in-memory revocation list answer only while this instance is current with the revocation log.
+    const claims = token && this.revocations.isCurrent() ? this.cache.get(token) : undefined;
     if (!claims) return super.authenticate(request, options);
     if (this.revocations.isRevoked(claims)) return this.fail(401);
     this.success(principalFromClaims(claims));
   }
 
   /** Runs after passport-jwt verified the signature and the registered claims. */
-  validate(request: Request, payload: unknown): AuthPrincipal | null {
+  validate(request: Request, payload: unknown): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     if (!hasAccessTokenClaims(payload)) return null;
     if (payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS || payload.exp - payload.iat > this.maxLifetimeSeconds) return null;
     if (this.revocations.isRevoked(payload)) return null;
     this.cache.set(bearerTokenFrom(request) as string, payload);
+    if (!this.revocations.isCurrent()) {
+      return this.revocations.isRevokedInStore(payload).then((revoked) => (revoked ? null : principalFromClaims(payload)));
+    }
     return principalFromClaims(payload);
   }
 }

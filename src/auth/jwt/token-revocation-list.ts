@@ -53,6 +53,21 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.forgetTimer);
   }
 
+  /** Whether the in-memory list holds every revocation up to a second ago (see RevocationBus). */
+  isCurrent(): boolean {
+    return this.bus.isCurrent();
+  }
+
+  /** The database's answer, for an instance that may have missed a revocation: the family, then the user's cut-off. */
+  async isRevokedInStore(claims: AccessTokenClaims): Promise<boolean> {
+    const [family, user] = await Promise.all([
+      this.families.findOne({ where: { id: claims.sid }, select: { id: true, revokedAt: true } }),
+      this.userRevocations.of(claims.sub),
+    ]);
+    if (!family || family.revokedAt) return true;
+    return !!user && claims.iat <= Math.floor(user.revokedAt.getTime() / 1000);
+  }
+
   isRevoked(claims: AccessTokenClaims): boolean {
     if (this.revokedFamilies.has(claims.sid)) return true;
     const cutoff = this.userCutoffs.get(claims.sub);

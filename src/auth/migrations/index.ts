@@ -6,6 +6,7 @@ import { CreateRefreshTokenTables1796083202000 } from './1796083202000-CreateRef
 import { CreateApiKeys1796083203000 } from './1796083203000-CreateApiKeys';
 import { CreateAuthEvents1796083204000 } from './1796083204000-CreateAuthEvents';
 import { CreateUserRevocations1796083205000 } from './1796083205000-CreateUserRevocations';
+import { CreateRevocationEvents1796083206000 } from './1796083206000-CreateRevocationEvents';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -14,6 +15,7 @@ const MODULE_MIGRATIONS = [
   CreateApiKeys1796083203000,
   CreateAuthEvents1796083204000,
   CreateUserRevocations1796083205000,
+  CreateRevocationEvents1796083206000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

@@ -6,7 +6,7 @@ import { ApiKeysController } from '../api-key/api-keys.controller';
 import { JwksController } from '../jwt/jwks.controller';
 import { TokensController } from '../jwt/tokens.controller';
 import { SessionController } from '../session/session.controller';
-import { JsonBodyOnlyMiddleware } from './json-body.middleware';
+import { RouteInputMiddleware } from './route-input.middleware';
 
 /** The built-in HTTP routes: `AuthModule.forRoot({ routes: … })` turns them off or mounts them elsewhere. */
 export interface AuthRoutesOptions {
@@ -26,7 +26,7 @@ export class AuthRoutesModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyOnlyMiddleware).forRoutes(...CONTROLLERS);
+    consumer.apply(RouteInputMiddleware).forRoutes(...CONTROLLERS);
   }
 }
 

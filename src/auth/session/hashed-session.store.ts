@@ -23,13 +23,15 @@ export class HashedSessionStore extends Store {
     private readonly onActivity: (sidHash: string, session: SessionData) => void,
     private readonly cache: SessionReadCache,
     private readonly onDestroyed: (sidHash: string) => Promise<void> | void,
+    /** False while the instance may have missed a session's end elsewhere: reads then go to the store. */
+    private readonly cacheIsCurrent: () => boolean = () => true,
   ) {
     super();
   }
 
   get(sid: string, callback: Callback): void {
     const hash = sha256Hex(sid);
-    const cached = this.cache.get(hash);
+    const cached = this.cacheIsCurrent() ? this.cache.get(hash) : undefined;
     if (cached !== undefined) {
       const session = JSON.parse(cached) as SessionData;
       this.touchIfDue(hash, session);

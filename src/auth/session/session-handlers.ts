@@ -60,15 +60,23 @@ export class SessionHandlers {
       : (this.sqlStore as Store);
     const readCache = new SessionReadCache(SESSION_READ_CACHE_MS);
     bus.subscribe((event) => event.type === 'session' && readCache.delete(event.id));
+    // Not logged: a session read is cached for a second at most, so an instance that misses the end forgets the session soon anyway.
     const announceEnd = (sidHash: string) =>
       bus
-        .publish({ type: 'session', id: sidHash })
+        .publish({ type: 'session', id: sidHash }, { durable: false })
         .catch((error: unknown) => this.logger.warn(`Could not announce a session end: ${String(error)}`));
     // A session must be touched well within its idle timeout, or a short one would end while in use.
     const touchIntervalMs = Math.min(SESSION_ACTIVITY_INTERVAL_MS, this.timeouts.idleSeconds * 250);
     // express-session installs its own generate() on the store it is given, so each configuration needs its own wrapper.
     const hashedStore = () =>
-      new HashedSessionStore(inner, touchIntervalMs, (_hash, data) => this.recordActivity(data.auth), readCache, announceEnd);
+      new HashedSessionStore(
+        inner,
+        touchIntervalMs,
+        (_hash, data) => this.recordActivity(data.auth),
+        readCache,
+        announceEnd,
+        () => bus.isCurrent(),
+      );
     this.store = hashedStore();
     const common: session.SessionOptions = {
       // Key objects, so that signing and checking the cookie do not turn the secret into a key on every request.
