@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { AccountsService, Auth, AuthPrincipal, CurrentPrincipal } from 'nest-auth';
 import { login, PASSWORD, storageMode, uniqueEmail } from './support/app';
 import { HostApp, startHostApp } from './support/host';
-import { CreateMembers1700000000000, Member, MemberStore } from './support/members';
+import { CreateMembers1700000000000, GatedMemberStore, loginGate, Member } from './support/members';
 
 @Controller('reports')
 class ReportsController {
@@ -27,7 +27,7 @@ describe(`a host app with its own users table (${storageMode})`, () => {
       entities: [Member],
       migrations: [CreateMembers1700000000000],
       builtInUsers: false,
-      extras: { users: { useClass: MemberStore, imports: [TypeOrmModule.forFeature([Member])] } },
+      extras: { users: { useClass: GatedMemberStore, imports: [TypeOrmModule.forFeature([Member])] } },
     });
   });
   after(() => host.close());
@@ -106,5 +106,38 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     for (const id of ['abc', '0', '99999999999', '12ab']) {
       await session.agent.post(`/auth/admin/users/${id}/disable`).set('X-CSRF-Token', session.csrfToken).expect(404);
     }
+  });
+
+  /** A login held just after it read the user, while the user is changed: it must not issue anything on the old state. */
+  async function loginHeldDuring(email: string, change: () => Promise<unknown>, path = '/auth/login') {
+    const held = loginGate.armed();
+    const answer = request(host.url)
+      .post(path)
+      .send({ email, password: PASSWORD })
+      .then((response) => response);
+    const release = await held;
+    await change();
+    release();
+    return answer;
+  }
+
+  it('refuses a login that read the user just before an admin disabled them', async () => {
+    const session = await login(host.url);
+    const accounts = host.app.get(AccountsService, { strict: false });
+    assert.equal((await loginHeldDuring(session.user.email, () => accounts.disable(session.user.id))).status, 401);
+    assert.equal((await loginHeldDuring(session.user.email, () => accounts.enable(session.user.id))).status, 200);
+    await accounts.disable(session.user.id);
+    assert.equal((await loginHeldDuring(session.user.email, () => accounts.disable(session.user.id), '/auth/token')).status, 401);
+  });
+
+  it('refuses a login with the old password that read the user just before the password changed', async () => {
+    const session = await login(host.url);
+    const change = () =>
+      session.agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', session.csrfToken)
+        .send({ currentPassword: PASSWORD, newPassword: 'the passphrase after' })
+        .expect(204);
+    assert.equal((await loginHeldDuring(session.user.email, change)).status, 401);
   });
 });

@@ -111,3 +111,38 @@ export class MemberStore implements UserStore {
     return this.findById(id);
   }
 }
+
+/** A pause a test can put in the next login's first read of the user, to run something in between. */
+export class LoginGate {
+  private reached?: () => void;
+  private release?: () => void;
+
+  /** Resolves when the next login has read its user and waits; call the function it gives to let it go on. */
+  armed(): Promise<() => void> {
+    return new Promise((resolve) => {
+      this.reached = () => resolve(() => this.release?.());
+    });
+  }
+
+  async pass(): Promise<void> {
+    const reached = this.reached;
+    if (!reached) return;
+    this.reached = undefined;
+    await new Promise<void>((resolve) => {
+      this.release = resolve;
+      reached();
+    });
+  }
+}
+
+export const loginGate = new LoginGate();
+
+/** MemberStore whose first read of a login can be held at the gate. */
+@Injectable()
+export class GatedMemberStore extends MemberStore {
+  override async findForLogin(email: string): Promise<{ user: AuthUser; passwordHash: string | null } | null> {
+    const found = await super.findForLogin(email);
+    await loginGate.pass();
+    return found;
+  }
+}

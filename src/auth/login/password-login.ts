@@ -28,11 +28,13 @@ export class PasswordLogin {
   /** The user, or 401 alike for an unknown email, a wrong password and a disabled account; 429 during back-off. */
   async identify(email: string, password: string, request: Request, mechanism: string): Promise<IdentifiedUser> {
     await this.beginAttempt(email, request, mechanism);
-    const known = await this.users.findForLogin(email);
-    // Read before the password is checked: a revocation that begins from here on undoes the login (IdentifiedUser).
-    const epoch = known ? await this.revocations.epochOf(known.user.id) : 0;
+    const candidate = await this.users.findForLogin(email);
+    const epoch = candidate ? await this.revocations.epochOf(candidate.user.id) : 0;
+    // Read again once the epoch is known: a change stored before the epoch moved (a new password, the
+    // disabled flag) is seen here, and one stored after it moved undoes the login (IdentifiedUser).
+    const known = candidate && (await this.users.findForLogin(email));
     const valid = await this.hasher.verify(known?.passwordHash, password);
-    if (!known || !valid || known.user.disabled) {
+    if (!known || known.user.id !== candidate?.user.id || !valid || known.user.disabled) {
       this.audit.record({
         type: 'login.failed',
         userId: known?.user.id ?? null,
