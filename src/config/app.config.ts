@@ -32,7 +32,7 @@ export interface AppConfig {
   runMigrations: boolean;
   throttle: { limit: number; ttlSeconds: number };
   lockout: { threshold: number; baseSeconds: number };
-  apiKeys: { prefix: string; rateLimitPerMinute: number; cache: boolean };
+  apiKeys: { prefix: string; rateLimitPerMinute: number; cache: boolean; unknownKeyLookupsPerMinute: number };
   auditRetentionDays: number;
   jwt: JwtConfig & {
     issuer: string;
@@ -58,7 +58,12 @@ function apiKeyConfig(env: Env): AppConfig['apiKeys'] {
   const prefix = env.API_KEY_PREFIX || 'sk';
   const cache = (env.API_KEY_CACHE || 'on').toLowerCase();
   if (!['on', 'off', 'true', 'false'].includes(cache)) throw new ConfigError('API_KEY_CACHE must be on or off');
-  return { prefix, rateLimitPerMinute: integer(env, 'API_KEY_RATE_LIMIT_PER_MINUTE', 600), cache: cache === 'on' || cache === 'true' };
+  return {
+    prefix,
+    rateLimitPerMinute: integer(env, 'API_KEY_RATE_LIMIT_PER_MINUTE', 600),
+    cache: cache === 'on' || cache === 'true',
+    unknownKeyLookupsPerMinute: integer(env, 'API_KEY_UNKNOWN_LOOKUPS_PER_MINUTE', 30),
+  };
 }
 
 function lockoutConfig(env: Env): AppConfig['lockout'] {

@@ -12,7 +12,7 @@ describe('API key options', () => {
   const load = (env: Record<string, string | undefined>) => loadConfig({ DATA_DIR: dataDir, ...env }).apiKeys;
 
   it('defaults to the sk prefix, 600 requests per minute and the cache on', () => {
-    assert.deepEqual(load({}), { prefix: 'sk', rateLimitPerMinute: 600, cache: true });
+    assert.deepEqual(load({}), { prefix: 'sk', rateLimitPerMinute: 600, cache: true, unknownKeyLookupsPerMinute: 30 });
     assert.deepEqual(resolveApiKeyOptions(), {
       prefix: 'sk',
       rateLimitPerMinute: 600,
@@ -28,6 +28,7 @@ describe('API key options', () => {
       prefix: 'acme',
       rateLimitPerMinute: 60,
       cache: false,
+      unknownKeyLookupsPerMinute: 30,
     });
   });
 
