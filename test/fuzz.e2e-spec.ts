@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { login, LoggedIn, startApp, storageMode, TestApp } from './support/app';
+import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
 type Method = 'get' | 'post' | 'delete';
 /** Every route of the module; `open` ones may succeed for some inputs (registration, RFC 7009 revocation). */
@@ -17,14 +17,15 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'get', path: '/auth/me' },
   { method: 'get', path: '/auth/sessions' },
   { method: 'delete', path: '/auth/sessions' },
-  { method: 'delete', path: '/auth/sessions/x' },
+  { method: 'delete', path: '/auth/sessions/:id' },
   { method: 'post', path: '/auth/logout-all' },
   { method: 'post', path: '/auth/password' },
   { method: 'post', path: '/auth/api-keys' },
   { method: 'get', path: '/auth/api-keys' },
-  { method: 'delete', path: '/auth/api-keys/x' },
-  { method: 'post', path: '/auth/api-keys/x/rotate' },
-  { method: 'post', path: '/auth/admin/users/x/disable' },
+  { method: 'delete', path: '/auth/api-keys/:id' },
+  { method: 'post', path: '/auth/api-keys/:id/rotate' },
+  { method: 'post', path: '/auth/admin/users/:id/disable' },
+  { method: 'post', path: '/auth/admin/users/:id/enable' },
   { method: 'get', path: '/auth/admin/audit' },
   { method: 'get', path: '/examples/any' },
   { method: 'get', path: '/examples/reports' },
@@ -35,10 +36,17 @@ const key = fc.oneof(
   fc.constantFrom('email', 'password', 'name', 'refresh_token', 'scopes', 'currentPassword', 'newPassword', ...PROTOTYPE_KEYS),
   fc.string({ maxLength: 20 }),
 );
+/** Text a database cannot store: NUL anywhere, and UTF-16 surrogates without their other half. */
+const unstorable = fc.oneof(
+  fc.constantFrom('\u0000', 'a\u0000@example.com', '\uD800', 'x\uDC00', '\uDBFF@example.com', '\uDC00\uD800'),
+  fc
+    .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\uD83D', '\uDE00'), fc.string({ maxLength: 20 }))
+    .map((parts) => parts.join('')),
+);
 const scalar = fc.oneof(
   fc.string({ maxLength: 300, unit: 'binary' }),
   fc.string({ minLength: 2000, maxLength: 9000 }),
-  fc.constant('\u0000'),
+  unstorable,
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -49,7 +57,23 @@ const json = fc.letrec((tie) => ({
   array: fc.array(tie('value'), { maxLength: 5 }),
   object: fc.dictionary(key, tie('value'), { maxKeys: 6 }),
 })).value;
-const deeplyNested = fc.integer({ min: 50, max: 3000 }).map((depth) => '{"email":'.repeat(depth) + '1' + '}'.repeat(depth));
+/** Nesting from just past the bound to as deep as fits in the 10 kB body limit, alone or in a field. */
+const deeplyNested = fc.oneof(
+  fc.integer({ min: 9, max: 1100 }).map((depth) => '{"email":'.repeat(depth) + '1' + '}'.repeat(depth)),
+  fc.integer({ min: 9, max: 4900 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
+  fc.integer({ min: 9, max: 4800 }).map((depth) => `{"email":"a@b.co","password":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+  fc.integer({ min: 9, max: 4800 }).map((depth) => `{"scopes":${'['.repeat(depth)}"x"${']'.repeat(depth)},"name":"n"}`),
+);
+/** Percent-encodes every UTF-8 byte, so any generated text (lone surrogates included) makes a path segment. */
+const pathSegment = (text: string) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+const pathId = fc.oneof(
+  fc.uuid(),
+  fc
+    .string({ maxLength: 80, unit: 'binary' })
+    .filter((text) => text.length > 0)
+    .map(pathSegment),
+  fc.constantFrom('%00', '1%00', '%ED%A0%80', '%C0%80', 'x'.repeat(300), '12345678901234567890', '-1', '0x1'),
+);
 /** Characters Node's HTTP client accepts in a header value. */
 const headerValue = fc.string({
   maxLength: 400,
@@ -81,35 +105,62 @@ const credentialHeaders = fc.record(
 describe(`no 5xx and no success for garbage, on every auth route (${storageMode})`, () => {
   let t: TestApp;
   let session: LoggedIn;
+  const adminEmail = uniqueEmail('admin');
   before(async () => {
-    t = await startApp();
+    t = await startApp({ AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD, LOCKOUT_THRESHOLD: '100000' });
     session = await login(t.url);
   });
   after(() => t.close());
 
-  const send = (route: (typeof ROUTES)[number], headers: Record<string, string>, body?: string) => {
-    let call = request(t.url)[route.method](route.path);
+  /** Headers of a fresh session of a user or of the admin, so that bodies reach the handlers behind the guard. */
+  const credentials = async (who: 'nobody' | 'user' | 'admin'): Promise<Record<string, string>> => {
+    if (who === 'nobody') return {};
+    const signedIn = who === 'admin' ? await login(t.url, adminEmail, PASSWORD, false) : await login(t.url);
+    return { Cookie: signedIn.cookie, 'X-CSRF-Token': signedIn.csrfToken };
+  };
+
+  const send = (route: (typeof ROUTES)[number], headers: Record<string, string>, body?: string, id = 'x') => {
+    let call = request(t.url)[route.method](route.path.replace(':id', id));
     for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
     if (body !== undefined) call = call.set('Content-Type', 'application/json').send(body);
     return call;
   };
 
-  it('answers arbitrary JSON bodies with a 4xx or a legitimate success, never 5xx', async () => {
+  it('answers arbitrary JSON bodies and path ids, signed in or not, with a 4xx or a legitimate success, never 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ROUTES),
         fc.oneof(
           json.map((v) => JSON.stringify(v)),
           deeplyNested,
+          fc.record({ email: unstorable, password: fc.constant(PASSWORD) }).map((v) => JSON.stringify(v)),
         ),
-        async (route, body) => {
-          const response = await send(route, {}, body);
-          assert.ok(response.status < 500, `${route.method} ${route.path} answered ${response.status} to ${body.slice(0, 200)}`);
-          if (!route.open) assert.ok(response.status >= 400, `${route.path} accepted ${body.slice(0, 200)}`);
+        fc.constantFrom('nobody' as const, 'user' as const, 'admin' as const),
+        pathId,
+        async (route, body, who, id) => {
+          const response = await send(route, await credentials(who), body, id);
+          const said = `${who}: ${route.method} ${route.path} (${id.slice(0, 40)}) answered ${response.status} to ${body.slice(0, 200)}`;
+          assert.ok(response.status < 500, said);
+          if (!route.open && who === 'nobody') assert.ok(response.status >= 400, said);
           assert.doesNotMatch(response.text, /\bat [\w.]+ \(|QueryFailedError|SQLITE_|syntax error at/);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
+    );
+  });
+
+  it('answers arbitrary query values on the audit route with 4xx or 200, never 5xx', async () => {
+    const admin = await credentials('admin');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('userId', 'type', 'limit', 'x'),
+        fc.oneof(fc.string({ maxLength: 80, unit: 'binary' }).map(pathSegment), pathId),
+        async (name, value) => {
+          const response = await request(t.url).get(`/auth/admin/audit?${name}=${value}`).set(admin);
+          assert.ok(response.status < 500, `?${name}=${value.slice(0, 60)} answered ${response.status}`);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
