@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UsePipes } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
@@ -13,7 +13,7 @@ import { AccountsService } from './accounts.service';
 import { PasswordChangeDto } from './password-change.dto';
 
 @ApiTags('account')
-@UsePipes(authValidationPipe)
+@AuthRoutes()
 @Controller()
 export class AccountController {
   constructor(

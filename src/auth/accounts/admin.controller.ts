@@ -1,7 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, UsePipes } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -12,7 +12,7 @@ import { UserIdPipe } from './user-id.pipe';
 
 @ApiTags('admin')
 @Auth('session', 'jwt', { roles: ['admin'] })
-@UsePipes(authValidationPipe)
+@AuthRoutes()
 @Controller('admin')
 export class AdminController {
   constructor(

@@ -40,4 +40,24 @@ describe('ApiKeyUsageRecorder', () => {
     await usage.beforeApplicationShutdown();
     assert.deepEqual(writes.at(-1), { id: 'k1', at: later });
   });
+
+  it('keeps a use whose write failed and writes it with the next flush', async () => {
+    const writes: Array<{ id: string; at: number }> = [];
+    let databaseUp = false;
+    const repository = {
+      update: async (where: { id: string }, change: { lastUsedAt: Date }) => {
+        if (!databaseUp) throw new Error('connection refused');
+        writes.push({ id: where.id, at: change.lastUsedAt.getTime() });
+        return { affected: 1 };
+      },
+    } as unknown as Repository<ApiKey>;
+    const usage = new ApiKeyUsageRecorder(repository);
+    usage.recordUse('k1', 1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    await usage.flush(false, 2_000);
+    assert.deepEqual(writes, []);
+    databaseUp = true;
+    await usage.flush(false, 3_000);
+    assert.deepEqual(writes, [{ id: 'k1', at: 1_000 }]);
+  });
 });

@@ -68,11 +68,15 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnModuleDestroy, Befor
     for (const [keyId] of idle) this.lastWritten.delete(keyId);
   }
 
+  /** A write that fails (the database is away) goes back to the pending uses, for the next flush: no use is lost. */
   private async write(keyId: string, usedAt: number): Promise<void> {
     try {
       await this.keys.update({ id: keyId }, { lastUsedAt: new Date(usedAt) });
     } catch (error) {
-      this.logger.warn(`Could not record API key use: ${String(error)}`);
+      this.logger.warn(`Could not record API key use, will retry: ${String(error)}`);
+      const newer = this.pending.get(keyId);
+      if (newer === undefined || newer < usedAt) this.pending.set(keyId, usedAt);
+      this.lastWritten.set(keyId, Number.NEGATIVE_INFINITY);
     }
   }
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -15,7 +15,7 @@ const KEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException
 /** A person manages their keys with a session or a JWT; a key can never mint or rotate keys. */
 @ApiTags('api-keys')
 @Auth('session', 'jwt')
-@UsePipes(authValidationPipe)
+@AuthRoutes()
 @Controller('api-keys')
 export class ApiKeysController {
   constructor(

@@ -1,10 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { Public } from '../core/auth.decorator';
 import { JwtKeyRing, PublicJwk } from './jwt-key-ring';
 
 @ApiTags('tokens')
+@AuthRoutes()
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: JwtKeyRing) {}

@@ -1,7 +1,7 @@
-import { Body, Controller, Header, HttpCode, Post, Req, UsePipes } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request } from 'express';
 import { Public } from '../core/auth.decorator';
 import { LoginDto } from '../login/credentials.dto';
@@ -11,7 +11,7 @@ import { JwtTokensService, TokenPair } from './jwt-tokens.service';
 import { RefreshTokenDto } from './token.dto';
 
 @ApiTags('tokens')
-@UsePipes(authValidationPipe)
+@AuthRoutes()
 @Controller('token')
 export class TokensController {
   constructor(

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { authValidationPipe } from '../core/http-hardening';
 import type { Request, Response } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -15,7 +15,7 @@ import { SessionHandlers } from './session-handlers';
 import { SessionsService, SessionView } from './sessions.service';
 
 @ApiTags('sessions')
-@UsePipes(authValidationPipe)
+@AuthRoutes()
 @Controller()
 export class SessionController {
   constructor(

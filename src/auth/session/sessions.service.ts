@@ -68,8 +68,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     const { user } = identified;
     const now = new Date();
     const auth: SessionAuth = { userId: user.id, email: user.email, roles: user.roles, publicId: randomUUID(), createdAt: now.getTime() };
-    request.session.auth = auth;
-    await callback((done) => request.session.save(done));
+    // The row first: if the database cannot take it, the new session holds nothing and no cookie logs anyone in.
     await this.sessions.insert({
       id: auth.publicId,
       sidHash: sha256Hex(request.sessionID),
@@ -80,16 +79,24 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       ip: request.ip?.slice(0, 64) ?? null,
       userAgent: request.header('user-agent')?.slice(0, 512) ?? null,
     });
-    if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
-      await this.end(request);
-      this.audit.record({
-        type: 'login.failed',
-        userId: user.id,
-        mechanism: 'session',
-        request,
-        detail: { reason: 'revoked_during_login' },
-      });
-      throw new UnauthorizedException('Invalid email or password');
+    try {
+      request.session.auth = auth;
+      await callback((done) => request.session.save(done));
+      if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
+        await this.end(request);
+        this.audit.record({
+          type: 'login.failed',
+          userId: user.id,
+          mechanism: 'session',
+          request,
+          detail: { reason: 'revoked_during_login' },
+        });
+        throw new UnauthorizedException('Invalid email or password');
+      }
+    } catch (error) {
+      if (request.session) delete request.session.auth;
+      await this.sessions.delete({ id: auth.publicId }).catch(() => undefined);
+      throw error;
     }
     this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'session', request, detail: { method: identified.method } });
     return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
