@@ -98,6 +98,8 @@ describe('faults: Redis and PostgreSQL cut under two instances in separate proce
     const shared = {
       DATABASE_URL: proxied.toString(),
       REDIS_URL: `redis://127.0.0.1:${redisLink.port}`,
+      // Its own Redis even in the run on a cluster: the faults are cut between it and the instances.
+      REDIS_CLUSTER_NODES: '',
       REDIS_KEY_PREFIX: `faults-${randomUUID()}:`,
       SESSION_SECRET: randomBytes(32).toString('hex'),
       JWT_PRIVATE_KEY: newEcKeyPem().privateKey,

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { Env, loadConfig } from '../../src/config/app.config';
 
-/** Production mode when the run sets DATABASE_URL and REDIS_URL (as `.ci/run` does); embedded otherwise. */
-export const productionMode = !!process.env.DATABASE_URL && !!process.env.REDIS_URL;
+/** Production mode when the run sets DATABASE_URL and REDIS_URL or REDIS_CLUSTER_NODES (as `.ci/run` does); embedded otherwise. */
+export const productionMode = !!process.env.DATABASE_URL && !!(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
 export const storageMode = productionMode ? 'postgres+redis' : 'embedded';
 
 export interface TestApp {
@@ -50,6 +50,7 @@ function testEnv(overrides: Env, dataDir?: string): Env {
     DATA_DIR: dataDir,
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
+    REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES,
     REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:`,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     // Suites log in and register far more often than 10 times a minute from 127.0.0.1; the throttling suite sets its own limits.

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions, configureAuthHttp } from 'nest-auth';
 import { productionMode } from './app';
 import { freshDatabase, FreshDatabase } from './database';
+import { testRedisOptions } from './redis';
 
 export interface HostApp {
   app: NestExpressApplication;
@@ -38,7 +39,7 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
     passwordHashing: { memoryCost: 8192, timeCost: 1 },
     throttle: { limit: 100_000 },
     ...(productionMode
-      ? { redis: { url: process.env.REDIS_URL, keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
+      ? { redis: { ...testRedisOptions(), keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
       : {}),
     ...definition.options,
     ...definition.extras,

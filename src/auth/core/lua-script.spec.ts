@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createClient, RedisClientType } from 'redis';
 import { LuaScript } from './lua-script';
+import { connectTestRedis, redisConfigured } from '../../../test/support/redis';
+import type { AuthRedis } from './redis.provider';
 
-const skip = process.env.REDIS_URL ? false : 'needs REDIS_URL';
+const skip = redisConfigured ? false : 'needs REDIS_URL or REDIS_CLUSTER_NODES';
 
 describe('LuaScript against Redis', { skip }, () => {
-  let redis: RedisClientType;
+  let redis: AuthRedis;
   before(async () => {
-    redis = createClient({ url: process.env.REDIS_URL }) as RedisClientType;
-    await redis.connect();
+    redis = await connectTestRedis();
   });
   after(() => redis.close());
 

@@ -13,7 +13,7 @@ export const authRedisProvider: Provider = {
   provide: AUTH_REDIS,
   inject: [REDIS_OPTIONS],
   useFactory: async (options: ResolvedRedisOptions): Promise<AuthRedis | null> => {
-    const client = connectRedis(options);
+    const client = createAuthRedis(options);
     if (!client) return null;
     // Errors surface on the commands that hit them; the event only keeps the process alive while reconnecting.
     client.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
@@ -34,7 +34,8 @@ const CONNECTION_DEFAULTS = {
   socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
 };
 
-function connectRedis(options: ResolvedRedisOptions): AuthRedis | null {
+/** A client (not yet connected) for the options: a cluster client when cluster nodes are given, null without Redis. */
+export function createAuthRedis(options: ResolvedRedisOptions): AuthRedis | null {
   if (options.clusterNodes.length) {
     return createCluster({
       rootNodes: options.clusterNodes.map((url) => ({ url })),
