@@ -212,6 +212,9 @@ describe('faults: Redis and PostgreSQL cut under two instances in separate proce
         await waitFor('B reports the database down', async () => (await ready(b.url)).status === 503, 5000);
         assert.equal((await ready(b.url)).body.database, 'down');
         await bySession(b.url, user).expect(200);
+        // The token and the key were cached on B, but B cannot read the revocation log: it answers from the store, which is away.
+        await waitFor('B stops answering from memory', async () => (await byToken(b.url, user)).status === 503, 2000);
+        assert.equal((await byKey(b.url, user)).status, 503);
         // Counted in Redis and audited without the database: the event waits in the batch.
         await request(a.url).post('/auth/login').send({ email: locked, password: PASSWORD }).expect(429);
         const login = await request(b.url).post('/auth/login').send({ email: uniqueEmail(), password: PASSWORD });
