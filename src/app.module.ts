@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth';
 import { AppConfig, authOptions } from './config/app.config';
@@ -20,6 +21,7 @@ export class AppModule {
           retryDelay: 1000,
         }),
         AuthModule.forRoot(authOptions(config)),
+        TerminusModule.forRoot(),
       ],
       controllers: [ExamplesController, HealthController],
     };

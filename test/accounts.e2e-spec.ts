@@ -109,7 +109,8 @@ describe(`password change, logout everywhere, administration and audit (${storag
       const { id } = await register(t.url, email);
       await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
       await request(t.url).post('/auth/login').set('User-Agent', 'audit-test').send({ email, password: PASSWORD }).expect(200);
-      const events = await audit(`userId=${id}`);
+      // The verification mail of the registration is queued beside the request: its event lands whenever it does.
+      const events = (await audit(`userId=${id}`)).filter((e) => e.type !== 'email.verification_sent');
       const types = events.map((e) => e.type);
       assert.deepEqual(types, ['login.succeeded', 'login.failed', 'user.registered']);
       assert.equal(events[0].userAgent, 'audit-test');

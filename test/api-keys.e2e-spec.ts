@@ -357,8 +357,9 @@ describe(`API keys (${storageMode})`, () => {
   });
 
   describe('service accounts', () => {
-    const cli = join(__dirname, '..', 'src', 'cli', 'create-service-key.js');
-    const runCli = (args: string[]) => run(process.execPath, [cli, ...args], { env: { ...process.env, ...t.env } as NodeJS.ProcessEnv });
+    const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
+    const runCli = (args: string[]) =>
+      run(process.execPath, [cli, 'key:create', ...args], { env: { ...process.env, ...t.env } as NodeJS.ProcessEnv });
 
     it('issues a key from the command line to a password-less service account, printed once', async () => {
       const email = uniqueEmail('billing');

@@ -139,7 +139,7 @@ describe('faults: Redis and PostgreSQL cut under two instances in separate proce
       const statuses = await trafficDuring([a, b], user, async () => {
         await redis.kill();
         await waitFor('B reports Redis down', async () => (await ready(b.url)).status === 503, 5000);
-        assert.equal((await ready(b.url)).body.redis, 'down');
+        assert.equal((await ready(b.url)).body.error.redis.status, 'down');
         // Tokens and keys need no Redis: they keep working, and revocations made now reach the other instance through the log.
         await byToken(b.url, user).expect(200);
         await request(a.url).post('/auth/token/revoke').send({ refresh_token: revokedFamily.refreshToken }).expect(200);
@@ -210,7 +210,7 @@ describe('faults: Redis and PostgreSQL cut under two instances in separate proce
       const statuses = await trafficDuring([a, b], user, async () => {
         database.set('refuse');
         await waitFor('B reports the database down', async () => (await ready(b.url)).status === 503, 5000);
-        assert.equal((await ready(b.url)).body.database, 'down');
+        assert.equal((await ready(b.url)).body.error.database.status, 'down');
         await bySession(b.url, user).expect(200);
         // The token and the key were cached on B, but B cannot read the revocation log: it answers from the store, which is away.
         await waitFor('B stops answering from memory', async () => (await byToken(b.url, user)).status === 503, 2000);

@@ -41,7 +41,7 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     const email = uniqueEmail();
     const registered = await request(host.url).post('/auth/register').send({ email, password: PASSWORD, name: 'Ada' }).expect(201);
     assert.match(registered.body.id, /^[1-9]\d*$/);
-    assert.deepEqual(registered.body, { id: registered.body.id, email, name: 'Ada', roles: ['user'] });
+    assert.deepEqual(registered.body, { id: registered.body.id, email, name: 'Ada', roles: ['user'], emailVerified: false });
     const stored = await members().findOneBy({ memberNo: Number(registered.body.id) });
     assert.equal(stored?.mail, email);
     assert.equal(stored?.displayName, 'Ada');

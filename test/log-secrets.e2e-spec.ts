@@ -1,26 +1,31 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { login, PASSWORD, startApp, storageMode, TestApp } from './support/app';
+import { tokenIn } from './support/smtp';
+import { captureOutput } from './support/output';
+import { simpleParser } from 'mailparser';
 
-/** Everything the process writes to stdout and stderr while `run` goes on. */
-async function captureOutput(run: () => Promise<void>): Promise<string> {
-  const chunks: string[] = [];
-  const original = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-  const tap = (write: typeof process.stdout.write) =>
-    ((chunk: unknown, ...rest: unknown[]) => {
-      chunks.push(String(chunk));
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
-  process.stdout.write = tap(original.out);
-  process.stderr.write = tap(original.err);
-  try {
-    await run();
-  } finally {
-    process.stdout.write = original.out;
-    process.stderr.write = original.err;
+/** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
+async function outboxToken(t: TestApp, to: string, kind: string): Promise<string> {
+  const outbox = join(t.env.DATA_DIR as string, 'outbox');
+  for (let i = 0; i < 200; i++) {
+    const files = existsSync(outbox)
+      ? readdirSync(outbox)
+          .filter((name) => name.includes(`-${kind}-`))
+          .sort()
+          .reverse()
+      : [];
+    for (const file of files) {
+      const mail = await simpleParser(readFileSync(join(outbox, file)));
+      const recipient = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
+      if (recipient === to) return tokenIn({ text: mail.text ?? '' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return chunks.join('');
+  throw new Error(`no ${kind} mail to ${to} in the outbox`);
 }
 
 describe(`no secret in the logs (${storageMode})`, () => {
@@ -31,7 +36,7 @@ describe(`no secret in the logs (${storageMode})`, () => {
   before(async () => {
     process.env.TEST_LOGS = '1';
     output = await captureOutput(async () => {
-      t = await startApp();
+      t = await startApp({ LOG_FORMAT: 'json' });
       const wrongPassword = 'wrong-but-secret-password';
       secrets.push(PASSWORD, wrongPassword);
       const session = await login(t.url);
@@ -65,6 +70,28 @@ describe(`no secret in the logs (${storageMode})`, () => {
         .expect(204);
       secrets.push('another secret passphrase', changed.headers['x-csrf-token']);
       await session.agent.post('/auth/logout').set('X-CSRF-Token', changed.headers['x-csrf-token']).expect(204);
+
+      // The one-time links of every mail flow: verification, reset, email change (the outbox holds them; no log line may).
+      const verifyToken = await outboxToken(t, session.user.email, 'verify_email');
+      secrets.push(verifyToken);
+      await request(t.url)
+        .get(`/auth/email/verify?token=${encodeURIComponent(verifyToken)}`)
+        .expect(302);
+      await request(t.url).post('/auth/password/forgot').send({ email: session.user.email }).expect(202);
+      const resetToken = await outboxToken(t, session.user.email, 'password_reset');
+      secrets.push(resetToken, 'a reset passphrase here');
+      await request(t.url).post('/auth/password/reset').send({ token: resetToken, newPassword: 'a reset passphrase here' }).expect(204);
+      await request(t.url).post('/auth/password/reset').send({ token: resetToken, newPassword: 'a reset passphrase here' }).expect(400);
+      const again = await login(t.url, session.user.email, 'a reset passphrase here', false);
+      const moved = `moved-${session.user.email}`;
+      await again.agent
+        .post('/auth/email')
+        .set('X-CSRF-Token', again.csrfToken)
+        .send({ newEmail: moved, currentPassword: 'a reset passphrase here' })
+        .expect(202);
+      const changeToken = await outboxToken(t, moved, 'confirm_email_change');
+      secrets.push(changeToken);
+      await request(t.url).post('/auth/email/verify').send({ token: changeToken }).expect(204);
       await t.close();
     });
     delete process.env.TEST_LOGS;
@@ -73,6 +100,30 @@ describe(`no secret in the logs (${storageMode})`, () => {
 
   it('captured the app logging (the test watches something)', () => {
     assert.match(output, /Nest application successfully started/);
+  });
+
+  it('writes one JSON object a line, a request line per request with its id, route, status, time and principal', () => {
+    const lines = output.split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(lines.length > 20);
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const entry of entries)
+      assert.ok(typeof entry.time === 'string' && typeof entry.level === 'string' && typeof entry.msg === 'string');
+    const requests = entries.filter((entry) => entry.msg === 'request');
+    assert.ok(requests.length > 10);
+    for (const line of requests) {
+      assert.match(String(line.reqId), /^[A-Za-z0-9._:-]{8,128}$/);
+      assert.ok(
+        typeof line.method === 'string' &&
+          typeof line.route === 'string' &&
+          typeof line.status === 'number' &&
+          typeof line.durationMs === 'number',
+      );
+      assert.ok(!String(line.route).includes('?'), `a query string in ${line.route}`);
+    }
+    const authenticated = requests.find((line) => line.route === '/examples/reports' && line.status === 200);
+    assert.equal(authenticated?.mechanism, 'apiKey');
+    assert.ok(authenticated?.userId);
+    assert.ok(requests.some((line) => line.route === '/auth/email/verify' && line.method === 'GET'));
   });
 
   it('finds none of the passwords, tokens, keys or session IDs the flow used', () => {

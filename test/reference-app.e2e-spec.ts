@@ -21,8 +21,12 @@ describe(`reference app (${storageMode})`, () => {
     it('answers /health and /health/ready', async () => {
       await request(t.url).get('/health').expect(200, { status: 'ok' });
       const ready = await request(t.url).get('/health/ready').expect(200);
-      assert.equal(ready.body.database, 'up');
-      assert.equal(ready.body.redis, storageMode === 'embedded' ? 'not configured' : 'up');
+      assert.equal(ready.body.status, 'ok');
+      assert.equal(ready.body.details.database.status, 'up');
+      assert.equal(ready.body.details.redis.status, 'up');
+      assert.equal(ready.body.details.redis.configured, storageMode === 'embedded' ? false : undefined);
+      assert.equal(ready.body.details.revocations.status, 'up');
+      assert.equal(ready.body.details.revocations.log, 'current');
     });
 
     it('serves the OpenAPI document with a security scheme per mechanism, named as @Auth names them, and the UI', async () => {
@@ -34,7 +38,7 @@ describe(`reference app (${storageMode})`, () => {
       assert.deepEqual(doc.body.paths['/examples/profile'].get.security, [{ session: [] }, { jwt: [] }]);
       // @Auth() names no mechanism: it is documented with every mechanism of the module.
       const any = (doc.body.paths['/examples/any'].get.security as Array<Record<string, string[]>>).map((entry) => Object.keys(entry)[0]);
-      assert.deepEqual(any.sort(), ['apiKey', 'jwt', 'session']);
+      assert.deepEqual(any, ['session', 'jwt', 'apiKey', 'mtls']);
       await request(t.url).get('/docs').expect(200).expect('content-type', /html/);
     });
 

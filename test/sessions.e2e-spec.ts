@@ -36,7 +36,8 @@ describe(`sessions and registration (${storageMode})`, () => {
         .post('/auth/register')
         .send({ email: `  ${email.toUpperCase()} `, password: PASSWORD, name: 'Ada' })
         .expect(201);
-      assert.deepEqual(Object.keys(response.body).sort(), ['email', 'id', 'name', 'roles']);
+      assert.deepEqual(Object.keys(response.body).sort(), ['email', 'emailVerified', 'id', 'name', 'roles']);
+      assert.equal(response.body.emailVerified, false);
       assert.equal(response.body.email, email.toLowerCase());
       assert.deepEqual(response.body.roles, ['user']);
     });

@@ -7,10 +7,18 @@ import { AUDIT_OPTIONS, resolveAuditOptions } from './audit/audit.options';
 import { AuditModule } from './audit/audit.module';
 import { AuthModuleExtras, AuthModuleOptions } from './auth.options';
 import { AuthCoreModule } from './core/auth-core.module';
+import { AuthTelemetry } from './core/auth-telemetry';
+import { METRICS_OPTIONS, resolveMetricsOptions } from './ops/metrics.options';
+import { PrometheusTelemetry } from './ops/prometheus-telemetry';
+import { OpsModule } from './ops/ops.module';
+import { EMAIL_OPTIONS, resolveEmailOptions } from './email/email.options';
+import { EmailModule } from './email/email.module';
 import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
 import { JWT_OPTIONS, resolveJwtOptions } from './jwt/jwt.options';
 import { JwtAuthModule } from './jwt/jwt.module';
 import { LoginModule } from './login/login.module';
+import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
+import { MtlsAuthModule } from './mtls/mtls.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
 import { authRouteModules } from './routes/auth-routes.module';
 import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
@@ -33,11 +41,14 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [SESSION_OPTIONS, (o) => resolveSessionOptions(o.session)],
   [JWT_OPTIONS, (o) => resolveJwtOptions(o.jwt)],
   [API_KEY_OPTIONS, (o) => resolveApiKeyOptions(o.apiKeys)],
+  [MTLS_OPTIONS, (o) => resolveMtlsOptions(o.mtls)],
   [THROTTLE_OPTIONS, (o) => resolveThrottleOptions(o.throttle)],
   [LOCKOUT_OPTIONS, (o) => resolveLockoutOptions(o.lockout)],
   [PASSWORD_HASHING_OPTIONS, (o) => resolvePasswordHashingOptions(o.passwordHashing)],
   [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
+  [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],
+  [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
 ];
 
 /**
@@ -53,6 +64,9 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const core = AuthCoreModule.register({
     options: [...(definition.providers ?? []), ...options],
     optionTokens: FEATURE_OPTIONS.map(([token]) => token),
+    telemetry: { provide: AuthTelemetry, useClass: PrometheusTelemetry },
+    // A browser's session before a bearer token, then the machine credentials.
+    mechanismOrder: ['session', 'jwt', 'apiKey', 'mtls'],
     imports: definition.imports ?? [],
   });
   const users = UsersModule.register(extras.users);
@@ -62,8 +76,11 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const session = SessionAuthModule.register(core, audit);
   const jwt = JwtAuthModule.register(core, users, audit);
   const apiKey = ApiKeyAuthModule.register(core, users);
+  const mtls = MtlsAuthModule.register(core, users);
   const accounts = AccountsModule.register(core, users, login, audit);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, accounts];
+  const email = EmailModule.register(core, users, accounts, login, audit);
+  const ops = OpsModule.register(core);
+  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, ops];
   return {
     module: definition.module,
     global: extras.isGlobal,

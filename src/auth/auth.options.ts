@@ -2,7 +2,10 @@ import type { AccountsOptions } from './accounts/accounts.options';
 import type { ApiKeyOptions } from './api-key/api-key.options';
 import type { AuditOptions } from './audit/audit.options';
 import type { AuthRedisOptions } from './core/redis.options';
+import type { EmailOptions } from './email/email.options';
+import type { MetricsOptions } from './ops/metrics.options';
 import type { JwtOptions } from './jwt/jwt.options';
+import type { MtlsOptions } from './mtls/mtls.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
 import type { AuthRoutesOptions } from './routes/auth-routes.module';
 import type { SessionOptions } from './session/session.options';
@@ -22,12 +25,18 @@ export interface AuthModuleOptions extends AccountsOptions {
   jwt?: JwtOptions;
   /** API keys: prefix, default per-key rate limit, verification cache. */
   apiKeys?: ApiKeyOptions;
+  /** Client certificates: the CAs that issue them, and the header a TLS-terminating proxy forwards them in. */
+  mtls?: MtlsOptions;
   /** Requests per client IP to the register, login and token routes (default 10 per 60 s). */
   throttle?: AuthThrottleOptions;
   /** Back-off per account after consecutive failed logins (default: after 5, from 60 s doubling to 900 s). */
   lockout?: LockoutOptions;
   passwordHashing?: PasswordHashingOptions;
   audit?: AuditOptions;
+  /** Where mails go (SMTP or an outbox folder: one is required), their links, lifetimes and limits. */
+  email: EmailOptions;
+  /** `GET /metrics` (Prometheus): its bearer token, and whether it may be open without one. */
+  metrics?: MetricsOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

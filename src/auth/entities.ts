@@ -2,10 +2,13 @@ import type { EntitySchema } from 'typeorm';
 import { apiKeySchema } from './api-key/api-key.entity';
 import { authEventSchema } from './audit/auth-event.entity';
 import { authDatabaseOf, SchemaContext } from './core/database';
+import { emailTokenSchema } from './email/email-token.entity';
+import { queuedMailSchema } from './email/queued-mail.entity';
 import { revocationRecordSchema } from './core/revocation-record.entity';
 import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
 import { refreshTokenFamilySchema } from './jwt/refresh-token-family.entity';
+import { serviceCertificateSchema } from './mtls/service-certificate.entity';
 import { sessionRecordSchema } from './session/session-record.entity';
 import { userSessionSchema } from './session/user-session.entity';
 import { userSchema } from './users/user.entity';
@@ -30,9 +33,12 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     refreshTokenFamilySchema,
     refreshTokenSchema,
     apiKeySchema,
+    serviceCertificateSchema,
     authEventSchema,
     userRevocationSchema,
     revocationRecordSchema,
+    emailTokenSchema,
+    queuedMailSchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

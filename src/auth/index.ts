@@ -40,6 +40,15 @@ export type { CreatedApiKey, ApiKeyView, NewApiKey } from './api-key/api-keys.se
 export type { ApiKeyOptions } from './api-key/api-key.options';
 export { ApiKeyFormat } from './api-key/api-key-format';
 export { ServiceAccountKeys, ServiceAccountError } from './api-key/service-account-keys';
+export { ServiceCertificatesService } from './mtls/service-certificates.service';
+export type {
+  CertificateOwner,
+  NewServiceCertificate,
+  RegisteredServiceCertificate,
+  ServiceCertificateView,
+} from './mtls/service-certificates.service';
+export type { MtlsOptions } from './mtls/mtls.options';
+export { fingerprintOf, normalizeFingerprint } from './mtls/fingerprint';
 export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
 export { AuthThrottlerGuard } from './throttling/auth-throttler.guard';
 export { LoginAttempts } from './throttling/login-attempts.service';
@@ -47,3 +56,11 @@ export type { AuthThrottleOptions, LockoutOptions } from './throttling/throttlin
 export { AuditLog } from './audit/audit-log.service';
 export type { AuditOptions } from './audit/audit.options';
 export { addAuthSecuritySchemes } from './core/openapi';
+export { createAuthLogging, PinoLoggerService, REDACTED_PATHS } from './ops/logging';
+export type { AuthLogging, AuthLoggingOptions } from './ops/logging';
+export type { MetricsOptions } from './ops/metrics.options';
+export { AuthTelemetry } from './core/auth-telemetry';
+export { AuthHealthIndicators } from './ops/auth-health.indicators';
+export type { EmailOptions } from './email/email.options';
+export { EmailFlows } from './email/email-flows.service';
+export type { MailTemplates, MailKind, MailParams, MailContent } from './email/mail-templates';

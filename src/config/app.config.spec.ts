@@ -32,7 +32,13 @@ describe('loadConfig', () => {
 
   it('refuses placeholder and short secrets in production', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'changeme-changeme-changeme-changeme' }), /placeholder/);
-    const short = { NODE_ENV: 'production', SESSION_SECRET: 'short', JWT_ALG: 'HS256', JWT_SECRET: strongSecret };
+    const short = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'short',
+      JWT_ALG: 'HS256',
+      JWT_SECRET: strongSecret,
+      PUBLIC_URL: 'https://auth.example.com',
+    };
     assert.throws(() => resolveSessionOptions(authOptions(loadConfig(short)).session), /32 or more characters/);
   });
 
@@ -48,9 +54,37 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u@h/db',
       JWT_ALG: 'HS256',
       JWT_SECRET: strongSecret,
+      PUBLIC_URL: 'https://auth.example.com/',
     });
     assert.equal(config.host, '0.0.0.0');
     assert.deepEqual(config.database, { type: 'postgres', url: 'postgres://u@h/db' });
+    assert.equal(config.publicUrl, 'https://auth.example.com');
+  });
+
+  it('requires PUBLIC_URL in production, and maps the mail variables', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: strongSecret, JWT_ALG: 'HS256', JWT_SECRET: strongSecret };
+    assert.throws(() => loadConfig(production), /PUBLIC_URL is required/);
+    assert.throws(() => loadConfig({ ...production, PUBLIC_URL: 'auth.example.com' }), /PUBLIC_URL must be an origin/);
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    try {
+      const config = loadConfig({
+        DATA_DIR: dir,
+        SESSION_SECRET: strongSecret,
+        PORT: '4000',
+        REQUIRE_VERIFIED_EMAIL: 'true',
+        SMTP_URL: 'smtp://u:p@mail:587',
+      });
+      assert.equal(config.publicUrl, 'http://127.0.0.1:4000');
+      assert.equal(config.email.outboxDir, join(dir, 'outbox'));
+      assert.equal(config.email.requireVerified, true);
+      assert.equal(config.email.smtpUrl, 'smtp://u:p@mail:587');
+      assert.throws(
+        () => loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret, REQUIRE_VERIFIED_EMAIL: 'maybe' }),
+        /REQUIRE_VERIFIED_EMAIL/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects malformed URLs and numbers with the variable named', () => {

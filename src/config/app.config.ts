@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuthModuleOptions } from '../auth';
 import { ConfigError } from './config-error';
 import { jwtConfig, JwtConfig } from './jwt.config';
+import { tlsConfig, TlsConfig } from './tls.config';
 
 export { ConfigError };
 
@@ -15,7 +16,7 @@ export interface DatabaseConfig {
   url: string;
 }
 
-export interface AppConfig {
+export interface AppConfig extends TlsConfig {
   production: boolean;
   port: number;
   host: string;
@@ -34,6 +35,20 @@ export interface AppConfig {
   lockout: { threshold: number; baseSeconds: number };
   apiKeys: { prefix: string; rateLimitPerMinute: number; cache: boolean; unknownKeyLookupsPerMinute: number };
   auditRetentionDays: number;
+  log: { level: string; format: 'json' | 'pretty' };
+  metricsToken?: string;
+  /** The origin users reach the app at: links in mails. */
+  publicUrl: string;
+  email: {
+    smtpUrl?: string;
+    outboxDir: string;
+    from?: string;
+    verifyUrl?: string;
+    resetUrl?: string;
+    verifyTtlSeconds: number;
+    resetTtlSeconds: number;
+    requireVerified: boolean;
+  };
   jwt: JwtConfig & {
     issuer: string;
     audience: string;
@@ -106,6 +121,36 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
   return secrets;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logConfig(env: Env, production: boolean): AppConfig['log'] {
+  const level = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = (env.LOG_FORMAT || (production ? 'json' : 'pretty')).toLowerCase();
+  if (format !== 'json' && format !== 'pretty') throw new ConfigError('LOG_FORMAT must be json or pretty');
+  return { level, format };
+}
+
+/** PUBLIC_URL: required in production, where links must name the real origin; in development the app's own address. */
+function publicUrl(env: Env, production: boolean): string {
+  const raw = env.PUBLIC_URL;
+  if (!raw) {
+    if (production) throw new ConfigError('PUBLIC_URL is required in production');
+    return `http://127.0.0.1:${env.PORT || 3000}`;
+  }
+  if (!/^https?:\/\/[^\s/]+$/.test(raw.replace(/\/+$/, '')))
+    throw new ConfigError('PUBLIC_URL must be an origin such as https://auth.example.com');
+  return raw.replace(/\/+$/, '');
+}
+
 const list = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -126,7 +171,11 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     throttle: config.throttle,
     lockout: config.lockout,
     apiKeys: config.apiKeys,
+    mtls: config.mtls,
     audit: { retentionDays: config.auditRetentionDays },
+    email: { ...config.email, publicUrl: config.publicUrl },
+    // Without a token, /metrics is open in development and 404 in production.
+    metrics: { token: config.metricsToken, requireToken: config.production },
     jwt: config.jwt,
   };
 }
@@ -161,6 +210,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     lockout: lockoutConfig(env),
     apiKeys: apiKeyConfig(env),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
+    ...tlsConfig(env),
+    publicUrl: publicUrl(env, production),
+    log: logConfig(env, production),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    email: {
+      smtpUrl: env.SMTP_URL || undefined,
+      outboxDir: join(dataDir, 'outbox'),
+      from: env.MAIL_FROM || undefined,
+      verifyUrl: env.EMAIL_VERIFY_URL || undefined,
+      resetUrl: env.PASSWORD_RESET_URL || undefined,
+      verifyTtlSeconds: integer(env, 'EMAIL_VERIFY_TTL_SECONDS', 86_400),
+      resetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 1_800),
+      requireVerified: boolean(env, 'REQUIRE_VERIFIED_EMAIL', false),
+    },
     jwt: {
       ...jwtConfig(env, production, dataDir),
       issuer: env.JWT_ISSUER || 'nest-auth',

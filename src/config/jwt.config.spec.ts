@@ -14,6 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'jwt-config-'));
 const production = (env: Env): Env => ({
   NODE_ENV: 'production',
   DATA_DIR: dataDir,
+  PUBLIC_URL: 'https://auth.example.com',
   SESSION_SECRET: 'a'.repeat(8) + 'Zq4!x9'.repeat(6),
   ...env,
 });

@@ -83,7 +83,9 @@ export function renderHttpReference(document: OpenAPIObject): string {
     const where =
       scheme.type === 'http'
         ? `\`Authorization: ${scheme.scheme === 'bearer' ? 'Bearer' : scheme.scheme} <token>\``
-        : `${scheme.in} \`${scheme.name}\``;
+        : scheme.type === 'mutualTLS'
+          ? 'a client certificate in the TLS handshake (or from a trusted proxy)'
+          : `${scheme.in} \`${scheme.name}\``;
     lines.push(`| \`${name}\` | ${where} |`);
   }
   const byTag = new Map<string, Array<{ method: string; path: string; operation: Operation }>>();

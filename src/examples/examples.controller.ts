@@ -45,6 +45,14 @@ export class ExamplesController {
     return answer(principal);
   }
 
+  @Auth('mtls', 'apiKey', { scopes: ['internal:read'] })
+  @ApiOperation({ summary: "`@Auth('mtls', 'apiKey', { scopes: ['internal:read'] })`: a client certificate or an API key" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
+  @Get('internal')
+  internal(@CurrentPrincipal() principal: AuthPrincipal) {
+    return answer(principal);
+  }
+
   @Auth()
   @ApiOperation({ summary: '`@Auth()`: any mechanism' })
   @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })

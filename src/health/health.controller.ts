@@ -1,18 +1,19 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { AUTH_REDIS, AuthRedis, Public, RevocationBus } from '../auth';
+import { AuthHealthIndicators, Public } from '../auth';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** Liveness and readiness for the load balancer and the orchestrator, on @nestjs/terminus. */
 @ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
-    @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
-    private readonly bus: RevocationBus,
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly auth: AuthHealthIndicators,
   ) {}
 
   @ApiOperation({ summary: 'Liveness' })
@@ -25,24 +26,15 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness: the database and Redis (when configured) answer, and the revocation log has been read within the last second',
   })
-  @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A part is down; the body names it' })
+  @ApiOkResponse({ description: '`{status: "ok", details: {database, redis, revocations}}`' })
+  @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {…}}` naming the part that is down' })
   @Get('ready')
-  async ready() {
-    const answers = (check: () => Promise<unknown>) =>
-      Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]).then(
-        () => 'up' as const,
-        () => 'down' as const,
-      );
-    const [database, redis] = await Promise.all([
-      answers(() => this.dataSource.query('SELECT 1')),
-      this.redis ? answers(() => (this.redis as AuthRedis).ping()) : Promise.resolve('not configured' as const),
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () => this.auth.redis('redis'),
+      () => this.auth.revocations('revocations'),
     ]);
-    const revocations = this.bus.status();
-    const body = { database, redis, revocationLog: revocations.log, revocationBus: revocations.subscriber };
-    if (database === 'down' || redis === 'down' || revocations.log === 'behind') {
-      throw new ServiceUnavailableException({ statusCode: 503, message: 'Not ready', error: 'Service Unavailable', ...body });
-    }
-    return { status: 'ok', ...body };
   }
 }

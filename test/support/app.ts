@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 /**
- * Boots the reference app exactly as `main.ts` does, on a real HTTP server on a free port.
+ * Boots the reference app exactly as `main.ts` does, on a real HTTP server on a free port (HTTPS with TLS_CERT and the rest).
  * Embedded mode gets a fresh DATA_DIR per app unless one is passed; production mode shares the
  * run's database and Redis, with a Redis key prefix per app unless one is passed (to share state
  * between instances, pass the same prefix).
@@ -29,13 +29,14 @@ export interface TestApp {
 export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const tempDir = overrides.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'nest-auth-'));
   const env = testEnv(overrides, tempDir);
-  const app = await createApp(loadConfig(env), process.env.TEST_LOGS ? undefined : false);
+  const config = loadConfig(env);
+  const app = await createApp(config, process.env.TEST_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return {
     app,
     env,
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${config.https ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     close: async () => {
       await app.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -99,7 +100,7 @@ export async function startAppProcess(overrides: Env = {}): Promise<ChildApp> {
     });
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${env.TLS_CERT ? 'https' : 'http'}://127.0.0.1:${port}`,
     env,
     child,
     close: async () => {

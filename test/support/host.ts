@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions, configureAuthHttp } from 'nest-auth';
 import { productionMode } from './app';
 import { freshDatabase, FreshDatabase } from './database';
@@ -38,6 +40,7 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
     session: { secrets: [randomBytes(32).toString('hex')] },
     passwordHashing: { memoryCost: 8192, timeCost: 1 },
     throttle: { limit: 100_000 },
+    email: { outboxDir: join(tmpdir(), `nest-auth-host-outbox-${randomUUID()}`), publicUrl: 'http://127.0.0.1' },
     ...(productionMode
       ? { redis: { ...testRedisOptions(), keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
       : {}),

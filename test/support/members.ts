@@ -23,6 +23,9 @@ export class Member {
 
   @Column({ name: 'blocked', type: 'boolean' })
   blocked: boolean;
+
+  @Column({ name: 'mail_confirmed', type: 'boolean' })
+  mailConfirmed: boolean;
 }
 
 export class CreateMembers1700000000000 implements MigrationInterface {
@@ -39,6 +42,7 @@ export class CreateMembers1700000000000 implements MigrationInterface {
           { name: 'secret_hash', type: 'varchar', length: '255', isNullable: true },
           { name: 'role', type: 'varchar', length: '20' },
           { name: 'blocked', type: 'boolean' },
+          { name: 'mail_confirmed', type: 'boolean' },
         ],
       }),
     );
@@ -52,7 +56,14 @@ export class CreateMembers1700000000000 implements MigrationInterface {
 const ROLES: Record<Member['role'], string[]> = { member: ['user'], admin: ['user', 'admin'], service: ['service'] };
 
 function toAuthUser(member: Member): AuthUser {
-  return { id: String(member.memberNo), email: member.mail, name: member.displayName, roles: ROLES[member.role], disabled: member.blocked };
+  return {
+    id: String(member.memberNo),
+    email: member.mail,
+    name: member.displayName,
+    roles: ROLES[member.role],
+    disabled: member.blocked,
+    emailVerified: member.mailConfirmed,
+  };
 }
 
 /** The host's adapter of the module's users port. */
@@ -90,7 +101,14 @@ export class MemberStore implements UserStore {
     const role = user.roles.includes('admin') ? 'admin' : user.roles.includes('service') ? 'service' : 'member';
     try {
       const member = await this.members.save(
-        this.members.create({ mail: user.email, displayName: user.name, secretHash: user.passwordHash, role, blocked: false }),
+        this.members.create({
+          mail: user.email,
+          displayName: user.name,
+          secretHash: user.passwordHash,
+          role,
+          blocked: false,
+          mailConfirmed: false,
+        }),
       );
       return toAuthUser(member);
     } catch (error) {
@@ -102,6 +120,22 @@ export class MemberStore implements UserStore {
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     const memberNo = this.memberNo(id);
     if (memberNo !== null) await this.members.update({ memberNo }, { secretHash: passwordHash });
+  }
+
+  async setEmailVerified(id: string, verified: boolean): Promise<void> {
+    const memberNo = this.memberNo(id);
+    if (memberNo !== null) await this.members.update({ memberNo }, { mailConfirmed: verified });
+  }
+
+  async setEmail(id: string, email: string): Promise<void> {
+    const memberNo = this.memberNo(id);
+    if (memberNo === null) return;
+    try {
+      await this.members.update({ memberNo }, { mail: email, mailConfirmed: true });
+    } catch (error) {
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) throw new EmailTakenError();
+      throw error;
+    }
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {

@@ -25,6 +25,13 @@ export interface Registration {
   roles?: string[];
 }
 
+/** What other features hear of a user's lifecycle (the email feature sends its mails on these). */
+export interface AccountEvents {
+  registered: (user: AuthUser) => void;
+  /** After a password change or a reset, with the user as they are now. */
+  passwordChanged: (user: AuthUser) => void;
+}
+
 /** Who did it, for the audit trail: the request, and the admin when the subject is someone else. */
 export interface Actor {
   request?: Request;
@@ -40,6 +47,7 @@ export interface Actor {
 @Injectable()
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
+  private readonly listeners: { [Event in keyof AccountEvents]: Array<AccountEvents[Event]> } = { registered: [], passwordChanged: [] };
 
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
@@ -64,8 +72,18 @@ export class AccountsService implements OnApplicationBootstrap {
     }
   }
 
+  /** Listens to a user's lifecycle; a listener that throws is logged, never fails the change. */
+  on<Event extends keyof AccountEvents>(event: Event, listener: AccountEvents[Event]): void {
+    this.listeners[event].push(listener);
+  }
+
   findUser(id: string): Promise<AuthUser | null> {
     return this.users.findById(id);
+  }
+
+  /** By email (trimmed, lower-cased), or by id when no user has that email. */
+  async findUserByEmailOrId(emailOrId: string): Promise<AuthUser | null> {
+    return (await this.users.findByEmail(emailOrId.trim().toLowerCase())) ?? this.users.findById(emailOrId);
   }
 
   /** 409 when the email is taken. */
@@ -77,6 +95,7 @@ export class AccountsService implements OnApplicationBootstrap {
         throw error instanceof EmailTakenError ? new ConflictException('Email already registered') : error;
       });
     this.record('user.registered', user.id, actor, 'password');
+    this.emit('registered', user);
     return user;
   }
 
@@ -92,6 +111,28 @@ export class AccountsService implements OnApplicationBootstrap {
     await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
     await this.endEverything(id, principal);
     this.record('password.changed', id, { request, principal });
+    await this.emitAbout('passwordChanged', id);
+  }
+
+  /**
+   * A new password without the old one (a reset by mail, an admin): every session, token family and
+   * access token of the user ends, the caller's too.
+   */
+  async resetPassword(userId: string, newPassword: string, actor: Actor = {}): Promise<void> {
+    await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
+    await this.endEverything(userId);
+    this.record('password.reset', userId, actor, 'email');
+    await this.emitAbout('passwordChanged', userId);
+  }
+
+  /**
+   * A confirmed change of address: the user's email becomes `email`, verified, and every credential
+   * ends (sessions and tokens hold the old address). Throws EmailTakenError when the address was taken meanwhile.
+   */
+  async changeEmail(userId: string, email: string, actor: Actor = {}): Promise<void> {
+    await this.users.setEmail(userId, email);
+    await this.endEverything(userId);
+    this.record('email.changed', userId, actor, 'email');
   }
 
   /** Logout everywhere: every session, token family and access token of the user, including the caller's. */
@@ -124,6 +165,21 @@ export class AccountsService implements OnApplicationBootstrap {
     const at = await this.revocations.revoke(userId);
     await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
     for (const mechanism of this.mechanisms.all()) await mechanism.endUserCredentials?.(userId, keep);
+  }
+
+  private emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        listener(user);
+      } catch (error) {
+        this.logger.error(`An account listener failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private async emitAbout(event: keyof AccountEvents, userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (user) this.emit(event, user);
   }
 
   private record(type: Parameters<AuditLog['record']>[0]['type'], userId: string, actor: Actor, mechanism?: string): void {

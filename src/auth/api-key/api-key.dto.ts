@@ -1,23 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ScopesProperty } from '../core/scopes';
 
 export const MAX_GRACE_PERIOD_SECONDS = 604_800;
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
-/** `reports`, `reports:read`, `billing.invoices:write`: letters, digits, `_.-`, parts joined by `:`. */
-export const SCOPE_PATTERN = /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.*-]+)*$/;
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'billing export', maxLength: 100 })
@@ -26,14 +12,7 @@ export class CreateApiKeyDto {
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['reports:read'], maxItems: 50 })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
-  @Matches(SCOPE_PATTERN, { each: true, message: 'each scope must look like resource:action' })
+  @ScopesProperty('reports:read')
   scopes?: string[];
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the key stops working; never when absent' })

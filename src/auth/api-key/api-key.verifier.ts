@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuthPrincipal } from '../core/auth-principal';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { deepFreeze } from '../core/deep-freeze';
 import { RevocationBus, RevocationEvent } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
@@ -43,6 +44,7 @@ export class ApiKeyVerifier implements OnModuleInit {
     private readonly usage: ApiKeyUsageRecorder,
     private readonly bus: RevocationBus,
     @Inject(API_KEY_OPTIONS) options: ResolvedApiKeyOptions,
+    private readonly telemetry: AuthTelemetry,
   ) {
     const { cache, cacheTtlSeconds, cacheMaxEntries } = options;
     this.cache = cache
@@ -84,7 +86,9 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   private fromCache(hash: string): VerifiedKey | null | undefined {
     // While this instance may have missed a revocation, memory answers nothing and every key is looked up.
-    const cached = this.bus.isCurrent() ? this.cache?.get(hash) : undefined;
+    const current = this.bus.isCurrent();
+    const cached = current ? this.cache?.get(hash) : undefined;
+    if (this.cache) this.telemetry.cacheLookup('api_key', cached !== undefined ? 'hit' : current ? 'miss' : 'bypass');
     if (cached) this.usage.recordUse(cached.keyId);
     return cached;
   }

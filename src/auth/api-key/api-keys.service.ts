@@ -82,6 +82,14 @@ export class ApiKeysService {
     await this.bus.publish({ type: 'apiKey', id });
   }
 
+  /** An operator's revocation, whoever owns the key (the CLI's `key:revoke`); 404 for an unknown id. */
+  async revokeById(id: string): Promise<{ id: string; userId: string }> {
+    const key = /^[0-9a-f-]{36}$/i.test(id) ? await this.keys.findOneBy({ id }) : null;
+    if (!key) throw new NotFoundException(NOT_FOUND);
+    await this.revoke(key.userId, id);
+    return { id, userId: key.userId };
+  }
+
   /**
    * Issues a successor with the same name, scopes, limit and expiry. The old key ends now, or after
    * the grace period (its expiry moves forward to it), so callers can switch without an outage.

@@ -16,8 +16,16 @@ export const AUTH_EVENT_TYPES = [
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
+  'service_certificate.registered',
+  'service_certificate.revoked',
   'user.disabled',
   'user.enabled',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+  'password.reset_requested',
+  'password.reset',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

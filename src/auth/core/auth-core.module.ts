@@ -2,8 +2,9 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthMechanisms } from './auth-mechanism';
+import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
+import { AuthTelemetry } from './auth-telemetry';
 import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider';
 import { RetryAfterFilter } from './retry-after.filter';
 import { RevocationBus } from './revocation-bus';
@@ -13,6 +14,10 @@ import { UserRevocation } from './user-revocation.entity';
 import { UserRevocations } from './user-revocations';
 
 export interface CoreParts {
+  /** Where the module's counts go (the ops feature's Prometheus registry). */
+  telemetry: Provider;
+  /** The order `@Auth()` tries the mechanisms in; those not listed come last. */
+  mechanismOrder: string[];
   /** The resolved options of every feature, one provider each, and what the host's options factory needs. */
   options: Provider[];
   /** The tokens of `options` the features inject. */
@@ -38,10 +43,12 @@ export class AuthCoreModule {
         AuthMechanisms,
         RouteRequirements,
         UserRevocations,
+        parts.telemetry,
+        { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: RetryAfterFilter },
       ],
-      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations],
+      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations, AuthTelemetry],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { SecuritySchemeObject } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthPrincipal } from './auth-principal';
@@ -36,10 +36,16 @@ export interface AuthMechanism {
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
 }
 
+/** The order `@Auth()` tries the mechanisms in and documents them, as the module's composition gives it. */
+export const MECHANISM_ORDER = Symbol('MECHANISM_ORDER');
+
 /** The mechanisms of one AuthModule instance; each mechanism's module adds its own at start. Never process-global. */
 @Injectable()
 export class AuthMechanisms {
   private readonly byName = new Map<string, AuthMechanism>();
+
+  // Modules are built in whatever order Nest resolves them: the order is stated, not left to that.
+  constructor(@Optional() @Inject(MECHANISM_ORDER) private readonly order: readonly string[] = []) {}
 
   add(mechanism: AuthMechanism): void {
     if (this.byName.has(mechanism.name)) throw new Error(`AuthModule: mechanism "${mechanism.name}" is registered twice`);
@@ -51,6 +57,10 @@ export class AuthMechanisms {
   }
 
   all(): AuthMechanism[] {
-    return [...this.byName.values()];
+    const rank = (mechanism: AuthMechanism) => {
+      const index = this.order.indexOf(mechanism.name);
+      return index === -1 ? this.order.length : index;
+    };
+    return [...this.byName.values()].sort((a, b) => rank(a) - rank(b));
   }
 }

@@ -11,6 +11,8 @@ import {
 import type { Request, Response } from 'express';
 import { AuthMechanism } from './auth-mechanism';
 import { AuthPrincipal } from './auth-principal';
+import { AuthTelemetry, GuardOutcome } from './auth-telemetry';
+import { TooManyRequestsException } from './too-many-requests.exception';
 import { RouteRequirement, RouteRequirements } from './route-requirements';
 
 type AuthRoute = Extract<RouteRequirement, { kind: 'auth' }>;
@@ -27,14 +29,38 @@ type AuthRequest = Request & { user?: AuthPrincipal };
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
 
-  constructor(private readonly routes: RouteRequirements) {}
+  constructor(
+    private readonly routes: RouteRequirements,
+    private readonly telemetry: AuthTelemetry,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirement = this.routes.of(context.getClass(), context.getHandler());
     if (requirement.kind === 'public') return true;
     if (requirement.kind === 'closed') throw new ForbiddenException('Route is not open to any caller');
     const http = context.switchToHttp();
-    return this.tryFrom(0, requirement, http.getRequest<AuthRequest>(), http.getResponse<Response>(), []);
+    const request = http.getRequest<AuthRequest>();
+    const started = performance.now();
+    try {
+      const admitted = this.tryFrom(0, requirement, request, http.getResponse<Response>(), []);
+      if (!(admitted instanceof Promise)) return this.counted(admitted, request, started);
+      return admitted.then(
+        (ok) => this.counted(ok, request, started),
+        (error: unknown) => this.countedError(error, request, started),
+      );
+    } catch (error) {
+      return this.countedError(error, request, started);
+    }
+  }
+
+  private counted(admitted: true, request: AuthRequest, started: number): true {
+    this.telemetry.guarded(request.user?.via ?? 'none', 'success', (performance.now() - started) / 1000);
+    return admitted;
+  }
+
+  private countedError(error: unknown, request: AuthRequest, started: number): never {
+    this.telemetry.guarded(request.user?.via ?? 'none', outcomeOf(error), (performance.now() - started) / 1000);
+    throw error;
   }
 
   private tryFrom(
@@ -93,4 +119,11 @@ export class AuthGuard implements CanActivate {
     if (granted && !route.scopes.every((scope) => granted.includes(scope))) throw new ForbiddenException('Insufficient scope');
     return true;
   }
+}
+
+function outcomeOf(error: unknown): GuardOutcome {
+  if (error instanceof UnauthorizedException) return 'refused';
+  if (error instanceof ForbiddenException) return 'forbidden';
+  if (error instanceof TooManyRequestsException) return 'limited';
+  return 'unavailable';
 }

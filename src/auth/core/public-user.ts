@@ -6,8 +6,9 @@ export interface PublicUser {
   email: string;
   name: string | null;
   roles: string[];
+  emailVerified: boolean;
 }
 
 export function toPublicUser(user: AuthUser): PublicUser {
-  return { id: user.id, email: user.email, name: user.name, roles: user.roles };
+  return { id: user.id, email: user.email, name: user.name, roles: user.roles, emailVerified: user.emailVerified };
 }

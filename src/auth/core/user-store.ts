@@ -7,6 +7,8 @@ export interface AuthUser {
   name: string | null;
   roles: string[];
   disabled: boolean;
+  /** Whether the user has shown they receive mail at `email` (a verification link, or an email change confirmed). */
+  emailVerified: boolean;
 }
 
 export interface NewAuthUser {
@@ -44,6 +46,9 @@ export interface UserStore {
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Null when there is no such user. */
   setDisabled(id: string, disabled: boolean): Promise<AuthUser | null>;
+  setEmailVerified(id: string, verified: boolean): Promise<void>;
+  /** A confirmed email change: the new address, verified. Throws EmailTakenError when it is registered already. */
+  setEmail(id: string, email: string): Promise<void>;
 }
 
 /** Injection token of the UserStore. */

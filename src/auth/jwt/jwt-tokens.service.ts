@@ -1,6 +1,7 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
 import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
@@ -28,6 +29,7 @@ export class JwtTokensService {
     private readonly revocations: UserRevocations,
     private readonly bus: RevocationBus,
     private readonly audit: AuditLog,
+    private readonly telemetry: AuthTelemetry,
   ) {}
 
   /**
@@ -41,9 +43,11 @@ export class JwtTokensService {
     if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
       await this.refreshTokens.revokeFamily(family.familyId);
       this.audit.record({ type: 'login.failed', userId: user.id, mechanism: 'jwt', request, detail: { reason: 'revoked_during_login' } });
+      this.telemetry.login(identified.method, 'failure');
       throw new UnauthorizedException('Invalid email or password');
     }
     this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'jwt', request, detail: { method: identified.method } });
+    this.telemetry.login(identified.method, 'success');
     return this.pair(user, family);
   }
 
@@ -54,6 +58,7 @@ export class JwtTokensService {
         await this.bus.publish({ type: 'family', id: rotation.revokedFamilyId });
         const event = { userId: rotation.userId, mechanism: 'jwt', request, detail: { familyId: rotation.revokedFamilyId } };
         this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
+        this.telemetry.refreshReuse();
         this.audit.record({ type: 'token_family.revoked', ...event });
       }
       throw invalidGrant();

@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-jwt';
 import { AuthPrincipal } from '../core/auth-principal';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { privatePassportInstance } from '../core/passport-strategy-runner';
 import { hasAccessTokenClaims, principalFromClaims } from './access-token-claims';
 import { bearerTokenFrom } from './bearer-token';
@@ -32,6 +33,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     @Inject(JWT_OPTIONS) options: ResolvedJwtOptions,
     keys: JwtKeyRing,
     private readonly revocations: TokenRevocationList,
+    private readonly telemetry: AuthTelemetry,
   ) {
     const { issuer, audience, accessTokenTtlSeconds } = options;
     super({
@@ -59,7 +61,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   authenticate(request: Request, options?: object): void {
     const token = bearerTokenFrom(request);
     // The cache and the in-memory revocation list answer only while this instance is current with the revocation log.
-    const claims = token && this.revocations.isCurrent() ? this.cache.get(token) : undefined;
+    const current = this.revocations.isCurrent();
+    const claims = token && current ? this.cache.get(token) : undefined;
+    this.telemetry.cacheLookup('jwt', claims ? 'hit' : current ? 'miss' : 'bypass');
     if (!claims) return super.authenticate(request, options);
     if (this.revocations.isRevoked(claims)) return this.fail(401);
     this.success(principalFromClaims(claims));

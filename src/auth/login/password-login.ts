@@ -1,11 +1,13 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { LoginAttempts } from '../throttling/login-attempts.service';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
+import { EMAIL_OPTIONS, ResolvedEmailOptions } from '../email/email.options';
 import { PasswordHasher } from './password-hasher';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
@@ -23,6 +25,8 @@ export class PasswordLogin {
     private readonly attempts: LoginAttempts,
     private readonly revocations: UserRevocations,
     private readonly audit: AuditLog,
+    @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
+    private readonly telemetry: AuthTelemetry,
   ) {}
 
   /** The user, or 401 alike for an unknown email, a wrong password and a disabled account; 429 during back-off. */
@@ -42,9 +46,15 @@ export class PasswordLogin {
         request,
         detail: { email: auditableEmail(email) },
       });
+      this.telemetry.login('password', 'failure');
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.attempts.recordSuccess(email);
+    if (this.email.requireVerified && !known.user.emailVerified) {
+      this.audit.record({ type: 'login.failed', userId: known.user.id, mechanism, request, detail: { reason: 'email_not_verified' } });
+      this.telemetry.login('password', 'unverified');
+      throw new ForbiddenException('Email not verified');
+    }
     return { user: known.user, epoch, method: 'password' };
   }
 
@@ -64,8 +74,11 @@ export class PasswordLogin {
     try {
       await this.attempts.begin(email);
     } catch (error) {
-      if (error instanceof TooManyRequestsException)
+      if (error instanceof TooManyRequestsException) {
         this.audit.record({ type: 'lockout', mechanism, request, detail: { email: auditableEmail(email) } });
+        this.telemetry.lockout();
+        this.telemetry.login('password', 'locked');
+      }
       throw error;
     }
   }

@@ -7,6 +7,8 @@ import { CreateApiKeys1796083203000 } from './1796083203000-CreateApiKeys';
 import { CreateAuthEvents1796083204000 } from './1796083204000-CreateAuthEvents';
 import { CreateUserRevocations1796083205000 } from './1796083205000-CreateUserRevocations';
 import { CreateRevocationEvents1796083206000 } from './1796083206000-CreateRevocationEvents';
+import { CreateServiceCertificates1796083207000 } from './1796083207000-CreateServiceCertificates';
+import { CreateEmailTables1796083208000 } from './1796083208000-CreateEmailTables';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -16,6 +18,8 @@ const MODULE_MIGRATIONS = [
   CreateAuthEvents1796083204000,
   CreateUserRevocations1796083205000,
   CreateRevocationEvents1796083206000,
+  CreateServiceCertificates1796083207000,
+  CreateEmailTables1796083208000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

@@ -4,7 +4,10 @@ import { AccountController } from '../accounts/account.controller';
 import { AdminController } from '../accounts/admin.controller';
 import { ApiKeysController } from '../api-key/api-keys.controller';
 import { JwksController } from '../jwt/jwks.controller';
+import { MetricsController } from '../ops/metrics.controller';
 import { TokensController } from '../jwt/tokens.controller';
+import { ServiceCertificatesController } from '../mtls/service-certificates.controller';
+import { EmailController } from '../email/email.controller';
 import { SessionController } from '../session/session.controller';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -14,9 +17,19 @@ export interface AuthRoutesOptions {
   prefix?: string;
   /** Serve the public signing keys at `/.well-known/jwks.json` (default true). */
   jwks?: boolean;
+  /** Serve Prometheus metrics at `/metrics` (default true; see the `metrics` options for its token). */
+  metrics?: boolean;
 }
 
-const CONTROLLERS = [AccountController, SessionController, TokensController, ApiKeysController, AdminController];
+const CONTROLLERS = [
+  AccountController,
+  SessionController,
+  TokensController,
+  ApiKeysController,
+  AdminController,
+  EmailController,
+  ServiceCertificatesController,
+];
 
 /** Register, login, tokens, sessions, API keys, password and administration, under one prefix. */
 @Module({})
@@ -38,6 +51,14 @@ export class JwksRoutesModule {
   }
 }
 
+/** `GET /metrics`, apart from the prefix. */
+@Module({})
+export class MetricsRoutesModule {
+  static register(...imports: DynamicModule[]): DynamicModule {
+    return { module: MetricsRoutesModule, imports, controllers: [MetricsController] };
+  }
+}
+
 /** The route modules for the options, with RouterModule mounting the prefix; none with `routes: false`. */
 export function authRouteModules(options: AuthRoutesOptions | false | undefined, imports: DynamicModule[]): DynamicModule[] {
   if (options === false) return [];
@@ -45,5 +66,6 @@ export function authRouteModules(options: AuthRoutesOptions | false | undefined,
   const routes = AuthRoutesModule.register(...imports);
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
+  if (options?.metrics ?? true) modules.push(MetricsRoutesModule.register(...imports));
   return modules;
 }

@@ -1,4 +1,5 @@
 import { SessionData, Store } from 'express-session';
+import type { CacheResult } from '../core/auth-telemetry';
 import { sha256Hex } from '../core/secrets';
 import { SessionReadCache } from './session-read-cache';
 
@@ -25,13 +26,16 @@ export class HashedSessionStore extends Store {
     private readonly onDestroyed: (sidHash: string) => Promise<void> | void,
     /** False while the instance may have missed a session's end elsewhere: reads then go to the store. */
     private readonly cacheIsCurrent: () => boolean = () => true,
+    private readonly countLookup: (result: CacheResult) => void = () => undefined,
   ) {
     super();
   }
 
   get(sid: string, callback: Callback): void {
     const hash = sha256Hex(sid);
-    const cached = this.cacheIsCurrent() ? this.cache.get(hash) : undefined;
+    const current = this.cacheIsCurrent();
+    const cached = current ? this.cache.get(hash) : undefined;
+    this.countLookup(cached !== undefined ? 'hit' : current ? 'miss' : 'bypass');
     if (cached !== undefined) {
       const session = JSON.parse(cached) as SessionData;
       this.touchIfDue(hash, session);

@@ -7,6 +7,7 @@ import { createSecretKey } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { AUTH_REDIS, AuthRedis } from '../core/redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from '../core/redis.options';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { RevocationBus } from '../core/revocation-bus';
 import { randomToken } from '../core/secrets';
 import { HashedSessionStore } from './hashed-session.store';
@@ -51,6 +52,7 @@ export class SessionHandlers {
     @InjectRepository(SessionRecord) records: Repository<SessionRecord>,
     @InjectRepository(UserSession) private readonly registry: Repository<UserSession>,
     bus: RevocationBus,
+    telemetry: AuthTelemetry,
   ) {
     this.timeouts = { idleSeconds: options.idleTimeoutSeconds, absoluteSeconds: options.absoluteTimeoutSeconds };
     const ttl = (data: SessionData) => sessionTtlSeconds(data, this.timeouts);
@@ -76,6 +78,7 @@ export class SessionHandlers {
         readCache,
         announceEnd,
         () => bus.isCurrent(),
+        (result) => telemetry.cacheLookup('session', result),
       );
     this.store = hashedStore();
     const common: session.SessionOptions = {

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
+import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
 import { sha256Hex } from '../core/secrets';
 import { UserRevocations } from '../core/user-revocations';
@@ -44,6 +45,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     private readonly revocations: UserRevocations,
     private readonly csrf: CsrfService,
     private readonly audit: AuditLog,
+    private readonly telemetry: AuthTelemetry,
   ) {}
 
   onModuleInit(): void {
@@ -91,6 +93,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
           request,
           detail: { reason: 'revoked_during_login' },
         });
+        this.telemetry.login(identified.method, 'failure');
         throw new UnauthorizedException('Invalid email or password');
       }
     } catch (error) {
@@ -99,6 +102,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       throw error;
     }
     this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'session', request, detail: { method: identified.method } });
+    this.telemetry.login(identified.method, 'success');
     return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
 

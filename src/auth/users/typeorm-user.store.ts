@@ -6,10 +6,17 @@ import { AuthUser, EmailTakenError, NewAuthUser, UserStore } from '../core/user-
 import { User } from './user.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PUBLIC_COLUMNS = { id: true, email: true, name: true, roles: true, disabledAt: true } as const;
+const PUBLIC_COLUMNS = { id: true, email: true, name: true, roles: true, disabledAt: true, emailVerifiedAt: true } as const;
 
 function toAuthUser(user: User): AuthUser {
-  return { id: user.id, email: user.email, name: user.name, roles: user.roles, disabled: user.disabledAt !== null };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    disabled: user.disabledAt !== null,
+    emailVerified: user.emailVerifiedAt !== null,
+  };
 }
 
 /** The default users port: the module's own `auth_users` table. */
@@ -40,7 +47,7 @@ export class TypeOrmUserStore implements UserStore {
   }
 
   async create(input: NewAuthUser): Promise<AuthUser> {
-    const user = this.users.create({ id: randomUUID(), ...input, disabledAt: null, createdAt: new Date() });
+    const user = this.users.create({ id: randomUUID(), ...input, disabledAt: null, emailVerifiedAt: null, createdAt: new Date() });
     try {
       await this.users.insert(user);
     } catch (error) {
@@ -52,6 +59,20 @@ export class TypeOrmUserStore implements UserStore {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     if (UUID.test(id)) await this.users.update({ id }, { passwordHash });
+  }
+
+  async setEmailVerified(id: string, verified: boolean): Promise<void> {
+    if (UUID.test(id)) await this.users.update({ id }, { emailVerifiedAt: verified ? new Date() : null });
+  }
+
+  async setEmail(id: string, email: string): Promise<void> {
+    if (!UUID.test(id)) return;
+    try {
+      await this.users.update({ id }, { email, emailVerifiedAt: new Date() });
+    } catch (error) {
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
+      throw error;
+    }
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {

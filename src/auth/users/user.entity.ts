@@ -10,6 +10,7 @@ export class User {
   passwordHash: string | null;
   roles: string[];
   disabledAt: Date | null;
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }
 
@@ -25,6 +26,7 @@ export const userSchema = (context: SchemaContext) =>
       passwordHash: { name: 'password_hash', type: 'varchar', length: 255, nullable: true, select: false },
       roles: { type: 'simple-json' },
       disabledAt: { name: 'disabled_at', type: timestampType(context.database), nullable: true },
+      emailVerifiedAt: { name: 'email_verified_at', type: timestampType(context.database), nullable: true },
       createdAt: { name: 'created_at', type: timestampType(context.database) },
     },
     uniques: [{ name: 'UQ_auth_users_email', columns: ['email'] }],

@@ -16,6 +16,7 @@ export class CreateAuthUsers1796083200000 implements MigrationInterface {
           { name: 'password_hash', type: 'varchar', length: '255', isNullable: true },
           { name: 'roles', type: 'text' },
           { name: 'disabled_at', type: timestamp, isNullable: true },
+          { name: 'email_verified_at', type: timestamp, isNullable: true },
           { name: 'created_at', type: timestamp },
         ],
         uniques: [{ name: 'UQ_auth_users_email', columnNames: ['email'] }],

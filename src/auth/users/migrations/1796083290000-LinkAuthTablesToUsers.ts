@@ -1,7 +1,14 @@
 import { MigrationInterface, QueryRunner, TableForeignKey } from 'typeorm';
 
 /** The tables of the module that hold a user id, tied to the built-in users table: a deleted user takes their rows along. */
-export const TABLES_WITH_USER_ID = ['auth_sessions', 'auth_refresh_token_families', 'auth_api_keys', 'auth_user_revocations'];
+export const TABLES_WITH_USER_ID = [
+  'auth_sessions',
+  'auth_refresh_token_families',
+  'auth_api_keys',
+  'auth_service_certificates',
+  'auth_user_revocations',
+  'auth_email_tokens',
+];
 
 export class LinkAuthTablesToUsers1796083290000 implements MigrationInterface {
   name = 'LinkAuthTablesToUsers1796083290000';

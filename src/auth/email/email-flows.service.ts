@@ -1,0 +1,159 @@
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import type { Request } from 'express';
+import { AccountsService } from '../accounts/accounts.service';
+import { AuditLog } from '../audit/audit-log.service';
+import { AuthPrincipal } from '../core/auth-principal';
+import { TooManyRequestsException } from '../core/too-many-requests.exception';
+import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
+import { PasswordLogin } from '../login/password-login';
+import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
+import { EmailTokens } from './email-tokens';
+import { MailLimits } from './mail-limits';
+import { MailQueue } from './mail-queue';
+import { DEFAULT_MAIL_TEMPLATES, MailKind, MailParams } from './mail-templates';
+import { OutgoingMail } from './mail-transport';
+
+export const INVALID_TOKEN = 'Invalid or expired token';
+const RESET_REQUEST = 'reset_request';
+
+/**
+ * Verification, password reset and email change: each sends a one-time link by mail and spends it
+ * once. Mails are queued (MailQueue) and counted per address (MailLimits); nothing here waits for a
+ * mail to be sent, and no answer depends on whether one was.
+ */
+@Injectable()
+export class EmailFlows {
+  private readonly logger = new Logger('AuthMail');
+
+  constructor(
+    @Inject(EMAIL_OPTIONS) private readonly options: ResolvedEmailOptions,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly accounts: AccountsService,
+    private readonly passwordLogin: PasswordLogin,
+    private readonly tokens: EmailTokens,
+    private readonly limits: MailLimits,
+    private readonly queue: MailQueue,
+    private readonly audit: AuditLog,
+  ) {
+    queue.resolveWith(RESET_REQUEST, (payload) => this.resetMailFor((payload as { email: string }).email));
+    accounts.on('registered', (user) => void this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
+    accounts.on(
+      'passwordChanged',
+      (user) => void this.notify('password_changed', user.email, {}).catch((error: unknown) => this.warn('notice', error)),
+    );
+  }
+
+  /** A verification link to the user's address (none when it is verified already). 429 past the hour's allowance. */
+  async sendVerification(user: AuthUser, request?: Request): Promise<void> {
+    if (user.emailVerified) return;
+    await this.allow('verify_email', user.email);
+    const token = await this.tokens.issue('verify', user.id, user.email, this.options.verifyTtlSeconds, true);
+    await this.queue.send(
+      this.render('verify_email', user.email, {
+        link: this.link(this.options.verifyUrl, token),
+        validForHours: hours(this.options.verifyTtlSeconds),
+      }),
+    );
+    this.audit.record({ type: 'email.verification_sent', userId: user.id, mechanism: 'email', request });
+  }
+
+  /** For the signed-in user asking for a new link. */
+  async resendVerification(userId: string, request?: Request): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || user.disabled) throw new UnauthorizedException('Unauthorized');
+    await this.sendVerification(user, request);
+  }
+
+  /** Spends a verification or email-change link. 400 alike for every token that does not work. */
+  async verify(token: unknown, request?: Request): Promise<void> {
+    const row = await this.tokens.consume(['verify', 'change'], token);
+    if (!row) throw new BadRequestException(INVALID_TOKEN);
+    const user = await this.users.findById(row.userId);
+    if (!user || user.disabled) throw new BadRequestException(INVALID_TOKEN);
+    if (row.kind === 'verify') {
+      // The link proves the address it was sent to: not the account's any more, it proves nothing.
+      if (user.email !== row.email) throw new BadRequestException(INVALID_TOKEN);
+      await this.users.setEmailVerified(user.id, true);
+      this.audit.record({ type: 'email.verified', userId: user.id, mechanism: 'email', request });
+      return;
+    }
+    try {
+      await this.accounts.changeEmail(user.id, row.email, { request });
+    } catch (error) {
+      if (error instanceof EmailTakenError) throw new BadRequestException(INVALID_TOKEN);
+      throw error;
+    }
+    await this.notify('email_changed', user.email, { newEmail: row.email });
+  }
+
+  /**
+   * Queues the request and nothing else, so the answer and its time are the same whether or not
+   * the address is registered; the look-up, the token and the mail happen off the request.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.queue.defer(RESET_REQUEST, { email });
+  }
+
+  /** Spends a reset link: a new password, and every credential of the user ends. 400 alike for every token that does not work. */
+  async resetPassword(token: unknown, newPassword: string, request?: Request): Promise<void> {
+    const row = await this.tokens.consume(['reset'], token);
+    if (!row) throw new BadRequestException(INVALID_TOKEN);
+    const user = await this.users.findById(row.userId);
+    if (!user || user.disabled) throw new BadRequestException(INVALID_TOKEN);
+    // A reset voids every other reset link and any pending email change: whoever had them may be who the user recovers from.
+    await this.tokens.voidAll(user.id, ['reset', 'change']);
+    await this.accounts.resetPassword(user.id, newPassword, { request });
+  }
+
+  /** The signed-in user asks to move their account to `newEmail`: a link to the new address, a notice to the old one. */
+  async requestEmailChange(principal: AuthPrincipal, newEmail: string, currentPassword: string, request: Request): Promise<void> {
+    const { id, email } = principal.user;
+    if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request, principal.via))) {
+      throw new BadRequestException('Current password is incorrect');
+    }
+    if (newEmail === email || (await this.users.findByEmail(newEmail))) throw new ConflictException('Email already registered');
+    await this.allow('confirm_email_change', newEmail);
+    const token = await this.tokens.issue('change', id, newEmail, this.options.verifyTtlSeconds, true);
+    const link = this.link(this.options.verifyUrl, token);
+    await this.queue.send(this.render('confirm_email_change', newEmail, { link, validForHours: hours(this.options.verifyTtlSeconds) }));
+    await this.notify('email_change_requested', email, { newEmail });
+    this.audit.record({ type: 'email.change_requested', userId: id, mechanism: principal.via, request });
+  }
+
+  /** Resolves a queued reset request: a mail for a registered, enabled address within its allowance; nothing otherwise. */
+  private async resetMailFor(email: string): Promise<OutgoingMail | null> {
+    const user = await this.users.findByEmail(email);
+    if (!user || user.disabled) return null;
+    if (!(await this.limits.take('password_reset', user.email)).allowed) return null;
+    const token = await this.tokens.issue('reset', user.id, user.email, this.options.resetTtlSeconds, true);
+    this.audit.record({ type: 'password.reset_requested', userId: user.id, mechanism: 'email' });
+    return this.render('password_reset', user.email, {
+      link: this.link(this.options.resetUrl, token),
+      validForHours: hours(this.options.resetTtlSeconds),
+    });
+  }
+
+  private async notify(kind: MailKind, to: string, params: Partial<MailParams>): Promise<void> {
+    await this.queue.send(this.render(kind, to, params));
+  }
+
+  private async allow(kind: MailKind, address: string): Promise<void> {
+    const allowance = await this.limits.take(kind, address);
+    if (!allowance.allowed) throw new TooManyRequestsException(allowance.retryAfterSeconds);
+  }
+
+  private render(kind: MailKind, to: string, params: Partial<MailParams>): OutgoingMail {
+    const template = this.options.templates[kind] ?? DEFAULT_MAIL_TEMPLATES[kind];
+    return { kind, to, ...template({ appName: this.options.appName, email: to, ...params }) };
+  }
+
+  private link(template: string, token: string): string {
+    return template.replace('{token}', encodeURIComponent(token));
+  }
+
+  private warn(what: string, error: unknown): void {
+    this.logger.warn(`Could not queue a ${what} mail: ${String(error)}`);
+  }
+}
+
+const hours = (seconds: number) => Math.max(1, Math.round(seconds / 3600));

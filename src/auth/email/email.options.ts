@@ -1,0 +1,81 @@
+import { isAbsolute } from 'node:path';
+import type { MailTemplates } from './mail-templates';
+
+/** The `email` options of AuthModule.forRoot: where mails go, what their links point at, and how long they hold. Durations in seconds. */
+export interface EmailOptions {
+  /** `smtp://user:pass@host:587` or `smtps://…`. */
+  smtpUrl?: string;
+  /** Without `smtpUrl`: every mail is written to this folder as an `.eml` file (development). One of the two is required. */
+  outboxDir?: string;
+  /** Sender of every mail (default `nest-auth <no-reply@localhost>`). */
+  from?: string;
+  /** Named in the mails (default `nest-auth`). */
+  appName?: string;
+  /** The origin users reach the app at; the default links are built on it. */
+  publicUrl?: string;
+  /** Link of verification and email-change mails, `{token}` replaced (default `<publicUrl>/auth/email/verify?token={token}`). */
+  verifyUrl?: string;
+  /** Link of reset mails (default `<publicUrl>/account/reset-password?token={token}`). */
+  resetUrl?: string;
+  verifyTtlSeconds?: number;
+  resetTtlSeconds?: number;
+  /** A correct password for an unverified email gets 403 instead of a session or tokens (default false). */
+  requireVerified?: boolean;
+  /** Mails of one kind to one address per hour, shared by every instance with Redis (default 3). */
+  mailsPerHour?: number;
+  /** Replaces the built-in mail templates, kind by kind. */
+  templates?: Partial<MailTemplates>;
+}
+
+export interface ResolvedEmailOptions {
+  smtpUrl?: string;
+  outboxDir?: string;
+  from: string;
+  appName: string;
+  verifyUrl: string;
+  resetUrl: string;
+  verifyTtlSeconds: number;
+  resetTtlSeconds: number;
+  requireVerified: boolean;
+  mailsPerHour: number;
+  templates: Partial<MailTemplates>;
+  /** Encrypts queued mails at rest (their links carry tokens); derived from the first session secret. */
+  queueSecret: string;
+}
+
+export const EMAIL_OPTIONS = Symbol('EMAIL_OPTIONS');
+
+const positive = (value: number, name: string) => {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`AuthModule: email.${name} must be a positive integer`);
+  return value;
+};
+
+function linkTemplate(explicit: string | undefined, publicUrl: string | undefined, path: string, name: string): string {
+  const template = explicit ?? (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : undefined);
+  if (!template) throw new Error(`AuthModule: email.${name} or email.publicUrl is required`);
+  if (!/^https?:\/\/[^\s]+$/.test(template) || !template.includes('{token}')) {
+    throw new Error(`AuthModule: email.${name} must be an http(s) URL holding {token}`);
+  }
+  return template;
+}
+
+export function resolveEmailOptions(options: EmailOptions = {}, queueSecret: string): ResolvedEmailOptions {
+  if (!options.smtpUrl && !options.outboxDir) throw new Error('AuthModule: email.smtpUrl or email.outboxDir is required');
+  if (options.smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(options.smtpUrl))
+    throw new Error('AuthModule: email.smtpUrl must start with smtp:// or smtps://');
+  if (options.outboxDir && !isAbsolute(options.outboxDir)) throw new Error('AuthModule: email.outboxDir must be an absolute path');
+  return {
+    smtpUrl: options.smtpUrl,
+    outboxDir: options.smtpUrl ? undefined : options.outboxDir,
+    from: options.from ?? 'nest-auth <no-reply@localhost>',
+    appName: options.appName ?? 'nest-auth',
+    verifyUrl: linkTemplate(options.verifyUrl, options.publicUrl, '/auth/email/verify?token={token}', 'verifyUrl'),
+    resetUrl: linkTemplate(options.resetUrl, options.publicUrl, '/account/reset-password?token={token}', 'resetUrl'),
+    verifyTtlSeconds: positive(options.verifyTtlSeconds ?? 86_400, 'verifyTtlSeconds'),
+    resetTtlSeconds: positive(options.resetTtlSeconds ?? 1_800, 'resetTtlSeconds'),
+    requireVerified: options.requireVerified ?? false,
+    mailsPerHour: positive(options.mailsPerHour ?? 3, 'mailsPerHour'),
+    templates: options.templates ?? {},
+    queueSecret,
+  };
+}

@@ -1,0 +1,83 @@
+/** What each mail is for. */
+export type MailKind =
+  'verify_email' | 'password_reset' | 'confirm_email_change' | 'email_change_requested' | 'email_changed' | 'password_changed';
+
+export interface MailParams {
+  appName: string;
+  /** The address the mail goes to. */
+  email: string;
+  /** The one-time link, for the mails that carry one. */
+  link?: string;
+  /** The address an email change goes to, for the mails about it. */
+  newEmail?: string;
+  /** Hours until the link expires, rounded. */
+  validForHours?: number;
+}
+
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** One function per kind; pass your own through `email.templates` to replace any of them. */
+export type MailTemplates = Record<MailKind, (params: MailParams) => MailContent>;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+function mail(subject: string, paragraphs: string[], link?: { label: string; url: string }): MailContent {
+  const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : [])].join('\n\n');
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">',
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(link ? [`<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`] : []),
+    '</body></html>',
+  ].join('\n');
+  return { subject, text: `${text}\n`, html };
+}
+
+const validity = (hours: number | undefined) =>
+  hours === undefined ? '' : ` The link works once and expires in ${hours} hour${hours === 1 ? '' : 's'}.`;
+const notYou = 'If this was not you, change your password now and tell your administrator.';
+
+export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
+  verify_email: (p) =>
+    mail(`Confirm your email for ${p.appName}`, [`Confirm that ${p.email} is your address for ${p.appName}.${validity(p.validForHours)}`], {
+      label: 'Confirm your email',
+      url: p.link as string,
+    }),
+  password_reset: (p) =>
+    mail(
+      `Reset your ${p.appName} password`,
+      [
+        `Someone asked to reset the password of ${p.email} for ${p.appName}.${validity(p.validForHours)}`,
+        'If it was not you, ignore this mail: nothing changes.',
+      ],
+      { label: 'Choose a new password', url: p.link as string },
+    ),
+  confirm_email_change: (p) =>
+    mail(
+      `Confirm your new email for ${p.appName}`,
+      [`Confirm ${p.email} as the new address of your ${p.appName} account.${validity(p.validForHours)}`],
+      {
+        label: 'Confirm the new address',
+        url: p.link as string,
+      },
+    ),
+  email_change_requested: (p) =>
+    mail(`A change of your ${p.appName} email was asked for`, [
+      `Someone signed in to your ${p.appName} account asked to move it from ${p.email} to ${p.newEmail}. It changes only once the new address is confirmed.`,
+      notYou,
+    ]),
+  email_changed: (p) =>
+    mail(`Your ${p.appName} email was changed`, [
+      `Your ${p.appName} account now uses ${p.newEmail} instead of ${p.email}, and was signed out everywhere.`,
+      notYou,
+    ]),
+  password_changed: (p) =>
+    mail(`Your ${p.appName} password was changed`, [
+      `The password of ${p.email} for ${p.appName} was just changed, and other sign-ins were ended.`,
+      notYou,
+    ]),
+};

@@ -1,0 +1,112 @@
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, QueryFailedError, Repository } from 'typeorm';
+import { RevocationBus } from '../core/revocation-bus';
+import { USER_STORE, UserStore } from '../core/user-store';
+import { normalizeFingerprint } from './fingerprint';
+import { ServiceCertificate } from './service-certificate.entity';
+import { ServiceCertificateVerifier } from './service-certificate.verifier';
+
+/** The user a certificate is bound to, by id or by email. */
+export type CertificateOwner = { id: string } | { email: string };
+
+export interface NewServiceCertificate {
+  /** SHA-256 of the certificate, uppercase hex, colon-separated or not. */
+  fingerprint: string;
+  name: string;
+  scopes?: string[];
+}
+
+/** The register answer. */
+export interface RegisteredServiceCertificate {
+  id: string;
+  userId: string;
+  fingerprint: string;
+  name: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+export interface ServiceCertificateView extends RegisteredServiceCertificate {
+  revokedAt: Date | null;
+}
+
+const NOT_FOUND = 'Service certificate not found';
+const TAKEN = 'Certificate already registered (a revoked one cannot be registered again)';
+
+/**
+ * Binds client certificates to users and revokes the bindings, announcing each change to every
+ * instance. A revoked fingerprint stays taken: a certificate once revoked is never trusted again.
+ */
+@Injectable()
+export class ServiceCertificatesService {
+  private readonly logger = new Logger(ServiceCertificatesService.name);
+
+  constructor(
+    @InjectRepository(ServiceCertificate) private readonly certificates: Repository<ServiceCertificate>,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly verifier: ServiceCertificateVerifier,
+    private readonly bus: RevocationBus,
+  ) {}
+
+  /** 400 for a malformed fingerprint, 404 for an unknown owner, 409 for a fingerprint registered before. */
+  async register(owner: CertificateOwner, input: NewServiceCertificate): Promise<RegisteredServiceCertificate> {
+    const fingerprint = normalizeFingerprint(input.fingerprint);
+    if (!fingerprint) throw new BadRequestException('fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not');
+    const user = 'id' in owner ? await this.users.findById(owner.id) : await this.users.findByEmail(owner.email.trim().toLowerCase());
+    if (!user) throw new NotFoundException('User not found');
+    if (await this.certificates.existsBy({ fingerprint })) throw new ConflictException(TAKEN);
+    const row: ServiceCertificate = {
+      id: randomUUID(),
+      userId: user.id,
+      fingerprint,
+      name: input.name,
+      scopes: input.scopes ?? [],
+      createdAt: new Date(),
+      revokedAt: null,
+    };
+    try {
+      await this.certificates.insert(row);
+    } catch (error) {
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new ConflictException(TAKEN);
+      throw error;
+    }
+    this.verifier.forget(fingerprint);
+    // Other instances that refused the certificate before drop their cached miss; failing that, it expires within 5 s.
+    await this.bus
+      .publish({ type: 'certificate', id: row.id, fingerprint })
+      .catch((error: unknown) => this.logger.warn(`Could not announce certificate ${row.id}: ${String(error)}`));
+    return { id: row.id, userId: row.userId, fingerprint, name: row.name, scopes: row.scopes, createdAt: row.createdAt };
+  }
+
+  /** Every binding, newest first, revoked ones included. */
+  async list(): Promise<ServiceCertificateView[]> {
+    const rows = await this.certificates.find({ order: { createdAt: 'DESC' } });
+    return rows.map(viewOf);
+  }
+
+  /** Revokes the binding on every instance within a second; revoking it again is harmless. 404 for an unknown id. */
+  async revoke(id: string): Promise<ServiceCertificateView> {
+    const row = await this.certificates.findOneBy({ id });
+    if (!row) throw new NotFoundException(NOT_FOUND);
+    if (!row.revokedAt) {
+      row.revokedAt = new Date();
+      await this.certificates.update({ id, revokedAt: IsNull() }, { revokedAt: row.revokedAt });
+    }
+    await this.bus.publish({ type: 'certificate', id, fingerprint: row.fingerprint });
+    return viewOf(row);
+  }
+}
+
+function viewOf(row: ServiceCertificate): ServiceCertificateView {
+  return {
+    id: row.id,
+    userId: row.userId,
+    fingerprint: row.fingerprint,
+    name: row.name,
+    scopes: row.scopes,
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+  };
+}

@@ -1,0 +1,166 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { AuthPrincipal } from '../core/auth-principal';
+
+export interface AuthLoggingOptions {
+  /** `info` by default. */
+  level?: string;
+  /** One JSON object a line (production), or `pretty` (development; needs the pino-pretty package, else JSON). */
+  format?: 'json' | 'pretty';
+  /** Where the lines go; `process.stdout` by default. */
+  write?: (line: string) => void;
+}
+
+/** Well-formed ids of a caller's own are kept, so a request can be followed across services; anything else is replaced. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Never logged, wherever they turn up in a logged object: the module logs no headers or bodies, and
+ * these paths make sure a secret passed to a log call by mistake is masked all the same.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'token',
+  'refresh_token',
+  'access_token',
+  'mfaToken',
+  'code',
+  'recoveryCode',
+  'key',
+  'secret',
+  'authorization',
+  'cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.refresh_token',
+  '*.access_token',
+  '*.key',
+  '*.secret',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["x-api-key"]',
+  'headers["x-csrf-token"]',
+];
+
+const requestContext = new AsyncLocalStorage<{ reqId: string }>();
+
+export interface AuthLogging {
+  /** Pass to `NestFactory.create(…, { logger })`: every Nest and module log line, with the request id when there is one. */
+  logger: LoggerService;
+  /** Install first (`app.use`): the request id (X-Request-Id), and one line per request with the principal. */
+  requests: RequestHandler;
+  pino: Logger;
+}
+
+/**
+ * Structured logs on pino: one line per request (`reqId`, `method`, `route`, `status`, `durationMs`,
+ * `userId`, `mechanism`), the path without its query string (where one-time tokens travel), and no
+ * header or body ever.
+ */
+export function createAuthLogging(options: AuthLoggingOptions = {}): AuthLogging {
+  const write = options.write ?? ((line: string) => void process.stdout.write(line));
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write: options.format === 'pretty' ? prettyWriter(write) : write },
+  );
+  const http = pinoHttp({
+    logger,
+    quietReqLogger: true,
+    genReqId: (request, response) => {
+      const given = request.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      response.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customAttributeKeys: { reqId: 'reqId', responseTime: 'durationMs' },
+    serializers: { req: () => undefined, res: () => undefined, err: pino.stdSerializers.err },
+    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request failed',
+    customSuccessObject: (request, response, line: object) => ({ ...line, ...requestLine(request as Request, response as Response) }),
+    customErrorObject: (request, response, _error, line: object) => ({ ...line, ...requestLine(request as Request, response as Response) }),
+  });
+  return {
+    pino: logger,
+    logger: new PinoLoggerService(logger),
+    requests: (request: Request, response: Response, next: NextFunction) => {
+      http(request, response);
+      requestContext.run({ reqId: String(request.id) }, next);
+    },
+  };
+}
+
+function requestLine(request: Request, response: Response): object {
+  const principal = (request as { user?: AuthPrincipal }).user;
+  const route = request.route ? `${request.baseUrl}${(request.route as { path: string }).path}` : request.path;
+  return { method: request.method, route, status: response.statusCode, userId: principal?.user.id, mechanism: principal?.via };
+}
+
+function prettyWriter(write: (line: string) => void): (line: string) => void {
+  try {
+    // Optional: a development dependency; in production the logs are JSON anyway.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const prettify = (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory({
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+    });
+    return (line) => write(prettify(line));
+  } catch {
+    return write;
+  }
+}
+
+/** Nest's LoggerService over pino: `context` becomes a field, and the request id is added inside a request. */
+export class PinoLoggerService implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    // Nest passes the context last, and for errors a stack before it.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const fields: Record<string, unknown> = { context, reqId: requestContext.getStore()?.reqId };
+    if (message instanceof Error) fields.err = message;
+    else if (level === 'error' && typeof rest[0] === 'string' && rest.length > 1) fields.stack = rest[0];
+    const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
+    this.logger[level](fields, text);
+  }
+}

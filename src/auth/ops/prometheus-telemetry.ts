@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AuthTelemetry, CacheResult, GuardOutcome, LoginOutcome } from '../core/auth-telemetry';
+import { RevocationBus } from '../core/revocation-bus';
+import { METRICS_OPTIONS, ResolvedMetricsOptions } from './metrics.options';
+
+type Child = { inc(): void };
+
+/**
+ * The module's Prometheus series, in a registry of this AuthModule's own (never prom-client's global
+ * one). Labels are few and fixed (mechanism, method, outcome, cache, result): never a user, an
+ * email or a key. The children of each label set are made once, so a count on the hot path is one
+ * map look-up and an addition.
+ */
+@Injectable()
+export class PrometheusTelemetry extends AuthTelemetry {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'auth_requests_total',
+    help: 'Guarded requests, by the mechanism that decided and how it ended',
+    labelNames: ['mechanism', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly logins = new Counter({
+    name: 'auth_logins_total',
+    help: 'Logins, by way of signing in and outcome',
+    labelNames: ['method', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly lockouts = new Counter({
+    name: 'auth_lockouts_total',
+    help: 'Attempts refused while their account backs off',
+    registers: [this.registry],
+  });
+  private readonly reuses = new Counter({
+    name: 'auth_refresh_reuse_total',
+    help: 'Spent refresh tokens presented again (their family is revoked)',
+    registers: [this.registry],
+  });
+  private readonly lookups = new Counter({
+    name: 'auth_cache_lookups_total',
+    help: 'Per-instance cache look-ups: hit, miss, or bypass while the instance is not current',
+    labelNames: ['cache', 'result'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'auth_guard_duration_seconds',
+    help: 'Time the guard spends on a guarded request',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  private readonly children = new Map<string, Child>();
+
+  constructor(@Inject(METRICS_OPTIONS) options: ResolvedMetricsOptions, bus: RevocationBus) {
+    super();
+    new Gauge({
+      name: 'auth_revocation_bus_up',
+      help: '1 while the instance is current with the revocation log (per-instance caches answer), 0 while it is not',
+      registers: [this.registry],
+      collect() {
+        this.set(bus.isCurrent() ? 1 : 0);
+      },
+    });
+    // Without Redis there is no subscription to report on.
+    if (bus.status().subscriber !== 'not configured')
+      new Gauge({
+        name: 'auth_revocation_subscriber_up',
+        help: '1 while the instance hears its own heartbeat on the Redis revocation channel',
+        registers: [this.registry],
+        collect() {
+          this.set(bus.status().subscriber === 'up' ? 1 : 0);
+        },
+      });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  guarded(mechanism: string, outcome: GuardOutcome, seconds: number): void {
+    this.child(this.requests, 'r', mechanism, outcome).inc();
+    this.duration.observe(seconds);
+  }
+
+  login(method: string, outcome: LoginOutcome): void {
+    this.child(this.logins, 'l', method, outcome).inc();
+  }
+
+  lockout(): void {
+    this.lockouts.inc();
+  }
+
+  refreshReuse(): void {
+    this.reuses.inc();
+  }
+
+  cacheLookup(cache: string, result: CacheResult): void {
+    this.child(this.lookups, 'c', cache, result).inc();
+  }
+
+  private child(counter: Counter<string>, family: string, first: string, second: string): Child {
+    const key = `${family}\u0000${first}\u0000${second}`;
+    let child = this.children.get(key);
+    if (!child) this.children.set(key, (child = counter.labels(first, second)));
+    return child;
+  }
+}
