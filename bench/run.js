@@ -153,6 +153,8 @@ async function startServer(extraEnv = {}) {
   const env = {
     ...process.env,
     NODE_ENV: 'development',
+    // What production runs: a JSON request line per request (pretty printing is for people, and costs more).
+    LOG_FORMAT: 'json',
     HOST: '127.0.0.1',
     PORT: String(port),
     DATA_DIR: dataDir,
@@ -169,8 +171,10 @@ async function startServer(extraEnv = {}) {
   }
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  // Only the tail: every request writes a log line, and only start-up failures are ever shown.
+  const keep = (chunk) => (output = (output + chunk).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const server = {
     baseUrl: `http://127.0.0.1:${port}`,
     pid: child.pid,
