@@ -9,6 +9,7 @@ import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider'
 import { RetryAfterFilter } from './retry-after.filter';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
+import { SignInMethods } from './sign-in-methods';
 import { RevocationRecord } from './revocation-record.entity';
 import { UserRevocation } from './user-revocation.entity';
 import { UserRevocations } from './user-revocations';
@@ -43,12 +44,13 @@ export class AuthCoreModule {
         AuthMechanisms,
         RouteRequirements,
         UserRevocations,
+        SignInMethods,
         parts.telemetry,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: RetryAfterFilter },
       ],
-      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations, AuthTelemetry],
+      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations, SignInMethods, AuthTelemetry],
     };
   }
 }

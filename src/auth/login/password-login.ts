@@ -1,8 +1,9 @@
-import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
+import { SignInMethods } from '../core/sign-in-methods';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { LoginAttempts } from '../throttling/login-attempts.service';
@@ -18,7 +19,7 @@ export const INVALID_CREDENTIALS = 'Invalid email or password';
  * up to them (a session, a token pair), through the mechanism's own `issue` call.
  */
 @Injectable()
-export class PasswordLogin {
+export class PasswordLogin implements OnModuleInit {
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
     private readonly hasher: PasswordHasher,
@@ -27,7 +28,13 @@ export class PasswordLogin {
     private readonly audit: AuditLog,
     @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
     private readonly telemetry: AuthTelemetry,
+    private readonly signInMethods: SignInMethods,
   ) {}
+
+  onModuleInit(): void {
+    // Users created by another way of signing in (an OpenID provider) have no password.
+    this.signInMethods.register({ name: 'password', count: async (userId) => ((await this.users.passwordHashOf(userId)) ? 1 : 0) });
+  }
 
   /** The user, or 401 alike for an unknown email, a wrong password and a disabled account; 429 during back-off. */
   async identify(email: string, password: string, request: Request, mechanism: string): Promise<IdentifiedUser> {

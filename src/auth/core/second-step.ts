@@ -1,0 +1,39 @@
+import type { Request } from 'express';
+import { IdentifiedUser } from './identified-user';
+
+/** What a first factor answers when the user has a second one: no cookie and no token yet (API.md). */
+export interface SecondStepChallenge {
+  mfaRequired: true;
+  /** Opaque, short-lived, spent by one success, dead after too many wrong answers. */
+  mfaToken: string;
+  /** The second factors the user can answer with: among `totp`, `recovery`, `passkey`. */
+  methods: string[];
+}
+
+/** A second factor a feature offers, and whether a user has it. */
+export interface SecondFactor {
+  /** The `methods` entries it stands for (`totp` and `recovery` for one-time codes, `passkey` for passkeys). */
+  readonly methods: string[];
+  enrolled(userId: string): Promise<boolean>;
+}
+
+/**
+ * The second step of every login: after a first factor has identified a user, the user either has no
+ * second factor (issue at once) or gets an `mfaToken` to finish with one. The feature that keeps the
+ * tokens provides it; features offering a second factor register it.
+ */
+export abstract class SecondStep {
+  abstract register(factor: SecondFactor): void;
+  /** After a first factor: the challenge when the user has a second factor, else null (issue the credential now). */
+  abstract begin(identified: IdentifiedUser, request: Request): Promise<SecondStepChallenge | null>;
+  /** The user a live `mfaToken` waits for, or null when it is unknown, spent, expired or dead; spends nothing. */
+  abstract pendingUser(mfaToken: string): Promise<string | null>;
+  /**
+   * Finishes with a second factor the caller has verified for `pendingUser(mfaToken)`: spends the token
+   * and returns whom to issue for (with the epoch read before the first factor), or null when the token
+   * is no longer live (then the caller answers its generic 401).
+   */
+  abstract complete(mfaToken: string, method: string, request: Request): Promise<IdentifiedUser | null>;
+  /** A wrong second factor for the token: counts toward the token's limit and the account's back-off. */
+  abstract refused(mfaToken: string, method: string, request: Request): Promise<void>;
+}
