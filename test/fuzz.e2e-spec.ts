@@ -27,6 +27,13 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/admin/users/:id/disable' },
   { method: 'post', path: '/auth/admin/users/:id/enable' },
   { method: 'get', path: '/auth/admin/audit' },
+  { method: 'post', path: '/auth/passkeys/register/options' },
+  { method: 'post', path: '/auth/passkeys/register' },
+  { method: 'post', path: '/auth/passkeys/login/options', open: true },
+  { method: 'post', path: '/auth/passkeys/login' },
+  { method: 'post', path: '/auth/passkeys/token' },
+  { method: 'get', path: '/auth/passkeys' },
+  { method: 'delete', path: '/auth/passkeys/:id' },
   { method: 'get', path: '/examples/any' },
   { method: 'get', path: '/examples/reports' },
 ];
@@ -34,6 +41,19 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
 const key = fc.oneof(
   fc.constantFrom('email', 'password', 'name', 'refresh_token', 'scopes', 'currentPassword', 'newPassword', ...PROTOTYPE_KEYS),
+  // The fields of a WebAuthn answer, so that bodies reach the passkey checks beyond validation.
+  fc.constantFrom(
+    'response',
+    'mfaToken',
+    'id',
+    'rawId',
+    'type',
+    'clientDataJSON',
+    'authenticatorData',
+    'signature',
+    'userHandle',
+    'attestationObject',
+  ),
   fc.string({ maxLength: 20 }),
 );
 /** Text a database cannot store: NUL anywhere, and UTF-16 surrogates without their other half. */
@@ -107,7 +127,13 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
   let session: LoggedIn;
   const adminEmail = uniqueEmail('admin');
   before(async () => {
-    t = await startApp({ AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD, LOCKOUT_THRESHOLD: '100000' });
+    t = await startApp({
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+      LOCKOUT_THRESHOLD: '100000',
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: 'http://localhost:3000',
+    });
     session = await login(t.url);
   });
   after(() => t.close());

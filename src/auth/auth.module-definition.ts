@@ -20,6 +20,8 @@ import { LoginModule } from './login/login.module';
 import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
 import { MtlsAuthModule } from './mtls/mtls.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
+import { PASSKEY_OPTIONS, resolvePasskeyOptions } from './passkeys/passkeys.options';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { authRouteModules } from './routes/auth-routes.module';
 import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
 import { SessionAuthModule } from './session/session.module';
@@ -49,6 +51,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
   [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],
   [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
+  [PASSKEY_OPTIONS, (o) => resolvePasskeyOptions(o.passkeys)],
 ];
 
 /**
@@ -79,8 +82,9 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const mtls = MtlsAuthModule.register(core, users);
   const accounts = AccountsModule.register(core, users, login, audit);
   const email = EmailModule.register(core, users, accounts, login, audit);
+  const passkeys = PasskeysModule.register(core, users, login, audit);
   const ops = OpsModule.register(core);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, ops];
+  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, passkeys, ops];
   return {
     module: definition.module,
     global: extras.isGlobal,

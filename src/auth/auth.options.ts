@@ -7,6 +7,7 @@ import type { MetricsOptions } from './ops/metrics.options';
 import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
+import type { PasskeyOptions } from './passkeys/passkeys.options';
 import type { AuthRoutesOptions } from './routes/auth-routes.module';
 import type { SessionOptions } from './session/session.options';
 import type { AuthThrottleOptions, LockoutOptions } from './throttling/throttling.options';
@@ -37,6 +38,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   email: EmailOptions;
   /** `GET /metrics` (Prometheus): its bearer token, and whether it may be open without one. */
   metrics?: MetricsOptions;
+  /** Passkeys (WebAuthn): the relying party id, its name, and the origins ceremonies may come from. Without it there are no passkeys. */
+  passkeys?: PasskeyOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

@@ -9,6 +9,7 @@ import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
 import { refreshTokenFamilySchema } from './jwt/refresh-token-family.entity';
 import { serviceCertificateSchema } from './mtls/service-certificate.entity';
+import { passkeySchema } from './passkeys/passkey.entity';
 import { sessionRecordSchema } from './session/session-record.entity';
 import { userSessionSchema } from './session/user-session.entity';
 import { userSchema } from './users/user.entity';
@@ -39,6 +40,7 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     revocationRecordSchema,
     emailTokenSchema,
     queuedMailSchema,
+    passkeySchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

@@ -64,3 +64,6 @@ export { AuthHealthIndicators } from './ops/auth-health.indicators';
 export type { EmailOptions } from './email/email.options';
 export { EmailFlows } from './email/email-flows.service';
 export type { MailTemplates, MailKind, MailParams, MailContent } from './email/mail-templates';
+export { Passkeys } from './passkeys/passkeys.service';
+export type { PasskeyView, AssertionExpectations } from './passkeys/passkeys.service';
+export type { PasskeyOptions } from './passkeys/passkeys.options';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { AuthModuleOptions } from '../auth';
 import { ConfigError } from './config-error';
 import { jwtConfig, JwtConfig } from './jwt.config';
@@ -37,8 +38,10 @@ export interface AppConfig extends TlsConfig {
   auditRetentionDays: number;
   log: { level: string; format: 'json' | 'pretty' };
   metricsToken?: string;
-  /** The origin users reach the app at: links in mails. */
+  /** The origin users reach the app at: links in mails, the WebAuthn origin. */
   publicUrl: string;
+  /** The WebAuthn relying party; undefined (no passkeys) when its id would be an IP address, which browsers refuse. */
+  passkeys?: { rpId: string; rpName: string; origins: string[] };
   email: {
     smtpUrl?: string;
     outboxDir: string;
@@ -151,6 +154,20 @@ function publicUrl(env: Env, production: boolean): string {
   return raw.replace(/\/+$/, '');
 }
 
+/**
+ * WEBAUTHN_*: by default the relying party is the host of PUBLIC_URL and its one origin. The
+ * development default PUBLIC_URL (http://127.0.0.1:PORT) names an IP address, which browsers refuse
+ * as a relying party id: passkeys are then off, until PUBLIC_URL names a host (http://localhost:3000)
+ * or WEBAUTHN_RP_ID is set.
+ */
+function passkeyConfig(env: Env, publicUrl: string): AppConfig['passkeys'] {
+  const publicHost = new URL(publicUrl).hostname;
+  const rpId = env.WEBAUTHN_RP_ID || (isIP(publicHost.replace(/^\[|\]$/g, '')) ? undefined : publicHost);
+  if (!rpId) return undefined;
+  const origins = list(env.WEBAUTHN_ORIGINS);
+  return { rpId, rpName: env.WEBAUTHN_RP_NAME || 'nest-auth', origins: origins.length ? origins : [new URL(publicUrl).origin] };
+}
+
 const list = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -177,6 +194,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     // Without a token, /metrics is open in development and 404 in production.
     metrics: { token: config.metricsToken, requireToken: config.production },
     jwt: config.jwt,
+    passkeys: config.passkeys,
   };
 }
 
@@ -191,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 128)) {
     throw new ConfigError('AUTH_BOOTSTRAP_ADMIN_PASSWORD must be 12 to 128 characters');
   }
+  const appUrl = publicUrl(env, production);
   return {
     production,
     port: integer(env, 'PORT', 3000, 0),
@@ -211,7 +230,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiKeys: apiKeyConfig(env),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
     ...tlsConfig(env),
-    publicUrl: publicUrl(env, production),
+    publicUrl: appUrl,
+    passkeys: passkeyConfig(env, appUrl),
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
     email: {

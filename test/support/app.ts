@@ -31,7 +31,7 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const env = testEnv(overrides, tempDir);
   const config = loadConfig(env);
   const app = await createApp(config, process.env.TEST_LOGS ? undefined : false);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(Number(overrides.PORT ?? 0), '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return {
     app,

@@ -8,6 +8,7 @@ import { MetricsController } from '../ops/metrics.controller';
 import { TokensController } from '../jwt/tokens.controller';
 import { ServiceCertificatesController } from '../mtls/service-certificates.controller';
 import { EmailController } from '../email/email.controller';
+import { PasskeysController } from '../passkeys/passkeys.controller';
 import { SessionController } from '../session/session.controller';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -29,6 +30,7 @@ const CONTROLLERS = [
   AdminController,
   EmailController,
   ServiceCertificatesController,
+  PasskeysController,
 ];
 
 /** Register, login, tokens, sessions, API keys, password and administration, under one prefix. */
