@@ -15,6 +15,8 @@ export interface SecondFactor {
   /** The `methods` entries it stands for (`totp` and `recovery` for one-time codes, `passkey` for passkeys). */
   readonly methods: string[];
   enrolled(userId: string): Promise<boolean>;
+  /** How many of it the user holds (passkeys), for `GET /auth/mfa`; without it, 1 when enrolled. */
+  count?(userId: string): Promise<number>;
 }
 
 /**

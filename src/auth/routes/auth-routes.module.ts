@@ -8,6 +8,7 @@ import { MetricsController } from '../ops/metrics.controller';
 import { TokensController } from '../jwt/tokens.controller';
 import { ServiceCertificatesController } from '../mtls/service-certificates.controller';
 import { EmailController } from '../email/email.controller';
+import { MfaController } from '../mfa/mfa.controller';
 import { SessionController } from '../session/session.controller';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -28,6 +29,7 @@ const CONTROLLERS = [
   ApiKeysController,
   AdminController,
   EmailController,
+  MfaController,
   ServiceCertificatesController,
 ];
 

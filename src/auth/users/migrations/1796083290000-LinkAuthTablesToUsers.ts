@@ -8,6 +8,9 @@ export const TABLES_WITH_USER_ID = [
   'auth_service_certificates',
   'auth_user_revocations',
   'auth_email_tokens',
+  'auth_mfa_totp',
+  'auth_mfa_recovery_codes',
+  'auth_mfa_challenges',
 ];
 
 export class LinkAuthTablesToUsers1796083290000 implements MigrationInterface {
