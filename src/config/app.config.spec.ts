@@ -118,7 +118,10 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://auth.example.com',
     };
     assert.throws(() => loadConfig(production), /MFA_ENCRYPTION_KEY is required in production/);
-    assert.throws(() => loadConfig({ ...production, MFA_ENCRYPTION_KEY: 'ab'.repeat(31) }), /MFA_ENCRYPTION_KEY: each key must be 32 or more bytes/);
+    assert.throws(
+      () => loadConfig({ ...production, MFA_ENCRYPTION_KEY: 'ab'.repeat(31) }),
+      /MFA_ENCRYPTION_KEY: each key must be 32 or more bytes/,
+    );
     const hex = 'ab'.repeat(32);
     assert.deepEqual(loadConfig({ ...production, MFA_ENCRYPTION_KEY: `${hex}, ${mfaKey}` }).mfaEncryptionKeys, [hex, mfaKey]);
   });

@@ -127,7 +127,8 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
 /** MFA_ENCRYPTION_KEY: comma-separated keys of 32+ bytes as hex or base64, the first encrypting; generated once into DATA_DIR in development. */
 function mfaKeys(env: Env, production: boolean, dataDir: string): string[] {
   const keys = secretList(env, 'MFA_ENCRYPTION_KEY', production, dataDir, 'mfa-encryption-key');
-  if (keys.some((key) => !parseMfaKey(key))) throw new ConfigError('MFA_ENCRYPTION_KEY: each key must be 32 or more bytes, as hex or base64');
+  if (keys.some((key) => !parseMfaKey(key)))
+    throw new ConfigError('MFA_ENCRYPTION_KEY: each key must be 32 or more bytes, as hex or base64');
   return keys;
 }
 

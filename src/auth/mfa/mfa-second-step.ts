@@ -74,7 +74,13 @@ export class MfaSecondStep extends SecondStep {
     const user = await this.users.findById(pending.userId);
     // A revocation (logout-all, disable, a new password) between the two steps ends the login too.
     if (!user || user.disabled || (await this.revocations.epochOf(pending.userId)) !== pending.epoch) {
-      this.audit.record({ type: 'login.failed', userId: pending.userId, mechanism: method, request, detail: { reason: 'revoked_during_login' } });
+      this.audit.record({
+        type: 'login.failed',
+        userId: pending.userId,
+        mechanism: method,
+        request,
+        detail: { reason: 'revoked_during_login' },
+      });
       this.telemetry.login(`${pending.method}+${method}`, 'failure');
       return null;
     }
@@ -92,7 +98,12 @@ export class MfaSecondStep extends SecondStep {
    * before `check` runs (429 while it lasts), then the token is spent or charged. Null for an unknown,
    * spent, expired or dead token and for a wrong answer alike.
    */
-  async answer(mfaToken: string, method: string, request: Request, check: (userId: string) => Promise<boolean>): Promise<IdentifiedUser | null> {
+  async answer(
+    mfaToken: string,
+    method: string,
+    request: Request,
+    check: (userId: string) => Promise<boolean>,
+  ): Promise<IdentifiedUser | null> {
     const userId = await this.pendingUser(mfaToken);
     if (!userId) return null;
     await this.attempts.beginSecondFactor(userId);

@@ -1,4 +1,16 @@
-import { BadRequestException, Body, Controller, Delete, Get, Header, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
@@ -52,7 +64,11 @@ export class MfaController {
   @Post('mfa/totp')
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
-  startTotp(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: CurrentPasswordDto, @Req() request: Request): Promise<TotpEnrolment> {
+  startTotp(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: CurrentPasswordDto,
+    @Req() request: Request,
+  ): Promise<TotpEnrolment> {
     return this.codes.startEnrolment(principal, body.currentPassword, request);
   }
 

@@ -71,14 +71,23 @@ export class OneTimeCodes implements OnModuleInit {
     if (await this.totpOn(id)) throw new ConflictException('TOTP is already on');
     const secret = newTotpSecret();
     await this.totps.delete({ userId: id });
-    await this.totps.insert({ userId: id, sealedSecret: this.cipher.seal(secret, id), confirmedAt: null, lastUsedStep: null, createdAt: new Date() });
+    await this.totps.insert({
+      userId: id,
+      sealedSecret: this.cipher.seal(secret, id),
+      confirmedAt: null,
+      lastUsedStep: null,
+      createdAt: new Date(),
+    });
     return { secret, otpauthUrl: otpauthUrl(secret, this.options.issuer, email) };
   }
 
   /** The first code of the pending secret turns TOTP on and brings the first set of recovery codes. */
   async confirm(principal: AuthPrincipal, code: string, request: Request): Promise<string[]> {
     const userId = principal.user.id;
-    const row = await this.totps.findOne({ where: { userId }, select: { userId: true, sealedSecret: true, confirmedAt: true, lastUsedStep: true } });
+    const row = await this.totps.findOne({
+      where: { userId },
+      select: { userId: true, sealedSecret: true, confirmedAt: true, lastUsedStep: true },
+    });
     if (!row || row.confirmedAt) throw new BadRequestException('No TOTP enrolment is pending');
     const step = matchTotp(this.openSecret(row), code, row.lastUsedStep);
     if (step === null) throw new BadRequestException(INVALID_CODE);
@@ -95,7 +104,9 @@ export class OneTimeCodes implements OnModuleInit {
     await this.requirePassword(principal, currentPassword, request);
     if (!(await this.totpOn(userId))) throw new BadRequestException(TOTP_OFF);
     await this.attempts.beginSecondFactor(userId);
-    const valid = /^\d{6}$/.test(code) ? await this.useTotp(userId, code) : await this.useRecoveryCode(userId, code, request, principal.via);
+    const valid = /^\d{6}$/.test(code)
+      ? await this.useTotp(userId, code)
+      : await this.useRecoveryCode(userId, code, request, principal.via);
     if (!valid) {
       this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'disable' } });
       throw new BadRequestException(INVALID_CODE);
@@ -118,7 +129,10 @@ export class OneTimeCodes implements OnModuleInit {
 
   /** True once for a code of the confirmed secret within one step of now, newer than the last one accepted. */
   async useTotp(userId: string, code: string): Promise<boolean> {
-    const row = await this.totps.findOne({ where: { userId }, select: { userId: true, sealedSecret: true, confirmedAt: true, lastUsedStep: true } });
+    const row = await this.totps.findOne({
+      where: { userId },
+      select: { userId: true, sealedSecret: true, confirmedAt: true, lastUsedStep: true },
+    });
     if (!row?.confirmedAt) return false;
     let secret: string;
     try {
