@@ -57,12 +57,12 @@ describe('MfaCipher', () => {
 });
 
 describe('recovery codes', () => {
-  it('are 10 distinct codes of 12 characters of an unambiguous alphabet', () => {
+  it('are 10 distinct codes of 24 characters (over 112 bits) of an unambiguous alphabet', () => {
     const codes = newRecoveryCodes();
     assert.equal(codes.length, 10);
     assert.equal(new Set(codes).size, 10);
     for (const code of codes) {
-      assert.match(code, /^[^-]{4}-[^-]{4}-[^-]{4}$/);
+      assert.match(code, /^[^-]{4}(-[^-]{4}){5}$/);
       for (const char of code.replace(/-/g, '')) assert.ok(RECOVERY_ALPHABET.includes(char));
     }
     for (const ambiguous of '01ILOU') assert.ok(!RECOVERY_ALPHABET.includes(ambiguous));
