@@ -6,6 +6,7 @@ import request from 'supertest';
 import { login, PASSWORD, startApp, storageMode, TestApp } from './support/app';
 import { tokenIn } from './support/smtp';
 import { captureOutput } from './support/output';
+import { totp } from './support/totp';
 import { simpleParser } from 'mailparser';
 
 /** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
@@ -92,6 +93,35 @@ describe(`no secret in the logs (${storageMode})`, () => {
       const changeToken = await outboxToken(t, moved, 'confirm_email_change');
       secrets.push(changeToken);
       await request(t.url).post('/auth/email/verify').send({ token: changeToken }).expect(204);
+
+      // MFA: the TOTP secret and its URI, the recovery codes and the mfaTokens (6-digit codes are too short to tell from other digits).
+      const mfa = await login(t.url);
+      const csrf = { 'X-CSRF-Token': mfa.csrfToken };
+      const enrolment = await mfa.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+      secrets.push(enrolment.body.secret, enrolment.body.otpauthUrl);
+      const confirmed = await mfa.agent
+        .post('/auth/mfa/totp/confirm')
+        .set(csrf)
+        .send({ code: totp(enrolment.body.secret) })
+        .expect(200);
+      const recoveryCodes: string[] = confirmed.body.recoveryCodes;
+      secrets.push(...recoveryCodes, ...recoveryCodes.map((code) => code.replace(/-/g, '')));
+      const challenge = await request(t.url).post('/auth/login').send({ email: mfa.user.email, password: PASSWORD }).expect(200);
+      secrets.push(challenge.body.mfaToken);
+      await request(t.url)
+        .post('/auth/login/mfa')
+        .send({ mfaToken: challenge.body.mfaToken, recoveryCode: 'WRONG-WRONG-WRONG' })
+        .expect(401);
+      await request(t.url).post('/auth/login/mfa').send({ mfaToken: challenge.body.mfaToken, recoveryCode: recoveryCodes[0] }).expect(200);
+      const byToken = await request(t.url).post('/auth/token').send({ email: mfa.user.email, password: PASSWORD }).expect(200);
+      secrets.push(byToken.body.mfaToken);
+      const pair = await request(t.url)
+        .post('/auth/token/mfa')
+        .send({ mfaToken: byToken.body.mfaToken, recoveryCode: recoveryCodes[1] })
+        .expect(200);
+      secrets.push(pair.body.access_token, pair.body.refresh_token);
+      const regenerated = await mfa.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200);
+      secrets.push(...regenerated.body.recoveryCodes);
       await t.close();
     });
     delete process.env.TEST_LOGS;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { login, PASSWORD, register, startApp, storageMode, TestApp } from './support/app';
@@ -105,6 +106,7 @@ describe('GET /metrics behind METRICS_TOKEN, and in production without one', () 
       PUBLIC_URL: 'https://auth.example.com',
       JWT_ALG: 'HS256',
       JWT_SECRET: 'k7Qv2N9xLm4Rt8Wz1Bc5Df3Gh6Jp0YsQ2',
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     try {
       await request(t.url).get('/metrics').expect(404);

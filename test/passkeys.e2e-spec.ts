@@ -11,6 +11,7 @@ import { AccountsService } from '../src/auth/accounts/accounts.service';
 import { User } from '../src/auth/users/user.entity';
 import { login, LoggedIn, PASSWORD, sessionCookie, startApp, storageMode, TestApp } from './support/app';
 import { SoftwareAuthenticator } from './support/software-authenticator';
+import { totp } from './support/totp';
 
 const ORIGIN = 'http://localhost:4711';
 
@@ -223,20 +224,92 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
       .expect(200);
   });
 
-  it('answers 400 for an mfaToken until the second step of login is composed in', async () => {
-    const { authenticator } = await userWithPasskey();
+  /** Turns TOTP on for a signed-in user (MFA on), with the confirming code computed here. */
+  async function turnTotpOn(signedIn: LoggedIn): Promise<void> {
+    const { secret } = (
+      await signedIn.agent.post('/auth/mfa/totp').set('X-CSRF-Token', signedIn.csrfToken).send({ currentPassword: PASSWORD }).expect(201)
+    ).body;
+    await signedIn.agent
+      .post('/auth/mfa/totp/confirm')
+      .set('X-CSRF-Token', signedIn.csrfToken)
+      .send({ code: totp(secret) })
+      .expect(200);
+  }
+
+  async function mfaTokenOf(email: string, path = '/auth/login'): Promise<{ mfaToken: string; methods: string[] }> {
+    const response = await request(app.url).post(path).send({ email, password: PASSWORD }).expect(200);
+    assert.equal(response.body.mfaRequired, true);
+    assert.equal(response.headers['set-cookie'], undefined, 'no session before the second factor');
+    return response.body;
+  }
+
+  it('a passkey alone does not put a second step after the password; beside TOTP it is offered as one', async () => {
+    const { signedIn } = await userWithPasskey();
+    const single = await request(app.url).post('/auth/login').send({ email: signedIn.user.email, password: PASSWORD }).expect(200);
+    assert.equal(single.body.mfaRequired, undefined);
+    await turnTotpOn(signedIn);
+    const { methods } = await mfaTokenOf(signedIn.user.email);
+    assert.deepEqual([...methods].sort(), ['passkey', 'recovery', 'totp']);
+    const status = await signedIn.agent.get('/auth/mfa').expect(200);
+    assert.equal(status.body.passkeys, 1);
+  });
+
+  it('finishes a password login with the user’s own passkey as the second factor, to a session or a token pair, once per mfaToken', async () => {
+    const { signedIn, authenticator } = await userWithPasskey();
+    await turnTotpOn(signedIn);
+    const { mfaToken } = await mfaTokenOf(signedIn.user.email);
+    const options = (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(200)).body;
+    assert.deepEqual(
+      options.allowCredentials.map((c: { id: string }) => c.id),
+      [authenticator.credentials[0].id.toString('base64url')],
+      'the waiting user’s passkeys only',
+    );
+    // The password was the knowledge factor: a passkey that only proves presence completes the login.
+    const response = authenticator.get(options, { userVerified: false });
+    const session = await request(app.url).post('/auth/passkeys/login').send({ response, mfaToken }).expect(200);
+    assert.equal(session.body.user.id, signedIn.user.id);
+    const cookie = sessionCookie(session.headers['set-cookie']);
+    await request(app.url).get('/auth/me').set('Cookie', cookie).expect(200);
+    // The token is spent: neither a new assertion nor the same one finishes it again.
+    await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(400);
+    await request(app.url).post('/auth/passkeys/login').send({ response, mfaToken }).expect(401);
+
+    const forTokens = await mfaTokenOf(signedIn.user.email, '/auth/token');
+    const tokenOptions = (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken: forTokens.mfaToken }).expect(200))
+      .body;
+    const pair = await request(app.url)
+      .post('/auth/passkeys/token')
+      .send({ response: authenticator.get(tokenOptions), mfaToken: forTokens.mfaToken })
+      .expect(200);
+    await request(app.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(200);
+  });
+
+  it('refuses as a second factor another user’s passkey, a passwordless challenge and a dead mfaToken, each counting against the token', async () => {
+    const { signedIn, authenticator } = await userWithPasskey();
+    const stranger = await userWithPasskey();
+    await turnTotpOn(signedIn);
+    const { mfaToken } = await mfaTokenOf(signedIn.user.email);
+    const options = async () => (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(200)).body;
+    const refused = async (response: unknown) => {
+      const answer = await request(app.url).post('/auth/passkeys/login').send({ response, mfaToken }).expect(401);
+      assert.deepEqual(answer.body, { statusCode: 401, message: 'Sign-in failed', error: 'Unauthorized' });
+      assert.equal(answer.headers['set-cookie'], undefined);
+    };
+    await refused(stranger.authenticator.get(await options()));
+    // A challenge issued for a passwordless sign-in is no challenge of this login.
+    await refused(authenticator.get(await loginOptions(app.url)));
+    await refused(authenticator.get(await options(), { rpId: 'example.com' }));
+    await refused(stranger.authenticator.get(await options()));
+    await refused(stranger.authenticator.get(await options()));
+    // Five wrong answers: the token is dead, even for the right passkey.
+    await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(400);
+    await request(app.url)
+      .post('/auth/passkeys/login')
+      .send({ response: authenticator.get(await loginOptions(app.url)), mfaToken })
+      .expect(401);
     await request(app.url)
       .post('/auth/passkeys/login/options')
       .send({ mfaToken: 'x'.repeat(43) })
-      .expect(400);
-    const response = authenticator.get(await loginOptions(app.url));
-    await request(app.url)
-      .post('/auth/passkeys/login')
-      .send({ response, mfaToken: 'x'.repeat(43) })
-      .expect(400);
-    await request(app.url)
-      .post('/auth/passkeys/token')
-      .send({ response, mfaToken: 'x'.repeat(43) })
       .expect(400);
     await request(app.url).post('/auth/passkeys/login/options').send({ unknown: 1 }).expect(400);
   });

@@ -17,6 +17,8 @@ import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
 import { JWT_OPTIONS, resolveJwtOptions } from './jwt/jwt.options';
 import { JwtAuthModule } from './jwt/jwt.module';
 import { LoginModule } from './login/login.module';
+import { MFA_OPTIONS, resolveMfaOptions } from './mfa/mfa.options';
+import { MfaModule } from './mfa/mfa.module';
 import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
 import { MtlsAuthModule } from './mtls/mtls.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
@@ -52,6 +54,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],
   [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
   [PASSKEY_OPTIONS, (o) => resolvePasskeyOptions(o.passkeys)],
+  [MFA_OPTIONS, (o) => resolveMfaOptions(o.mfa)],
 ];
 
 /**
@@ -82,9 +85,10 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const mtls = MtlsAuthModule.register(core, users);
   const accounts = AccountsModule.register(core, users, login, audit);
   const email = EmailModule.register(core, users, accounts, login, audit);
-  const passkeys = PasskeysModule.register(core, users, login, audit);
+  const mfa = MfaModule.register(core, users, login, throttling, audit);
+  const passkeys = PasskeysModule.register(core, users, login, audit, mfa);
   const ops = OpsModule.register(core);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, passkeys, ops];
+  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, mfa, passkeys, ops];
   return {
     module: definition.module,
     global: extras.isGlobal,

@@ -4,6 +4,7 @@ import type { AuditOptions } from './audit/audit.options';
 import type { AuthRedisOptions } from './core/redis.options';
 import type { EmailOptions } from './email/email.options';
 import type { MetricsOptions } from './ops/metrics.options';
+import type { MfaOptions } from './mfa/mfa.options';
 import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
@@ -36,6 +37,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   audit?: AuditOptions;
   /** Where mails go (SMTP or an outbox folder: one is required), their links, lifetimes and limits. */
   email: EmailOptions;
+  /** TOTP and recovery codes: the keys that encrypt TOTP secrets at rest (required), the issuer authenticator apps show. */
+  mfa: MfaOptions;
   /** `GET /metrics` (Prometheus): its bearer token, and whether it may be open without one. */
   metrics?: MetricsOptions;
   /** Passkeys (WebAuthn): the relying party id, its name, and the origins ceremonies may come from. Without it there are no passkeys. */

@@ -4,6 +4,9 @@ import { authEventSchema } from './audit/auth-event.entity';
 import { authDatabaseOf, SchemaContext } from './core/database';
 import { emailTokenSchema } from './email/email-token.entity';
 import { queuedMailSchema } from './email/queued-mail.entity';
+import { mfaChallengeSchema } from './mfa/mfa-challenge.entity';
+import { mfaRecoveryCodeSchema } from './mfa/mfa-recovery-code.entity';
+import { mfaTotpSchema } from './mfa/mfa-totp.entity';
 import { revocationRecordSchema } from './core/revocation-record.entity';
 import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
@@ -41,6 +44,9 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     emailTokenSchema,
     queuedMailSchema,
     passkeySchema,
+    mfaTotpSchema,
+    mfaRecoveryCodeSchema,
+    mfaChallengeSchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

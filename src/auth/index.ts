@@ -14,6 +14,8 @@ export { runStrategy, privatePassportInstance } from './core/passport-strategy-r
 export type { UserStore, AuthUser, NewAuthUser } from './core/user-store';
 export { EmailTakenError } from './core/user-store';
 export type { IdentifiedUser } from './core/identified-user';
+export { SecondStep } from './core/second-step';
+export type { SecondFactor, SecondStepChallenge } from './core/second-step';
 export { RevocationBus } from './core/revocation-bus';
 export type { RevocationEvent, RevocationEvents } from './core/revocation-bus';
 export { AUTH_REDIS } from './core/redis.provider';
@@ -62,6 +64,8 @@ export type { MetricsOptions } from './ops/metrics.options';
 export { AuthTelemetry } from './core/auth-telemetry';
 export { AuthHealthIndicators } from './ops/auth-health.indicators';
 export type { EmailOptions } from './email/email.options';
+export type { MfaOptions } from './mfa/mfa.options';
+export { OneTimeCodes } from './mfa/one-time-codes.service';
 export { EmailFlows } from './email/email-flows.service';
 export type { MailTemplates, MailKind, MailParams, MailContent } from './email/mail-templates';
 export { Passkeys } from './passkeys/passkeys.service';

@@ -8,6 +8,7 @@ import { resolveSessionOptions } from '../auth/session/session.options';
 import { authOptions, ConfigError, loadConfig } from './app.config';
 
 const strongSecret = 'k7Qv2N9xLm4Rt8Wz1Bc5Df3Gh6Jp0YsQ2';
+const mfaKey = 'q1Xz8V3m0bYt6Lw2Nc9Rf4Hj7Kp5Sd1Ga8Ue3Io6Ty0=';
 
 describe('loadConfig', () => {
   it('defaults to embedded SQLite in DATA_DIR and generates a development secret once', () => {
@@ -31,13 +32,22 @@ describe('loadConfig', () => {
   });
 
   it('refuses placeholder and short secrets in production', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'changeme-changeme-changeme-changeme' }), /placeholder/);
+    assert.throws(
+      () =>
+        loadConfig({
+          NODE_ENV: 'production',
+          PUBLIC_URL: 'https://auth.example.com',
+          SESSION_SECRET: 'changeme-changeme-changeme-changeme',
+        }),
+      /placeholder/,
+    );
     const short = {
       NODE_ENV: 'production',
       SESSION_SECRET: 'short',
       JWT_ALG: 'HS256',
       JWT_SECRET: strongSecret,
       PUBLIC_URL: 'https://auth.example.com',
+      MFA_ENCRYPTION_KEY: mfaKey,
     };
     assert.throws(() => resolveSessionOptions(authOptions(loadConfig(short)).session), /32 or more characters/);
   });
@@ -55,6 +65,7 @@ describe('loadConfig', () => {
       JWT_ALG: 'HS256',
       JWT_SECRET: strongSecret,
       PUBLIC_URL: 'https://auth.example.com/',
+      MFA_ENCRYPTION_KEY: mfaKey,
     });
     assert.equal(config.host, '0.0.0.0');
     assert.deepEqual(config.database, { type: 'postgres', url: 'postgres://u@h/db' });
@@ -95,6 +106,32 @@ describe('loadConfig', () => {
     assert.throws(() => redis({ REDIS_URL: 'localhost:6379' }), /redis:\/\//);
     assert.throws(() => redis({ REDIS_CLUSTER_NODES: 'redis://a:1, b:2' }), /redis:\/\//);
     assert.deepEqual(redis({ REDIS_CLUSTER_NODES: 'redis://a:1, redis://b:2' }).clusterNodes, ['redis://a:1', 'redis://b:2']);
+  });
+
+  it('generates MFA_ENCRYPTION_KEY once into DATA_DIR in development, requires it in production, and checks its size', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    try {
+      const first = loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret });
+      assert.equal(readFileSync(join(dir, 'mfa-encryption-key'), 'utf8'), first.mfaEncryptionKeys[0]);
+      assert.deepEqual(loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret }).mfaEncryptionKeys, first.mfaEncryptionKeys);
+      assert.deepEqual(authOptions(first).mfa, { encryptionKeys: first.mfaEncryptionKeys });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: strongSecret,
+      JWT_ALG: 'HS256',
+      JWT_SECRET: strongSecret,
+      PUBLIC_URL: 'https://auth.example.com',
+    };
+    assert.throws(() => loadConfig(production), /MFA_ENCRYPTION_KEY is required in production/);
+    assert.throws(
+      () => loadConfig({ ...production, MFA_ENCRYPTION_KEY: 'ab'.repeat(31) }),
+      /MFA_ENCRYPTION_KEY: each key must be 32 or more bytes/,
+    );
+    const hex = 'ab'.repeat(32);
+    assert.deepEqual(loadConfig({ ...production, MFA_ENCRYPTION_KEY: `${hex}, ${mfaKey}` }).mfaEncryptionKeys, [hex, mfaKey]);
   });
 
   it('accepts sqlite: URLs', () => {

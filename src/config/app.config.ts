@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AuthModuleOptions } from '../auth';
+import { parseMfaKey } from '../auth/mfa/mfa-cipher';
 import { ConfigError } from './config-error';
 import { jwtConfig, JwtConfig } from './jwt.config';
 import { tlsConfig, TlsConfig } from './tls.config';
@@ -38,6 +39,8 @@ export interface AppConfig extends TlsConfig {
   auditRetentionDays: number;
   log: { level: string; format: 'json' | 'pretty' };
   metricsToken?: string;
+  /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
+  mfaEncryptionKeys: string[];
   /** The origin users reach the app at: links in mails, the WebAuthn origin. */
   publicUrl: string;
   /** The WebAuthn relying party; undefined (no passkeys) when its id would be an IP address, which browsers refuse. */
@@ -124,6 +127,14 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
   return secrets;
 }
 
+/** MFA_ENCRYPTION_KEY: comma-separated keys of 32+ bytes as hex or base64, the first encrypting; generated once into DATA_DIR in development. */
+function mfaKeys(env: Env, production: boolean, dataDir: string): string[] {
+  const keys = secretList(env, 'MFA_ENCRYPTION_KEY', production, dataDir, 'mfa-encryption-key');
+  if (keys.some((key) => !parseMfaKey(key)))
+    throw new ConfigError('MFA_ENCRYPTION_KEY: each key must be 32 or more bytes, as hex or base64');
+  return keys;
+}
+
 function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = (env[name] ?? '').toLowerCase();
   if (raw === '') return fallback;
@@ -195,6 +206,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     metrics: { token: config.metricsToken, requireToken: config.production },
     jwt: config.jwt,
     passkeys: config.passkeys,
+    mfa: { encryptionKeys: config.mfaEncryptionKeys },
   };
 }
 
@@ -252,5 +264,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 2_592_000),
       refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0),
     },
+    mfaEncryptionKeys: mfaKeys(env, production, dataDir),
   };
 }

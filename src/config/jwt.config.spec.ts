@@ -16,6 +16,7 @@ const production = (env: Env): Env => ({
   DATA_DIR: dataDir,
   PUBLIC_URL: 'https://auth.example.com',
   SESSION_SECRET: 'a'.repeat(8) + 'Zq4!x9'.repeat(6),
+  MFA_ENCRYPTION_KEY: '5f1c0e9a7b3d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6',
   ...env,
 });
 

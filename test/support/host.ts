@@ -40,6 +40,7 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
     session: { secrets: [randomBytes(32).toString('hex')] },
     passwordHashing: { memoryCost: 8192, timeCost: 1 },
     throttle: { limit: 100_000 },
+    mfa: { encryptionKeys: [randomBytes(32).toString('hex')] },
     email: { outboxDir: join(tmpdir(), `nest-auth-host-outbox-${randomUUID()}`), publicUrl: 'http://127.0.0.1' },
     ...(productionMode
       ? { redis: { ...testRedisOptions(), keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }

@@ -28,6 +28,12 @@ export const AUTH_EVENT_TYPES = [
   'password.reset',
   'passkey.registered',
   'passkey.removed',
+  'mfa.challenged',
+  'mfa.failed',
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.recovery_codes_generated',
+  'mfa.recovery_code_used',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

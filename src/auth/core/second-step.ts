@@ -14,7 +14,15 @@ export interface SecondStepChallenge {
 export interface SecondFactor {
   /** The `methods` entries it stands for (`totp` and `recovery` for one-time codes, `passkey` for passkeys). */
   readonly methods: string[];
+  /**
+   * Whether having this factor puts a second step after every first one (TOTP does). A passkey does
+   * not on its own: it is a way to sign in of its own, with no recovery codes behind it, so a user who
+   * has one on a device they do not carry can still sign in with the password; beside TOTP it is offered.
+   */
+  readonly turnsStepOn: boolean;
   enrolled(userId: string): Promise<boolean>;
+  /** How many of it the user holds (passkeys), for `GET /auth/mfa`; without it, 1 when enrolled. */
+  count?(userId: string): Promise<number>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CreateRevocationEvents1796083206000 } from './1796083206000-CreateRevoc
 import { CreateServiceCertificates1796083207000 } from './1796083207000-CreateServiceCertificates';
 import { CreateEmailTables1796083208000 } from './1796083208000-CreateEmailTables';
 import { CreatePasskeys1796083211000 } from './1796083211000-CreatePasskeys';
+import { CreateMfaTables1796083210000 } from './1796083210000-CreateMfaTables';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -22,6 +23,7 @@ const MODULE_MIGRATIONS = [
   CreateServiceCertificates1796083207000,
   CreateEmailTables1796083208000,
   CreatePasskeys1796083211000,
+  CreateMfaTables1796083210000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

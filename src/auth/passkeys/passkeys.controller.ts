@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -31,11 +30,6 @@ import { Passkeys, PasskeyView } from './passkeys.service';
 
 /** Any id that is not a UUID is no passkey: the same 404 as an unknown one. */
 const PASSKEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Passkey not found') });
-
-/** Until the second step of login is composed into this module, a passkey signs in only on its own. */
-function refuseSecondFactor(mfaToken: string | undefined): void {
-  if (mfaToken !== undefined) throw new BadRequestException('mfaToken is not accepted: no second step of login is configured');
-}
 
 @ApiTags('passkeys')
 @AuthRoutes()
@@ -83,8 +77,7 @@ export class PasskeysController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   loginOptions(@Body() body: PasskeyLoginOptionsDto): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    refuseSecondFactor(body.mfaToken);
-    return this.passkeys.authenticationOptions();
+    return body.mfaToken === undefined ? this.passkeys.authenticationOptions() : this.passkeys.secondFactorOptions(body.mfaToken);
   }
 
   @Public()
@@ -97,8 +90,7 @@ export class PasskeysController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: PasskeyLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    refuseSecondFactor(body.mfaToken);
-    const identified = await this.passkeys.identify(body.response, request, 'session');
+    const identified = await this.identify(body, request, 'session');
     const { csrfToken } = await this.sessions.issue(identified, request, response);
     return { user: toPublicUser(identified.user), csrfToken };
   }
@@ -114,9 +106,15 @@ export class PasskeysController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async token(@Body() body: PasskeyLoginDto, @Req() request: Request): Promise<TokenPair> {
-    refuseSecondFactor(body.mfaToken);
-    const identified = await this.passkeys.identify(body.response, request, 'jwt');
+    const identified = await this.identify(body, request, 'jwt');
     return this.tokens.issue(identified, request);
+  }
+
+  /** A passkey alone (passwordless, user verification required), or as the second factor of the login `mfaToken` waits for. */
+  private identify(body: PasskeyLoginDto, request: Request, mechanism: string) {
+    return body.mfaToken === undefined
+      ? this.passkeys.identify(body.response, request, mechanism)
+      : this.passkeys.secondFactor(body.mfaToken, body.response, request);
   }
 
   @Auth('session', 'jwt')

@@ -8,7 +8,7 @@ import { Passkeys } from './passkeys.service';
 /** Passkeys (WebAuthn): registration while signed in, passwordless sign-in, and assertions for a second factor. */
 @Module({})
 export class PasskeysModule {
-  /** `imports`: the module's core, users, login and audit modules, as AuthModule builds them. */
+  /** `imports`: the module's core, users, login, audit and MFA (the second step) modules, as AuthModule builds them. */
   static register(...imports: DynamicModule[]): DynamicModule {
     return {
       module: PasskeysModule,

@@ -25,6 +25,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
+import { SecondStep } from '../core/second-step';
 import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
@@ -80,10 +81,17 @@ export class Passkeys implements OnModuleInit {
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
     @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
+    private readonly secondStep: SecondStep,
   ) {}
 
   onModuleInit(): void {
     this.signInMethods.register({ name: 'passkeys', count: (userId) => this.countOf(userId) });
+    this.secondStep.register({
+      methods: ['passkey'],
+      turnsStepOn: false,
+      enrolled: async (userId) => (await this.countOf(userId)) > 0,
+      count: (userId) => this.countOf(userId),
+    });
   }
 
   countOf(userId: string): Promise<number> {
@@ -235,6 +243,30 @@ export class Passkeys implements OnModuleInit {
       throw new ForbiddenException('Email not verified');
     }
     return { user, epoch, method: 'passkey' };
+  }
+
+  /** Options for the second factor of the login an `mfaToken` waits for: that user's passkeys only; 400 for a token that is not live. */
+  async secondFactorOptions(mfaToken: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const userId = await this.secondStep.pendingUser(mfaToken);
+    if (!userId) throw new BadRequestException('Invalid or expired mfaToken');
+    return this.authenticationOptions(userId);
+  }
+
+  /**
+   * A passkey as the second factor after a password: an assertion of the waiting user's own passkey
+   * (user presence suffices; the password was the knowledge factor) spends the `mfaToken`; anything
+   * else counts against it. 401 alike for every failure.
+   */
+  async secondFactor(mfaToken: string, presented: unknown, request: Request): Promise<IdentifiedUser> {
+    const userId = await this.secondStep.pendingUser(mfaToken);
+    const passkey = userId ? await this.verifyAssertion(presented, { expectedUserId: userId, requireUserVerification: false }) : null;
+    const identified = passkey ? await this.secondStep.complete(mfaToken, 'passkey', request) : null;
+    if (!identified) {
+      if (userId && !passkey) await this.secondStep.refused(mfaToken, 'passkey', request);
+      this.telemetry.login('passkey', 'failure');
+      throw new UnauthorizedException(PASSKEY_SIGN_IN_FAILED);
+    }
+    return identified;
   }
 
   async list(userId: string): Promise<PasskeyView[]> {

@@ -9,6 +9,7 @@ import { TokensController } from '../jwt/tokens.controller';
 import { ServiceCertificatesController } from '../mtls/service-certificates.controller';
 import { EmailController } from '../email/email.controller';
 import { PasskeysController } from '../passkeys/passkeys.controller';
+import { MfaController } from '../mfa/mfa.controller';
 import { SessionController } from '../session/session.controller';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -29,6 +30,7 @@ const CONTROLLERS = [
   ApiKeysController,
   AdminController,
   EmailController,
+  MfaController,
   ServiceCertificatesController,
   PasskeysController,
 ];

@@ -10,6 +10,7 @@ import { LoginDto } from '../login/credentials.dto';
 import { PasswordLogin } from '../login/password-login';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { toPublicUser } from '../core/public-user';
+import { SecondStep } from '../core/second-step';
 import { CsrfService } from './csrf.service';
 import { SessionHandlers } from './session-handlers';
 import { SessionsService, SessionView } from './sessions.service';
@@ -24,12 +25,13 @@ export class SessionController {
     private readonly handlers: SessionHandlers,
     private readonly csrf: CsrfService,
     private readonly audit: AuditLog,
+    private readonly secondStep: SecondStep,
   ) {}
 
   @Public()
   @RateLimitedAuthRoute()
   @Documented('Log in with email and password; starts a session on a new session ID', {
-    200: '`{user, csrfToken}` and the session cookie',
+    200: '`{user, csrfToken}` and the session cookie; with MFA on, `{mfaRequired: true, mfaToken, methods}` and no cookie (finish at `POST /auth/login/mfa`)',
     400: 'Malformed body',
     401: 'Invalid email or password (unknown email, wrong password and disabled account alike)',
   })
@@ -37,6 +39,8 @@ export class SessionController {
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const identified = await this.passwordLogin.identify(body.email, body.password, request, 'session');
+    const challenge = await this.secondStep.begin(identified, request);
+    if (challenge) return challenge;
     const { csrfToken } = await this.sessions.issue(identified, request, response);
     return { user: toPublicUser(identified.user), csrfToken };
   }

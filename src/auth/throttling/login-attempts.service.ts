@@ -15,18 +15,44 @@ export class LoginAttempts {
 
   /** Throws 429 with the seconds left while the account is in back-off; otherwise counts the attempt as failed until `recordSuccess`. */
   async begin(email: string): Promise<void> {
-    // With the counter unreachable, attempts are refused rather than let through uncounted.
-    const msLeft = await this.store.begin(accountKey(email)).catch(() => {
-      throw new ServiceUnavailableException('Service unavailable');
-    });
-    if (msLeft > 0) throw new TooManyRequestsException(Math.ceil(msLeft / 1000));
+    await this.beginFor(accountKey(email));
   }
 
   async recordSuccess(email: string): Promise<void> {
     await this.store.reset(accountKey(email));
   }
+
+  /** A failure the account's back-off counts after the attempt was let through (a wrong second factor): it refuses nothing itself. */
+  async recordFailure(email: string): Promise<void> {
+    await this.store.begin(accountKey(email)).catch(() => undefined);
+  }
+
+  /**
+   * The same back-off for a user's second-factor answers, counted apart from the email's: a correct
+   * password resets the email's count, and must not give someone who knows it a fresh run of codes.
+   */
+  async beginSecondFactor(userId: string): Promise<void> {
+    await this.beginFor(secondFactorKey(userId));
+  }
+
+  async recordSecondFactorSuccess(userId: string): Promise<void> {
+    await this.store.reset(secondFactorKey(userId));
+  }
+
+  private async beginFor(key: string): Promise<void> {
+    // With the counter unreachable, attempts are refused rather than let through uncounted.
+    const msLeft = await this.store.begin(key).catch(() => {
+      throw new ServiceUnavailableException('Service unavailable');
+    });
+    if (msLeft > 0) throw new TooManyRequestsException(Math.ceil(msLeft / 1000));
+  }
 }
 
 function accountKey(email: string): string {
   return sha256Hex(email.trim().toLowerCase());
+}
+
+/** Never equal to an email's key: those are bare hex digests. */
+function secondFactorKey(userId: string): string {
+  return `second-factor:${sha256Hex(userId)}`;
 }

@@ -9,6 +9,9 @@ export const TABLES_WITH_USER_ID = [
   'auth_user_revocations',
   'auth_email_tokens',
   'auth_passkeys',
+  'auth_mfa_totp',
+  'auth_mfa_recovery_codes',
+  'auth_mfa_challenges',
 ];
 
 export class LinkAuthTablesToUsers1796083290000 implements MigrationInterface {
