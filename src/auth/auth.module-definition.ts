@@ -19,8 +19,10 @@ import { JwtAuthModule } from './jwt/jwt.module';
 import { LoginModule } from './login/login.module';
 import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
 import { MtlsAuthModule } from './mtls/mtls.module';
+import { OIDC_OPTIONS, resolveOidcOptions } from './oidc/oidc.options';
+import { OidcModule } from './oidc/oidc.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
-import { authRouteModules } from './routes/auth-routes.module';
+import { authRouteModules, authRoutesPrefix } from './routes/auth-routes.module';
 import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
 import { SessionAuthModule } from './session/session.module';
 import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
@@ -49,6 +51,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
   [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],
   [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
+  [OIDC_OPTIONS, (o) => resolveOidcOptions(o.oidc)],
 ];
 
 /**
@@ -79,8 +82,9 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const mtls = MtlsAuthModule.register(core, users);
   const accounts = AccountsModule.register(core, users, login, audit);
   const email = EmailModule.register(core, users, accounts, login, audit);
+  const oidc = OidcModule.register(authRoutesPrefix(extras.routes), core, users, session, jwt, audit);
   const ops = OpsModule.register(core);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, ops];
+  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, oidc, ops];
   return {
     module: definition.module,
     global: extras.isGlobal,

@@ -6,6 +6,7 @@ import type { EmailOptions } from './email/email.options';
 import type { MetricsOptions } from './ops/metrics.options';
 import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
+import type { OidcOptions } from './oidc/oidc.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
 import type { AuthRoutesOptions } from './routes/auth-routes.module';
 import type { SessionOptions } from './session/session.options';
@@ -37,6 +38,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   email: EmailOptions;
   /** `GET /metrics` (Prometheus): its bearer token, and whether it may be open without one. */
   metrics?: MetricsOptions;
+  /** Sign-in with OpenID providers (Google, any OpenID Connect issuer): the providers and the origin their redirect URIs are on. */
+  oidc?: OidcOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

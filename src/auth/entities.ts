@@ -4,6 +4,7 @@ import { authEventSchema } from './audit/auth-event.entity';
 import { authDatabaseOf, SchemaContext } from './core/database';
 import { emailTokenSchema } from './email/email-token.entity';
 import { queuedMailSchema } from './email/queued-mail.entity';
+import { identitySchema } from './oidc/identity.entity';
 import { revocationRecordSchema } from './core/revocation-record.entity';
 import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
@@ -39,6 +40,7 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     revocationRecordSchema,
     emailTokenSchema,
     queuedMailSchema,
+    identitySchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

@@ -37,8 +37,12 @@ export interface AppConfig extends TlsConfig {
   auditRetentionDays: number;
   log: { level: string; format: 'json' | 'pretty' };
   metricsToken?: string;
-  /** The origin users reach the app at: links in mails. */
+  /** The origin users reach the app at: links in mails, OpenID redirect URIs. */
   publicUrl: string;
+  oidc: {
+    providers: Array<{ name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }>;
+    flowTtlSeconds: number;
+  };
   email: {
     smtpUrl?: string;
     outboxDir: string;
@@ -157,6 +161,26 @@ const list = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/**
+ * OIDC_PROVIDERS=google,corp and, for each NAME upper-cased, OIDC_<NAME>_ISSUER, _CLIENT_ID,
+ * _CLIENT_SECRET and optionally _SCOPES (space- or comma-separated, default `openid email profile`).
+ */
+function oidcConfig(env: Env): AppConfig['oidc'] {
+  const providers = list(env.OIDC_PROVIDERS).map((raw) => {
+    const name = raw.toLowerCase();
+    if (!/^[a-z0-9_]{1,32}$/.test(name)) throw new ConfigError('OIDC_PROVIDERS holds names of 1 to 32 letters, digits and _');
+    const variable = (suffix: string) => `OIDC_${name.toUpperCase()}_${suffix}`;
+    const required = (suffix: string) => {
+      const value = env[variable(suffix)];
+      if (!value) throw new ConfigError(`${variable(suffix)} is required for OIDC provider ${name}`);
+      return value;
+    };
+    const scopes = (env[variable('SCOPES')] || 'openid email profile').split(/[\s,]+/).filter(Boolean);
+    return { name, issuer: required('ISSUER'), clientId: required('CLIENT_ID'), clientSecret: required('CLIENT_SECRET'), scopes };
+  });
+  return { providers, flowTtlSeconds: integer(env, 'OIDC_FLOW_TTL_SECONDS', 600) };
+}
+
 /** The AuthModule options of the reference app: each environment variable to its option; the library validates them. */
 export function authOptions(config: AppConfig): AuthModuleOptions {
   return {
@@ -177,6 +201,8 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     // Without a token, /metrics is open in development and 404 in production.
     metrics: { token: config.metricsToken, requireToken: config.production },
     jwt: config.jwt,
+    // http:// issuers on loopback only outside production (the tests' own provider).
+    oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
   };
 }
 
@@ -212,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
     ...tlsConfig(env),
     publicUrl: publicUrl(env, production),
+    oidc: oidcConfig(env),
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
     email: {

@@ -26,6 +26,8 @@ export const AUTH_EVENT_TYPES = [
   'email.changed',
   'password.reset_requested',
   'password.reset',
+  'identity.linked',
+  'identity.unlinked',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

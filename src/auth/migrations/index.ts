@@ -9,6 +9,7 @@ import { CreateUserRevocations1796083205000 } from './1796083205000-CreateUserRe
 import { CreateRevocationEvents1796083206000 } from './1796083206000-CreateRevocationEvents';
 import { CreateServiceCertificates1796083207000 } from './1796083207000-CreateServiceCertificates';
 import { CreateEmailTables1796083208000 } from './1796083208000-CreateEmailTables';
+import { CreateIdentities1796083209000 } from './1796083209000-CreateIdentities';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -20,6 +21,7 @@ const MODULE_MIGRATIONS = [
   CreateRevocationEvents1796083206000,
   CreateServiceCertificates1796083207000,
   CreateEmailTables1796083208000,
+  CreateIdentities1796083209000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

@@ -8,6 +8,7 @@ export const TABLES_WITH_USER_ID = [
   'auth_service_certificates',
   'auth_user_revocations',
   'auth_email_tokens',
+  'auth_identities',
 ];
 
 export class LinkAuthTablesToUsers1796083290000 implements MigrationInterface {
