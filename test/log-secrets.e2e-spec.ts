@@ -8,6 +8,7 @@ import { tokenIn } from './support/smtp';
 import { captureOutput } from './support/output';
 import { totp } from './support/totp';
 import { simpleParser } from 'mailparser';
+import { TestBrowser, TestOidcProvider } from './support/oidc-provider';
 
 /** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
 async function outboxToken(t: TestApp, to: string, kind: string): Promise<string> {
@@ -32,12 +33,28 @@ async function outboxToken(t: TestApp, to: string, kind: string): Promise<string
 describe(`no secret in the logs (${storageMode})`, () => {
   let t: TestApp;
   let output = '';
+  let idp: TestOidcProvider;
   const secrets: string[] = [];
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   before(async () => {
+    const publicUrl = 'http://app.test';
+    const client = {
+      client_id: 'logs',
+      client_secret: 'a client secret of the test',
+      redirect_uris: [`${publicUrl}/auth/oidc/test/callback`],
+    };
+    idp = await TestOidcProvider.start({ clients: [client], conformIdTokenClaims: false });
     process.env.TEST_LOGS = '1';
     output = await captureOutput(async () => {
-      t = await startApp({ LOG_FORMAT: 'json' });
+      t = await startApp({
+        LOG_FORMAT: 'json',
+        PUBLIC_URL: publicUrl,
+        OIDC_PROVIDERS: 'test',
+        OIDC_TEST_ISSUER: idp.issuer,
+        OIDC_TEST_CLIENT_ID: client.client_id,
+        OIDC_TEST_CLIENT_SECRET: client.client_secret,
+      });
       const wrongPassword = 'wrong-but-secret-password';
       secrets.push(PASSWORD, wrongPassword);
       const session = await login(t.url);
@@ -122,11 +139,39 @@ describe(`no secret in the logs (${storageMode})`, () => {
       secrets.push(pair.body.access_token, pair.body.refresh_token);
       const regenerated = await mfa.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200);
       secrets.push(...regenerated.body.recoveryCodes);
+      // Sign-in with OpenID Connect: the state, nonce, code and ID token of a browser flow, and a mobile exchange.
+      for (let i = 0; i < 100 && (await request(t.url).get('/auth/oidc/test/login')).status !== 302; i++) await sleep(50);
+      const browser = new TestBrowser({ [publicUrl]: t.url });
+      idp.nextLogin = { sub: 'logs-subject', email: `oidc-${session.user.email}`, email_verified: true };
+      const started = await browser.get(`${publicUrl}/auth/oidc/test/login`);
+      const authorization = new URL(started.headers.get('location') as string);
+      const { location } = await browser.follow(authorization.href, (next) => next.startsWith(publicUrl));
+      const callback = new URL(location as string);
+      idp.tamperNextIdToken = (idToken) => (secrets.push(idToken), idToken);
+      assert.equal((await browser.get(callback.href)).status, 302);
+      assert.equal((await browser.get(callback.href)).status, 401);
+      secrets.push(
+        authorization.searchParams.get('state') as string,
+        authorization.searchParams.get('nonce') as string,
+        authorization.searchParams.get('code_challenge') as string,
+        callback.searchParams.get('code') as string,
+      );
+      const idToken = idp.mint({ iss: idp.issuer, aud: client.client_id, sub: 'logs-subject', exp: Math.floor(Date.now() / 1000) + 60 });
+      secrets.push(idToken);
+      const exchanged = await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken }).expect(200);
+      secrets.push(exchanged.body.access_token, exchanged.body.refresh_token);
+      await request(t.url)
+        .post('/auth/oidc/test/token')
+        .send({ id_token: `${idToken}x` })
+        .expect(401);
       await t.close();
     });
     delete process.env.TEST_LOGS;
   });
-  after(() => t?.close().catch(() => undefined));
+  after(async () => {
+    await t?.close().catch(() => undefined);
+    await idp?.close();
+  });
 
   it('captured the app logging (the test watches something)', () => {
     assert.match(output, /Nest application successfully started/);

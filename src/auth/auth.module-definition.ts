@@ -21,10 +21,12 @@ import { MFA_OPTIONS, resolveMfaOptions } from './mfa/mfa.options';
 import { MfaModule } from './mfa/mfa.module';
 import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
 import { MtlsAuthModule } from './mtls/mtls.module';
+import { OIDC_OPTIONS, resolveOidcOptions } from './oidc/oidc.options';
+import { OidcModule } from './oidc/oidc.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
 import { PASSKEY_OPTIONS, resolvePasskeyOptions } from './passkeys/passkeys.options';
 import { PasskeysModule } from './passkeys/passkeys.module';
-import { authRouteModules } from './routes/auth-routes.module';
+import { authRouteModules, authRoutesPrefix } from './routes/auth-routes.module';
 import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
 import { SessionAuthModule } from './session/session.module';
 import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
@@ -55,6 +57,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
   [PASSKEY_OPTIONS, (o) => resolvePasskeyOptions(o.passkeys)],
   [MFA_OPTIONS, (o) => resolveMfaOptions(o.mfa)],
+  [OIDC_OPTIONS, (o) => resolveOidcOptions(o.oidc)],
 ];
 
 /**
@@ -87,8 +90,9 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const email = EmailModule.register(core, users, accounts, login, audit);
   const mfa = MfaModule.register(core, users, login, throttling, audit);
   const passkeys = PasskeysModule.register(core, users, login, audit, mfa);
+  const oidc = OidcModule.register(authRoutesPrefix(extras.routes), core, users, session, jwt, audit, mfa);
   const ops = OpsModule.register(core);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, mfa, passkeys, ops];
+  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, mfa, passkeys, oidc, ops];
   return {
     module: definition.module,
     global: extras.isGlobal,

@@ -7,6 +7,7 @@ import type { MetricsOptions } from './ops/metrics.options';
 import type { MfaOptions } from './mfa/mfa.options';
 import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
+import type { OidcOptions } from './oidc/oidc.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
 import type { PasskeyOptions } from './passkeys/passkeys.options';
 import type { AuthRoutesOptions } from './routes/auth-routes.module';
@@ -43,6 +44,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   metrics?: MetricsOptions;
   /** Passkeys (WebAuthn): the relying party id, its name, and the origins ceremonies may come from. Without it there are no passkeys. */
   passkeys?: PasskeyOptions;
+  /** Sign-in with OpenID providers (Google, any OpenID Connect issuer): the providers and the origin their redirect URIs are on. */
+  oidc?: OidcOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

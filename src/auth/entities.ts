@@ -7,6 +7,7 @@ import { queuedMailSchema } from './email/queued-mail.entity';
 import { mfaChallengeSchema } from './mfa/mfa-challenge.entity';
 import { mfaRecoveryCodeSchema } from './mfa/mfa-recovery-code.entity';
 import { mfaTotpSchema } from './mfa/mfa-totp.entity';
+import { identitySchema } from './oidc/identity.entity';
 import { revocationRecordSchema } from './core/revocation-record.entity';
 import { userRevocationSchema } from './core/user-revocation.entity';
 import { refreshTokenSchema } from './jwt/refresh-token.entity';
@@ -47,6 +48,7 @@ export function authEntities(databaseType: string, options: AuthSchemaOptions = 
     mfaTotpSchema,
     mfaRecoveryCodeSchema,
     mfaChallengeSchema,
+    identitySchema,
     ...(context.builtInUsers ? [userSchema] : []),
   ] as never;
   return schemas.map((schema) => schema(context));

@@ -41,10 +41,14 @@ export interface AppConfig extends TlsConfig {
   metricsToken?: string;
   /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
-  /** The origin users reach the app at: links in mails, the WebAuthn origin. */
+  /** The origin users reach the app at: links in mails, OpenID redirect URIs, the WebAuthn origin. */
   publicUrl: string;
   /** The WebAuthn relying party; undefined (no passkeys) when its id would be an IP address, which browsers refuse. */
   passkeys?: { rpId: string; rpName: string; origins: string[] };
+  oidc: {
+    providers: Array<{ name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }>;
+    flowTtlSeconds: number;
+  };
   email: {
     smtpUrl?: string;
     outboxDir: string;
@@ -168,12 +172,14 @@ function publicUrl(env: Env, production: boolean): string {
 /**
  * WEBAUTHN_*: by default the relying party is the host of PUBLIC_URL and its one origin. The
  * development default PUBLIC_URL (http://127.0.0.1:PORT) names an IP address, which browsers refuse
- * as a relying party id: passkeys are then off, until PUBLIC_URL names a host (http://localhost:3000)
- * or WEBAUTHN_RP_ID is set.
+ * as a relying party id, and a plain-http host other than localhost is no secure context: passkeys
+ * are then off, until PUBLIC_URL is https or http://localhost:PORT, or WEBAUTHN_RP_ID is set.
  */
 function passkeyConfig(env: Env, publicUrl: string): AppConfig['passkeys'] {
-  const publicHost = new URL(publicUrl).hostname;
-  const rpId = env.WEBAUTHN_RP_ID || (isIP(publicHost.replace(/^\[|\]$/g, '')) ? undefined : publicHost);
+  const { hostname: publicHost, protocol } = new URL(publicUrl);
+  // Browsers offer WebAuthn only in a secure context (https, or http on localhost) and never for an IP address.
+  const usable = !isIP(publicHost.replace(/^\[|\]$/g, '')) && (protocol === 'https:' || publicHost === 'localhost');
+  const rpId = env.WEBAUTHN_RP_ID || (usable ? publicHost : undefined);
   if (!rpId) return undefined;
   const origins = list(env.WEBAUTHN_ORIGINS);
   return { rpId, rpName: env.WEBAUTHN_RP_NAME || 'nest-auth', origins: origins.length ? origins : [new URL(publicUrl).origin] };
@@ -184,6 +190,26 @@ const list = (value: string | undefined): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+/**
+ * OIDC_PROVIDERS=google,corp and, for each NAME upper-cased, OIDC_<NAME>_ISSUER, _CLIENT_ID,
+ * _CLIENT_SECRET and optionally _SCOPES (space- or comma-separated, default `openid email profile`).
+ */
+function oidcConfig(env: Env): AppConfig['oidc'] {
+  const providers = list(env.OIDC_PROVIDERS).map((raw) => {
+    const name = raw.toLowerCase();
+    if (!/^[a-z0-9_]{1,32}$/.test(name)) throw new ConfigError('OIDC_PROVIDERS holds names of 1 to 32 letters, digits and _');
+    const variable = (suffix: string) => `OIDC_${name.toUpperCase()}_${suffix}`;
+    const required = (suffix: string) => {
+      const value = env[variable(suffix)];
+      if (!value) throw new ConfigError(`${variable(suffix)} is required for OIDC provider ${name}`);
+      return value;
+    };
+    const scopes = (env[variable('SCOPES')] || 'openid email profile').split(/[\s,]+/).filter(Boolean);
+    return { name, issuer: required('ISSUER'), clientId: required('CLIENT_ID'), clientSecret: required('CLIENT_SECRET'), scopes };
+  });
+  return { providers, flowTtlSeconds: integer(env, 'OIDC_FLOW_TTL_SECONDS', 600) };
+}
 
 /** The AuthModule options of the reference app: each environment variable to its option; the library validates them. */
 export function authOptions(config: AppConfig): AuthModuleOptions {
@@ -207,6 +233,8 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     jwt: config.jwt,
     passkeys: config.passkeys,
     mfa: { encryptionKeys: config.mfaEncryptionKeys },
+    // http:// issuers on loopback only outside production (the tests' own provider).
+    oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
   };
 }
 
@@ -244,6 +272,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...tlsConfig(env),
     publicUrl: appUrl,
     passkeys: passkeyConfig(env, appUrl),
+    oidc: oidcConfig(env),
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
     email: {

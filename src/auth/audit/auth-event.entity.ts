@@ -34,6 +34,8 @@ export const AUTH_EVENT_TYPES = [
   'mfa.totp_disabled',
   'mfa.recovery_codes_generated',
   'mfa.recovery_code_used',
+  'identity.linked',
+  'identity.unlinked',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

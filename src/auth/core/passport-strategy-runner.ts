@@ -54,3 +54,36 @@ export function runStrategy<T>(strategy: object, request: Request): T | null | P
     raise = reject;
   }).then((attempt) => ('user' in attempt ? attempt.user : null));
 }
+
+/** How a strategy that may send the browser elsewhere (an OpenID provider) decided. */
+export type StrategyOutcome<T> = { user: T } | { redirect: string } | { failed: true };
+
+/**
+ * Runs a strategy like `runStrategy`, for strategies that answer with a redirect (to start a login
+ * elsewhere) as well as with a user or a failure; `options` are the strategy's authenticate options.
+ */
+export function runRedirectingStrategy<T>(strategy: object, request: Request, options: object = {}): Promise<StrategyOutcome<T>> {
+  return new Promise<StrategyOutcome<T>>((resolve, reject) => {
+    let settled = false;
+    const decide = (outcome: StrategyOutcome<T>) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    const run = Object.create(strategy) as StrategyActions<T>;
+    run.success = (user) => decide(user ? { user } : FAILED);
+    run.fail = () => decide(FAILED);
+    run.pass = () => decide(FAILED);
+    run.redirect = (url) => decide({ redirect: url });
+    run.error = (error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    try {
+      run.authenticate(request, { ...options, session: false });
+    } catch (error) {
+      run.error(error);
+    }
+  });
+}

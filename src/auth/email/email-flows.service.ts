@@ -124,6 +124,8 @@ export class EmailFlows {
   private async resetMailFor(email: string): Promise<OutgoingMail | null> {
     const user = await this.users.findByEmail(email);
     if (!user || user.disabled) return null;
+    // A user without a password (signed up with an OpenID provider) has none to reset: a reset would add one, a new way in.
+    if (!(await this.users.passwordHashOf(user.id))) return null;
     if (!(await this.limits.take('password_reset', user.email)).allowed) return null;
     const token = await this.tokens.issue('reset', user.id, user.email, this.options.resetTtlSeconds, true);
     this.audit.record({ type: 'password.reset_requested', userId: user.id, mechanism: 'email' });

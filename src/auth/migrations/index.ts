@@ -11,6 +11,7 @@ import { CreateServiceCertificates1796083207000 } from './1796083207000-CreateSe
 import { CreateEmailTables1796083208000 } from './1796083208000-CreateEmailTables';
 import { CreatePasskeys1796083211000 } from './1796083211000-CreatePasskeys';
 import { CreateMfaTables1796083210000 } from './1796083210000-CreateMfaTables';
+import { CreateIdentities1796083209000 } from './1796083209000-CreateIdentities';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -24,6 +25,7 @@ const MODULE_MIGRATIONS = [
   CreateEmailTables1796083208000,
   CreatePasskeys1796083211000,
   CreateMfaTables1796083210000,
+  CreateIdentities1796083209000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

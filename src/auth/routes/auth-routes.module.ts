@@ -10,6 +10,7 @@ import { ServiceCertificatesController } from '../mtls/service-certificates.cont
 import { EmailController } from '../email/email.controller';
 import { PasskeysController } from '../passkeys/passkeys.controller';
 import { MfaController } from '../mfa/mfa.controller';
+import { OidcController } from '../oidc/oidc.controller';
 import { SessionController } from '../session/session.controller';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -33,6 +34,7 @@ const CONTROLLERS = [
   MfaController,
   ServiceCertificatesController,
   PasskeysController,
+  OidcController,
 ];
 
 /** Register, login, tokens, sessions, API keys, password and administration, under one prefix. */
@@ -63,10 +65,15 @@ export class MetricsRoutesModule {
   }
 }
 
+/** The path the built-in routes are mounted under, without slashes (`auth`); null with `routes: false`. */
+export function authRoutesPrefix(options: AuthRoutesOptions | false | undefined): string | null {
+  return options === false ? null : (options?.prefix ?? 'auth').replace(/^\/+|\/+$/g, '');
+}
+
 /** The route modules for the options, with RouterModule mounting the prefix; none with `routes: false`. */
 export function authRouteModules(options: AuthRoutesOptions | false | undefined, imports: DynamicModule[]): DynamicModule[] {
-  if (options === false) return [];
-  const prefix = (options?.prefix ?? 'auth').replace(/^\/+|\/+$/g, '');
+  const prefix = authRoutesPrefix(options);
+  if (options === false || prefix === null) return [];
   const routes = AuthRoutesModule.register(...imports);
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));

@@ -12,6 +12,7 @@ export const TABLES_WITH_USER_ID = [
   'auth_mfa_totp',
   'auth_mfa_recovery_codes',
   'auth_mfa_challenges',
+  'auth_identities',
 ];
 
 export class LinkAuthTablesToUsers1796083290000 implements MigrationInterface {

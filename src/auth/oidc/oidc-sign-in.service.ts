@@ -1,0 +1,312 @@
+import { ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { fetchUserInfo } from 'openid-client';
+import { AuditLog } from '../audit/audit-log.service';
+import { AuthPrincipal } from '../core/auth-principal';
+import { AuthTelemetry } from '../core/auth-telemetry';
+import { IdentifiedUser } from '../core/identified-user';
+import { runRedirectingStrategy, StrategyOutcome } from '../core/passport-strategy-runner';
+import { SecondStep, SecondStepChallenge } from '../core/second-step';
+import { EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
+import { UserRevocations } from '../core/user-revocations';
+import { JwtTokensService, TokenPair } from '../jwt/jwt-tokens.service';
+import { SessionHandlers } from '../session/session-handlers';
+import { SessionsService } from '../session/sessions.service';
+import { AssertedIdentity, Identities } from './identities.service';
+import { IdTokenVerifier } from './id-token-verifier';
+import { OidcPhase } from './oidc-login.strategy';
+import { LiveOidcProvider, OidcProviders, VerifiedTokens } from './oidc-providers';
+import { OIDC_OPTIONS, ResolvedOidcOptions } from './oidc.options';
+
+export const SIGN_IN_FAILED = 'Sign-in failed';
+export const ACCOUNT_EXISTS = 'Account exists: sign in and link it from your account';
+export const IDENTITY_TAKEN = 'Identity linked to another user';
+const DEFAULT_RETURN_TO = '/account';
+
+/** A browser flow under way, in the session of the browser that started it (so a callback in another browser finds none). */
+interface OidcFlow {
+  provider: string;
+  returnTo: string;
+  startedAt: number;
+  /** Linking: the signed-in user and session that asked for it. */
+  linkUserId?: string;
+  linkSessionId?: string;
+}
+
+/** A browser sign-in that waits for the second factor: its `mfaToken`, handed once to the page of the same browser. */
+interface OidcSecondStep {
+  mfaToken: string;
+  methods: string[];
+  startedAt: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    oidcFlow?: OidcFlow;
+    oidcSecondStep?: OidcSecondStep;
+  }
+}
+
+/** How long the page has to pick up the `mfaToken` of a browser sign-in: the token's own lifetime. */
+const SECOND_STEP_PICK_UP_MS = 5 * 60 * 1000;
+
+/** Why a sign-in is refused, for the audit trail only: every refusal answers the same. */
+class SignInRefused extends Error {}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
+/** A path on this origin: one leading `/` (never `//` or `/\`, which browsers read as another host), printable ASCII. */
+const SAME_ORIGIN_PATH = /^\/(?![/\\])[\x21-\x7e]{0,511}$/;
+
+export function safeReturnTo(value: unknown): string {
+  return typeof value === 'string' && SAME_ORIGIN_PATH.test(value) ? value : DEFAULT_RETURN_TO;
+}
+
+const saved = (request: Request) =>
+  new Promise<void>((resolve, reject) => request.session.save((error?: unknown) => (error ? reject(error) : resolve())));
+
+/**
+ * Sign-in with OpenID providers: the browser flow (authorization code with PKCE, `state` and
+ * `nonce`, by openid-client's Passport strategy), the mobile flow (an ID token from the provider's
+ * SDK), and linking. Each ends in the session or token pair that a password login ends in.
+ */
+@Injectable()
+export class OidcSignIn {
+  private readonly logger = new Logger('AuthOidc');
+
+  constructor(
+    @Inject(OIDC_OPTIONS) private readonly options: ResolvedOidcOptions,
+    @Inject(USER_STORE) private readonly users: UserStore,
+    private readonly providers: OidcProviders,
+    private readonly identities: Identities,
+    private readonly verifier: IdTokenVerifier,
+    private readonly revocations: UserRevocations,
+    private readonly sessions: SessionsService,
+    private readonly handlers: SessionHandlers,
+    private readonly tokens: JwtTokensService,
+    private readonly audit: AuditLog,
+    private readonly telemetry: AuthTelemetry,
+    private readonly secondStep: SecondStep,
+  ) {}
+
+  /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
+  async start(name: string, returnTo: unknown, request: Request, response: Response, linking?: AuthPrincipal): Promise<string> {
+    const provider = this.providers.get(name);
+    await this.handlers.ensureSession(request, response);
+    const phase: OidcPhase = { phase: 'start' };
+    const outcome = await runRedirectingStrategy<VerifiedTokens>(provider.strategy, request, phase);
+    if (!('redirect' in outcome)) throw new Error('The OpenID strategy did not redirect');
+    request.session.oidcFlow = {
+      provider: name,
+      returnTo: safeReturnTo(returnTo),
+      startedAt: Date.now(),
+      ...(linking ? { linkUserId: linking.user.id, linkSessionId: linking.sessionId } : {}),
+    };
+    await saved(request);
+    return outcome.redirect;
+  }
+
+  /** The provider's answer: signs the browser in (or links the identity), and answers where to send it. 401 for anything that does not hold. */
+  async callback(name: string, request: Request, response: Response): Promise<string> {
+    const provider = this.providers.get(name);
+    try {
+      const flow = await this.takeFlow(provider, request);
+      const asserted = await this.assertedIdentity(provider, await this.exchange(provider, request));
+      if (flow.linkUserId) {
+        await this.linkFromBrowser(flow, asserted, request);
+        return flow.returnTo;
+      }
+      const identified = await this.identify(asserted, request);
+      const challenge = asserted.providerDidMfa ? null : await this.secondStep.begin(identified, request);
+      if (!challenge) {
+        await this.finishInBrowser(identified, request, response);
+        return flow.returnTo;
+      }
+      // No secret in a URL: the page of this browser picks the mfaToken up from GET /auth/oidc/second-step.
+      request.session.oidcSecondStep = { mfaToken: challenge.mfaToken, methods: challenge.methods, startedAt: Date.now() };
+      await saved(request);
+      return `${flow.returnTo}${flow.returnTo.includes('?') ? '&' : '?'}mfa=required`;
+    } catch (error) {
+      throw this.refusal(error, name, 'session', request, () => new UnauthorizedException(SIGN_IN_FAILED));
+    }
+  }
+
+  /** The mobile flow: an ID token the app got from the provider's SDK, for our token pair. */
+  async exchangeIdToken(
+    name: string,
+    idToken: string,
+    nonce: string | undefined,
+    request: Request,
+  ): Promise<TokenPair | SecondStepChallenge> {
+    const provider = this.providers.get(name);
+    try {
+      const claims = await this.verifier.verify(provider, idToken, nonce);
+      if (!claims) throw new SignInRefused('id_token_invalid');
+      const asserted = this.fromClaims(name, claims);
+      const identified = await this.identify(asserted, request);
+      const challenge = asserted.providerDidMfa ? null : await this.secondStep.begin(identified, request);
+      return challenge ?? (await this.finishForApp(identified, request));
+    } catch (error) {
+      throw this.refusal(error, name, 'jwt', request, invalidIdToken);
+    }
+  }
+
+  /**
+   * The second step of this browser's sign-in, once: `{mfaRequired, mfaToken, methods}` for the page to
+   * finish with `POST /auth/login/mfa`, or null when none waits (or it is older than the token).
+   */
+  async takeSecondStep(request: Request): Promise<SecondStepChallenge | null> {
+    const pending = request.session?.oidcSecondStep;
+    if (!pending) return null;
+    delete request.session.oidcSecondStep;
+    await saved(request);
+    if (Date.now() - pending.startedAt > SECOND_STEP_PICK_UP_MS) return null;
+    return { mfaRequired: true, mfaToken: pending.mfaToken, methods: pending.methods };
+  }
+
+  /**
+   * The user an identity signs in, by the rules of API.md: the user it is linked to; else the user
+   * with the asserted email, linked only when the provider and this app both hold that email
+   * verified (409 otherwise); else a new user without a password. The epoch is read before the user.
+   */
+  private async identify(asserted: AssertedIdentity, request: Request, retried = false): Promise<IdentifiedUser> {
+    const method = `oidc:${asserted.provider}`;
+    const known = await this.identities.find(asserted.provider, asserted.subject);
+    if (known) {
+      const epoch = await this.revocations.epochOf(known.userId);
+      const user = await this.users.findById(known.userId);
+      if (!user || user.disabled) throw new SignInRefused('user_disabled');
+      return { user, epoch, method };
+    }
+    if (!asserted.email) throw new SignInRefused('no_email');
+    const existing = await this.users.findByEmail(asserted.email);
+    if (existing) {
+      const epoch = await this.revocations.epochOf(existing.id);
+      const user = await this.users.findById(existing.id);
+      if (!user || user.disabled) throw new SignInRefused('user_disabled');
+      // Linking on an unverified address would hand the account to whoever registered that address first, at either end.
+      if (!asserted.emailVerified || !user.emailVerified) throw new ConflictException(ACCOUNT_EXISTS);
+      const linked = await this.identities.link(user.id, asserted, request);
+      if (linked.userId !== user.id) throw new SignInRefused('identity_race');
+      return { user, epoch, method };
+    }
+    let created;
+    try {
+      created = await this.users.create({ email: asserted.email, passwordHash: null, name: asserted.name, roles: ['user'] });
+    } catch (error) {
+      // Someone registered the address meanwhile: decide again, by the rules for an existing user.
+      if (error instanceof EmailTakenError && !retried) return this.identify(asserted, request, true);
+      throw error;
+    }
+    if (asserted.emailVerified) await this.users.setEmailVerified(created.id, true);
+    const epoch = await this.revocations.epochOf(created.id);
+    const linked = await this.identities.link(created.id, asserted, request);
+    if (linked.userId !== created.id) throw new SignInRefused('identity_race');
+    this.audit.record({ type: 'user.registered', userId: created.id, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
+    return { user: { ...created, emailVerified: asserted.emailVerified }, epoch, method };
+  }
+
+  /** Where a browser sign-in by an OpenID provider ends: the session of a password login. */
+  private async finishInBrowser(identified: IdentifiedUser, request: Request, response: Response): Promise<void> {
+    await this.sessions.issue(identified, request, response).catch((error: unknown) => {
+      // A revocation of the user began while the sign-in ran (SessionsService audits it).
+      throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
+    });
+  }
+
+  /** Where the mobile flow ends: the token pair of a password login. */
+  private async finishForApp(identified: IdentifiedUser, request: Request): Promise<TokenPair> {
+    return this.tokens.issue(identified, request).catch((error: unknown) => {
+      throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
+    });
+  }
+
+  private async linkFromBrowser(flow: OidcFlow, asserted: AssertedIdentity, request: Request): Promise<void> {
+    const auth = request.session?.auth;
+    // The session that asked to link must still be the one signed in: a logout, a logout-all or a disable ends it.
+    if (!auth || auth.userId !== flow.linkUserId || auth.publicId !== flow.linkSessionId) throw new SignInRefused('link_session_gone');
+    const user = await this.users.findById(auth.userId);
+    if (!user || user.disabled) throw new SignInRefused('user_disabled');
+    const known = await this.identities.find(asserted.provider, asserted.subject);
+    const linked = known ?? (await this.identities.link(user.id, asserted, request));
+    if (linked.userId !== user.id) throw new ConflictException(IDENTITY_TAKEN);
+  }
+
+  /** The flow this browser started with this provider, spent by this call, and within its lifetime. */
+  private async takeFlow(provider: LiveOidcProvider, request: Request): Promise<OidcFlow> {
+    if (!request.session) throw new SignInRefused('no_flow');
+    const flow = request.session.oidcFlow;
+    delete request.session.oidcFlow;
+    const current = flow?.provider === provider.settings.name && Date.now() - flow.startedAt <= this.options.flowTtlSeconds * 1000;
+    if (!flow || !current) {
+      // openid-client's own part of the flow (PKCE verifier, state, nonce) goes with it.
+      Reflect.deleteProperty(request.session, provider.strategy.name);
+      await saved(request);
+      throw new SignInRefused(flow ? 'flow_expired' : 'no_flow');
+    }
+    return flow;
+  }
+
+  /**
+   * The code for tokens, by openid-client: the response's `state` and `iss`, the PKCE verifier,
+   * then the ID token's signature (the provider's JWKS), issuer, audience, expiry and nonce.
+   */
+  private async exchange(provider: LiveOidcProvider, request: Request): Promise<VerifiedTokens> {
+    const phase: OidcPhase = { phase: 'callback' };
+    let outcome: StrategyOutcome<VerifiedTokens>;
+    try {
+      outcome = await runRedirectingStrategy<VerifiedTokens>(provider.strategy, request, phase);
+    } catch (error) {
+      throw new SignInRefused(`provider_or_token: ${error instanceof Error ? error.message : 'error'}`);
+    } finally {
+      // The strategy has spent its state: stored now, so that the same callback cannot be tried again.
+      await saved(request);
+    }
+    if (!('user' in outcome)) throw new SignInRefused('denied_or_no_state');
+    return outcome.user;
+  }
+
+  /** The claims of the verified ID token, completed from the UserInfo endpoint when they hold no email (providers that keep claims there). */
+  private async assertedIdentity(provider: LiveOidcProvider, tokens: VerifiedTokens): Promise<AssertedIdentity> {
+    const asserted = this.fromClaims(provider.settings.name, tokens.claims);
+    if (asserted.email || !tokens.accessToken || !provider.config.serverMetadata().userinfo_endpoint) return asserted;
+    const info = await fetchUserInfo(provider.config, tokens.accessToken, asserted.subject).catch(() => {
+      throw new SignInRefused('userinfo_failed');
+    });
+    const more = this.fromClaims(provider.settings.name, { ...info, sub: asserted.subject });
+    return { ...asserted, email: more.email, emailVerified: more.emailVerified, name: asserted.name ?? more.name };
+  }
+
+  private fromClaims(provider: string, claims: Record<string, unknown>): AssertedIdentity {
+    const subject = claims.sub;
+    if (typeof subject !== 'string' || subject.length < 1 || subject.length > 255) throw new SignInRefused('bad_subject');
+    const raw = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+    const email = raw.length <= 254 && EMAIL.test(raw) ? raw : null;
+    const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
+    // Some providers send the boolean as a string.
+    const emailVerified = email !== null && (claims.email_verified === true || claims.email_verified === 'true');
+    const providerDidMfa = Array.isArray(claims.amr) && claims.amr.includes('mfa');
+    return { provider, subject, email, emailVerified, name, providerDidMfa };
+  }
+
+  /** What a failure answers: 409 and outages as they are, everything else the one generic refusal, audited. */
+  private refusal(error: unknown, provider: string, mechanism: string, request: Request, generic: () => Error): unknown {
+    if (error instanceof ConflictException) return error;
+    if (!(error instanceof SignInRefused) && !(error instanceof UnauthorizedException)) return error;
+    if (error instanceof SignInRefused && error.cause !== 'audited') {
+      this.logger.debug(`Sign-in with ${provider} refused: ${error.message}`);
+      this.audit.record({
+        type: 'login.failed',
+        mechanism,
+        request,
+        detail: { method: `oidc:${provider}`, reason: error.message.slice(0, 120) },
+      });
+      this.telemetry.login(`oidc:${provider}`, 'failure');
+    }
+    return generic();
+  }
+}
+
+/** The one answer of the mobile flow for every ID token that does not sign anyone in. */
+export function invalidIdToken(): UnauthorizedException {
+  return new UnauthorizedException({ statusCode: 401, error: 'invalid_grant', message: 'Invalid ID token' });
+}

@@ -1,0 +1,143 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { SecondStepChallenge } from '../core/second-step';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AuthPrincipal } from '../core/auth-principal';
+import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import type { TokenPair } from '../jwt/jwt-tokens.service';
+import { AuthRoutes } from '../routes/auth-routes.decorator';
+import { Documented } from '../routes/documented.decorator';
+import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
+import { Identities, IdentityView } from './identities.service';
+import { IdTokenDto } from './oidc.dto';
+import { OidcProviders } from './oidc-providers';
+import { OidcSignIn } from './oidc-sign-in.service';
+
+@ApiTags('oidc')
+@AuthRoutes()
+@Controller()
+export class OidcController {
+  constructor(
+    private readonly providers: OidcProviders,
+    private readonly signIn: OidcSignIn,
+    private readonly identities: Identities,
+  ) {}
+
+  @Public()
+  @Documented('The OpenID providers users can sign in with', { 200: '`[{name, loginUrl}]`' })
+  @Get('oidc/providers')
+  list(): Array<{ name: string; loginUrl: string | null }> {
+    return this.providers.names().map((name) => ({ name, loginUrl: this.providers.loginPath(name) }));
+  }
+
+  @Public()
+  @RateLimitedAuthRoute()
+  @Documented('Start signing in with a provider: authorization code flow with PKCE (S256), `state` and `nonce`', {
+    302: 'To the provider',
+    404: 'Unknown provider',
+    503: 'The provider’s discovery has not succeeded yet',
+  })
+  @Get('oidc/:provider/login')
+  async login(
+    @Param('provider') provider: string,
+    @Query('returnTo') returnTo: unknown,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    response.redirect(302, await this.signIn.start(provider, returnTo, request, response));
+  }
+
+  @Public()
+  @RateLimitedAuthRoute()
+  @Documented('The provider sends the browser back here: a new session exactly as after password login', {
+    302: 'To `returnTo` (default `/account`), signed in (or with the identity linked); with `mfa=required` added when the user has MFA on and the provider did not say it did MFA (`amr`): no session yet, see `GET /auth/oidc/second-step`',
+    401: '`Sign-in failed` for any state, nonce, PKCE, ID-token or provider error, and no session',
+    409: 'An account has this email but one side has not verified it; or (linking) the identity belongs to another user',
+  })
+  @Get('oidc/:provider/callback')
+  async callback(@Param('provider') provider: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    response.redirect(302, await this.signIn.callback(provider, request, response));
+  }
+
+  @Public()
+  @RateLimitedAuthRoute()
+  @Documented('Exchange an ID token from the provider’s SDK (a mobile app) for a token pair', {
+    200: 'The token pair, as from `POST /auth/token`; for a user with MFA on whose provider did not say it did MFA (`amr`), `{mfaRequired, mfaToken, methods}` to finish at `POST /auth/token/mfa`',
+    400: 'Malformed body',
+    401: '`invalid_grant` for any ID token that does not hold (signature, issuer, audience, expiry, nonce) or a disabled user',
+    409: 'An account has this email but one side has not verified it',
+  })
+  @Post('oidc/:provider/token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  token(@Param('provider') provider: string, @Body() body: IdTokenDto, @Req() request: Request): Promise<TokenPair | SecondStepChallenge> {
+    return this.signIn.exchangeIdToken(provider, body.id_token, body.nonce, request);
+  }
+
+  @Public()
+  @Documented('The second step of this browser’s OpenID sign-in, once: after a callback that redirected with `mfa=required`', {
+    200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
+    404: 'No sign-in of this browser waits for a second factor',
+  })
+  @Get('oidc/second-step')
+  @Header('Cache-Control', 'no-store')
+  async secondStep(@Req() request: Request): Promise<SecondStepChallenge> {
+    const pending = await this.signIn.takeSecondStep(request);
+    if (!pending) throw new NotFoundException('No sign-in waits for a second factor');
+    return pending;
+  }
+
+  @Auth('session')
+  @Documented('Link an identity at a provider to the signed-in user', {
+    302: 'To the provider; on return the identity is linked',
+    404: 'Unknown provider',
+  })
+  @Get('oidc/:provider/link')
+  async link(
+    @Param('provider') provider: string,
+    @Query('returnTo') returnTo: unknown,
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    response.redirect(302, await this.signIn.start(provider, returnTo, request, response, principal));
+  }
+
+  @Auth('session', 'jwt')
+  @Documented('The caller’s linked identities', { 200: '`[{id, provider, email, createdAt}]`' })
+  @Get('identities')
+  identitiesOf(@CurrentPrincipal() principal: AuthPrincipal): Promise<IdentityView[]> {
+    return this.identities.list(principal.user.id);
+  }
+
+  @Auth('session', 'jwt')
+  @Documented('Unlink one of the caller’s identities', {
+    204: 'Unlinked',
+    403: 'Missing CSRF token',
+    404: 'Not an identity of the caller',
+    409: 'It is the caller’s last way to sign in',
+  })
+  @Delete('identities/:id')
+  @HttpCode(204)
+  async unlink(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Identity not found') })) id: string,
+    @Req() request: Request,
+  ): Promise<void> {
+    await this.identities.unlink(principal.user.id, id, request);
+  }
+}
