@@ -9,6 +9,7 @@ import { TokensController } from '../jwt/tokens.controller';
 import { ServiceCertificatesController } from '../mtls/service-certificates.controller';
 import { EmailController } from '../email/email.controller';
 import { SessionController } from '../session/session.controller';
+import { AuthPagesModule } from '../pages/pages.module';
 import { RouteInputMiddleware } from './route-input.middleware';
 
 /** The built-in HTTP routes: `AuthModule.forRoot({ routes: … })` turns them off or mounts them elsewhere. */
@@ -19,6 +20,8 @@ export interface AuthRoutesOptions {
   jwks?: boolean;
   /** Serve Prometheus metrics at `/metrics` (default true; see the `metrics` options for its token). */
   metrics?: boolean;
+  /** Serve the account and admin pages at `/account`, `/account/reset-password` and `/admin` (default false). */
+  pages?: boolean;
 }
 
 const CONTROLLERS = [
@@ -67,5 +70,6 @@ export function authRouteModules(options: AuthRoutesOptions | false | undefined,
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
   if (options?.metrics ?? true) modules.push(MetricsRoutesModule.register(...imports));
+  if (options?.pages) modules.push(AuthPagesModule.register({ apiPrefix: `/${prefix}` }));
   return modules;
 }
