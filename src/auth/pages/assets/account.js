@@ -89,13 +89,11 @@ async function showAccount(user) {
     { 'aria-label': 'Sections' },
     h('ul', {}, ...accountSections.map((section) => h('li', {}, h('a', { href: `#${section.id}` }, section.title)))),
   );
-  replaceChildren(main, h('h1', {}, 'Your account'), nav);
+  // Every section is ready before any shows, so the page never appears half built.
+  const elements = await Promise.all(accountSections.map((section) => renderSection(section)));
   renderedSections.clear();
-  for (const section of accountSections) {
-    const element = await renderSection(section);
-    renderedSections.set(section.id, element);
-    main.append(element);
-  }
+  accountSections.forEach((section, index) => renderedSections.set(section.id, elements[index]));
+  replaceChildren(main, h('h1', {}, 'Your account'), nav, ...elements);
   focusHeading();
 }
 
