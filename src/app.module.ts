@@ -20,7 +20,8 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
-        AuthModule.forRoot(authOptions(config)),
+        // The account and admin pages at /account and /admin, beside the routes under /auth.
+        AuthModule.forRoot({ ...authOptions(config), routes: { pages: true } }),
         TerminusModule.forRoot(),
       ],
       controllers: [ExamplesController, HealthController],

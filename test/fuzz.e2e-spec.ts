@@ -26,6 +26,8 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/api-keys/:id/rotate' },
   { method: 'post', path: '/auth/admin/users/:id/disable' },
   { method: 'post', path: '/auth/admin/users/:id/enable' },
+  { method: 'post', path: '/auth/admin/users/:id/logout-all' },
+  { method: 'get', path: '/auth/admin/users' },
   { method: 'get', path: '/auth/admin/audit' },
   { method: 'post', path: '/auth/passkeys/register/options' },
   { method: 'post', path: '/auth/passkeys/register' },
@@ -175,18 +177,28 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
     );
   });
 
-  it('answers arbitrary query values on the audit route with 4xx or 200, never 5xx', async () => {
+  it('answers arbitrary query values on the audit and user-search routes with 4xx or 200, never 5xx', async () => {
     const admin = await credentials('admin');
+    const cursorLike = fc
+      .oneof(
+        fc.json(),
+        fc.tuple(fc.string(), fc.string()).map((pair) => JSON.stringify(pair)),
+      )
+      .map((text) => Buffer.from(text).toString('base64url'));
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('userId', 'type', 'limit', 'x'),
-        fc.oneof(fc.string({ maxLength: 80, unit: 'binary' }).map(pathSegment), pathId),
-        async (name, value) => {
-          const response = await request(t.url).get(`/auth/admin/audit?${name}=${value}`).set(admin);
-          assert.ok(response.status < 500, `?${name}=${value.slice(0, 60)} answered ${response.status}`);
+        fc.oneof(
+          fc.tuple(fc.constant('/auth/admin/audit'), fc.constantFrom('userId', 'type', 'limit', 'x')),
+          fc.tuple(fc.constant('/auth/admin/users'), fc.constantFrom('query', 'limit', 'cursor', 'x')),
+        ),
+        fc.oneof(fc.string({ maxLength: 80, unit: 'binary' }).map(pathSegment), pathId, cursorLike),
+        async ([path, name], value) => {
+          const response = await request(t.url).get(`${path}?${name}=${value}`).set(admin);
+          assert.ok(response.status < 500, `${path}?${name}=${value.slice(0, 60)} answered ${response.status}`);
+          assert.doesNotMatch(response.text, /QueryFailedError|SQLITE_|syntax error at/);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   });
 

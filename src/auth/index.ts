@@ -11,7 +11,7 @@ export type { AuthRouteOptions } from './core/auth.decorator';
 export { AuthGuard } from './core/auth.guard';
 export { configureAuthHttp } from './core/http-hardening';
 export { runStrategy, privatePassportInstance } from './core/passport-strategy-runner';
-export type { UserStore, AuthUser, NewAuthUser } from './core/user-store';
+export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser } from './core/user-store';
 export { EmailTakenError } from './core/user-store';
 export type { IdentifiedUser } from './core/identified-user';
 export { SecondStep } from './core/second-step';

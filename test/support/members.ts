@@ -1,7 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Column, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryFailedError, QueryRunner, Repository, Table } from 'typeorm';
-import { AuthUser, EmailTakenError, NewAuthUser, UserStore } from 'nest-auth';
+import {
+  Column,
+  Entity,
+  FindOptionsWhere,
+  LessThan,
+  Like,
+  MigrationInterface,
+  PrimaryGeneratedColumn,
+  QueryFailedError,
+  QueryRunner,
+  Repository,
+  Table,
+} from 'typeorm';
+import { AuthUser, EmailTakenError, NewAuthUser, UserPage, UserSearch, UserStore } from 'nest-auth';
 
 /** A host app's own users table: integer ids, its own column names, no `auth_users` anywhere. */
 @Entity({ name: 'members' })
@@ -143,6 +155,22 @@ export class MemberStore implements UserStore {
     if (memberNo === null) return null;
     await this.members.update({ memberNo }, { blocked: disabled });
     return this.findById(id);
+  }
+
+  /** Newest member first; the cursor is the last member number shown. This table keeps no timestamps. */
+  async searchUsers(search: UserSearch): Promise<UserPage | null> {
+    const after = search.cursor === undefined ? undefined : this.memberNo(search.cursor);
+    if (after === null) return null;
+    const where: FindOptionsWhere<Member> = {
+      ...(search.query ? { mail: Like(`%${search.query.toLowerCase().replace(/[\\%_]/g, '')}%`) } : {}),
+      ...(after ? { memberNo: LessThan(after) } : {}),
+    };
+    const rows = await this.members.find({ where, order: { memberNo: 'DESC' }, take: search.limit + 1 });
+    const page = rows.slice(0, search.limit);
+    return {
+      items: page.map((member) => ({ ...toAuthUser(member), disabledAt: null, createdAt: null })),
+      nextCursor: rows.length > search.limit ? String(page[page.length - 1].memberNo) : null,
+    };
   }
 }
 

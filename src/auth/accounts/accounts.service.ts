@@ -12,7 +12,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
-import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
+import { AuthUser, EmailTakenError, USER_STORE, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { PasswordHasher } from '../login/password-hasher';
 import { PasswordLogin } from '../login/password-login';
@@ -86,6 +86,13 @@ export class AccountsService implements OnApplicationBootstrap {
     return (await this.users.findByEmail(emailOrId.trim().toLowerCase())) ?? this.users.findById(emailOrId);
   }
 
+  /** An admin's search by email, a page at a time; 400 for a cursor the store did not make. */
+  async searchUsers(search: UserSearch): Promise<UserPage> {
+    const page = await this.users.searchUsers(search);
+    if (!page) throw new BadRequestException('Invalid cursor');
+    return page;
+  }
+
   /** 409 when the email is taken. */
   async register(input: Registration, actor: Actor = {}): Promise<AuthUser> {
     const passwordHash = await this.hasher.hash(input.password);
@@ -139,6 +146,13 @@ export class AccountsService implements OnApplicationBootstrap {
   async logoutAll(principal: AuthPrincipal, request?: Request): Promise<void> {
     await this.endEverything(principal.user.id);
     this.record('logout_all', principal.user.id, { request, principal });
+  }
+
+  /** An admin's "sign out everywhere" for someone else: every session, token family and access token ends. 404 for an unknown user. */
+  async endAllCredentialsOf(userId: string, actor: Actor = {}): Promise<void> {
+    if (!(await this.users.findById(userId))) throw new NotFoundException('User not found');
+    await this.endEverything(userId);
+    this.record('logout_all', userId, actor);
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. 404 for an unknown user. */

@@ -6,8 +6,10 @@ import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal } from '../core/auth.decorator';
+import { toPublicUser } from '../core/public-user';
 import { AccountsService } from './accounts.service';
 import { AuditQueryDto } from './audit-query.dto';
+import { UserSearchDto } from './user-search.dto';
 import { UserIdPipe } from './user-id.pipe';
 
 @ApiTags('admin')
@@ -19,6 +21,29 @@ export class AdminController {
     private readonly accounts: AccountsService,
     private readonly audit: AuditLog,
   ) {}
+
+  @Documented('Users, newest first, searched by email; a page at a time', {
+    200: '`{items: [{id, email, name, roles, emailVerified, disabled, disabledAt, createdAt}], nextCursor}`; `nextCursor` is null on the last page',
+    400: 'Bad query, limit or cursor',
+    403: 'Not an admin',
+  })
+  @Get('users')
+  async users(@Query() query: UserSearchDto) {
+    const page = await this.accounts.searchUsers({
+      query: query.query?.trim() || undefined,
+      limit: query.limit ?? 20,
+      cursor: query.cursor,
+    });
+    return {
+      items: page.items.map((user) => ({
+        ...toPublicUser(user),
+        disabled: user.disabled,
+        disabledAt: user.disabledAt,
+        createdAt: user.createdAt,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */
   @Documented('Disable a user: their sessions, refresh families, access tokens and API keys stop working within one second', {
@@ -43,6 +68,18 @@ export class AdminController {
   @HttpCode(204)
   async enable(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
     await this.accounts.enable(id, { principal: admin, request });
+  }
+
+  @Documented('End every session, refresh-token family and access token of a user (sign them out everywhere); API keys stay', {
+    204: 'Ended',
+    400: 'Malformed user id',
+    403: 'Not an admin',
+    404: 'No such user',
+  })
+  @Post('users/:id/logout-all')
+  @HttpCode(204)
+  async logoutAll(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
+    await this.accounts.endAllCredentialsOf(id, { principal: admin, request });
   }
 
   @Documented('Audit events, newest first', {

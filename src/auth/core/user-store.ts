@@ -19,6 +19,28 @@ export interface NewAuthUser {
   roles: string[];
 }
 
+/** One page of an admin's user search. */
+export interface UserSearch {
+  /** Part of an email (matched as a case-insensitive substring, so a prefix matches too); every user when absent. */
+  query?: string;
+  /** At most this many users (the module asks for at most 100). */
+  limit: number;
+  /** The `nextCursor` of the page before, exactly as the store gave it. */
+  cursor?: string;
+}
+
+/** A user as an admin's list shows them; a table without these timestamps answers null. */
+export interface ListedUser extends AuthUser {
+  disabledAt: Date | null;
+  createdAt: Date | null;
+}
+
+export interface UserPage {
+  items: ListedUser[];
+  /** Opaque, made by the store; null on the last page. */
+  nextCursor: string | null;
+}
+
 /** An email is registered already: `create` throws it, and the module answers 409. */
 export class EmailTakenError extends Error {
   constructor() {
@@ -49,6 +71,12 @@ export interface UserStore {
   setEmailVerified(id: string, verified: boolean): Promise<void>;
   /** A confirmed email change: the new address, verified. Throws EmailTakenError when it is registered already. */
   setEmail(id: string, email: string): Promise<void>;
+  /**
+   * Users in a stable order (newest first in the built-in table), one page at a time, paged by a cursor of
+   * the store's own (keyset, so that users created meanwhile neither repeat nor skip). Null when `cursor`
+   * is not one the store made.
+   */
+  searchUsers(search: UserSearch): Promise<UserPage | null>;
 }
 
 /** Injection token of the UserStore. */

@@ -1,5 +1,6 @@
 import type { AuthSchemaOptions } from '../entities';
 import { CreateAuthUsers1796083200000 } from '../users/migrations/1796083200000-CreateAuthUsers';
+import { IndexAuthUsersByCreation1796083215000 } from '../users/migrations/1796083215000-IndexAuthUsersByCreation';
 import { LinkAuthTablesToUsers1796083290000 } from '../users/migrations/1796083290000-LinkAuthTablesToUsers';
 import { CreateSessionTables1796083201000 } from './1796083201000-CreateSessionTables';
 import { CreateRefreshTokenTables1796083202000 } from './1796083202000-CreateRefreshTokenTables';
@@ -29,7 +30,7 @@ const MODULE_MIGRATIONS = [
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */
-const BUILT_IN_USER_MIGRATIONS = [CreateAuthUsers1796083200000, LinkAuthTablesToUsers1796083290000];
+const BUILT_IN_USER_MIGRATIONS = [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000, LinkAuthTablesToUsers1796083290000];
 
 /**
  * Every migration of the module, for the host's DataSource; they run on PostgreSQL and SQLite.

@@ -12,6 +12,7 @@ import { PasskeysController } from '../passkeys/passkeys.controller';
 import { MfaController } from '../mfa/mfa.controller';
 import { OidcController } from '../oidc/oidc.controller';
 import { SessionController } from '../session/session.controller';
+import { AuthPagesModule } from '../pages/pages.module';
 import { RouteInputMiddleware } from './route-input.middleware';
 
 /** The built-in HTTP routes: `AuthModule.forRoot({ routes: … })` turns them off or mounts them elsewhere. */
@@ -22,6 +23,8 @@ export interface AuthRoutesOptions {
   jwks?: boolean;
   /** Serve Prometheus metrics at `/metrics` (default true; see the `metrics` options for its token). */
   metrics?: boolean;
+  /** Serve the account and admin pages at `/account`, `/account/reset-password` and `/admin` (default false). */
+  pages?: boolean;
 }
 
 const CONTROLLERS = [
@@ -78,5 +81,6 @@ export function authRouteModules(options: AuthRoutesOptions | false | undefined,
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
   if (options?.metrics ?? true) modules.push(MetricsRoutesModule.register(...imports));
+  if (options?.pages) modules.push(AuthPagesModule.register({ apiPrefix: `/${prefix}` }));
   return modules;
 }

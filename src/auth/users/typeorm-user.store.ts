@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
-import { AuthUser, EmailTakenError, NewAuthUser, UserStore } from '../core/user-store';
+import { Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
+import { AuthUser, EmailTakenError, ListedUser, NewAuthUser, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { User } from './user.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +18,27 @@ function toAuthUser(user: User): AuthUser {
     emailVerified: user.emailVerifiedAt !== null,
   };
 }
+
+/** A page's position: the (createdAt, id) of its last user, as base64url JSON. */
+function encodeCursor(user: User): string {
+  return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(decoded) || decoded.length !== 2) return null;
+    const [at, id] = decoded as unknown[];
+    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id)) return null;
+    const createdAt = new Date(at);
+    return Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at ? null : { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+/** `%`, `_` and the escape character itself match only themselves. */
+const likeSubstring = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The default users port: the module's own `auth_users` table. */
 @Injectable()
@@ -73,6 +94,30 @@ export class TypeOrmUserStore implements UserStore {
       if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
       throw error;
     }
+  }
+
+  async searchUsers(search: UserSearch): Promise<UserPage | null> {
+    const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
+    if (after === null) return null;
+    const email: FindOptionsWhere<User> = search.query
+      ? { email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, { pattern: likeSubstring(search.query.toLowerCase()) }) }
+      : {};
+    // Keyset: strictly after the cursor's (createdAt, id) in (createdAt DESC, id DESC) order.
+    const where = after
+      ? [
+          { ...email, createdAt: LessThan(after.createdAt) },
+          { ...email, createdAt: Equal(after.createdAt), id: LessThan(after.id) },
+        ]
+      : email;
+    const rows = await this.users.find({
+      where,
+      select: { ...PUBLIC_COLUMNS, createdAt: true },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: search.limit + 1,
+    });
+    const page = rows.slice(0, search.limit);
+    const items: ListedUser[] = page.map((user) => ({ ...toAuthUser(user), disabledAt: user.disabledAt, createdAt: user.createdAt }));
+    return { items, nextCursor: rows.length > search.limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {

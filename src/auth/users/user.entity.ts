@@ -30,4 +30,5 @@ export const userSchema = (context: SchemaContext) =>
       createdAt: { name: 'created_at', type: timestampType(context.database) },
     },
     uniques: [{ name: 'UQ_auth_users_email', columns: ['email'] }],
+    indices: [{ name: 'IDX_auth_users_created_at_id', columns: ['createdAt', 'id'] }],
   });

@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { AUTH_EVENT_TYPES } from '../audit/auth-event.entity';
+
+export interface PageAsset {
+  contentType: string;
+  body: Buffer;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * The folder of the pages' HTML, CSS and browser modules. They are plain files, not compiled: `nest
+ * build` copies them beside the compiled module (nest-cli.json `assets`), and a build by `tsc` alone (the
+ * test run) leaves them in the source tree, three folders up from `dist/src/auth/pages`.
+ */
+export function pageAssetsFolder(): string {
+  const beside = join(__dirname, 'assets');
+  if (existsSync(join(beside, 'account.html'))) return beside;
+  const source = resolve(__dirname, '../../../../src/auth/pages/assets');
+  if (existsSync(join(source, 'account.html'))) return source;
+  throw new Error(`AuthPagesModule: the page assets are neither in ${beside} nor in ${source}`);
+}
+
+const escapeAttribute = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+/**
+ * Every file the pages serve, read once at start: the folder's own files and the QR code library, under
+ * their bare names (nothing else on the disk can be asked for). The HTML learns where the API is mounted,
+ * and the admin page the audit event types, from meta tags filled in here.
+ */
+export function loadPageAssets(apiPrefix: string): Map<string, PageAsset> {
+  const folder = pageAssetsFolder();
+  const assets = new Map<string, PageAsset>();
+  for (const name of readdirSync(folder)) {
+    const contentType = CONTENT_TYPES[extname(name)];
+    if (!contentType) continue;
+    let body = readFileSync(join(folder, name));
+    if (name.endsWith('.html')) {
+      body = Buffer.from(
+        body
+          .toString('utf8')
+          .replaceAll('{{apiPrefix}}', escapeAttribute(apiPrefix))
+          .replaceAll('{{auditEventTypes}}', escapeAttribute(AUTH_EVENT_TYPES.join(' '))),
+      );
+    }
+    assets.set(name, { contentType, body });
+  }
+  assets.set('qrcode.mjs', {
+    contentType: CONTENT_TYPES['.mjs'],
+    body: readFileSync(join(dirname(require.resolve('qrcode-generator')), 'qrcode.mjs')),
+  });
+  return assets;
+}

@@ -1,0 +1,62 @@
+import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../core/auth.decorator';
+import { loadPageAssets, PageAsset } from './page-assets';
+import { PAGES_OPTIONS, PagesOptions } from './pages.options';
+
+/**
+ * For a host that sets no Content-Security-Policy of its own (the reference app's helmet sets one, which
+ * stays): the pages need nothing but their own files, and no inline script or style.
+ */
+const PAGES_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The account and admin pages: static HTML and browser modules that call the module's HTTP routes like
+ * any other client. The pages hold no data, so anyone may load them; what they show comes from routes
+ * that check who asks.
+ */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class PagesController {
+  private readonly assets: Map<string, PageAsset>;
+
+  constructor(@Inject(PAGES_OPTIONS) options: PagesOptions) {
+    this.assets = loadPageAssets(options.apiPrefix);
+  }
+
+  @Get('account')
+  account(@Res() response: Response): void {
+    this.page(response, 'account.html');
+  }
+
+  @Get('account/reset-password')
+  resetPassword(@Res() response: Response): void {
+    this.page(response, 'reset-password.html');
+  }
+
+  @Get('admin')
+  admin(@Res() response: Response): void {
+    this.page(response, 'admin.html');
+  }
+
+  @Get('account/assets/:name')
+  asset(@Param('name') name: string, @Res() response: Response): void {
+    const asset = name.endsWith('.html') ? undefined : this.assets.get(name);
+    if (!asset) throw new NotFoundException('Not found');
+    response.setHeader('Cache-Control', 'no-cache');
+    response.type(asset.contentType).send(asset.body);
+  }
+
+  private page(response: Response, name: string): void {
+    const asset = this.assets.get(name) as PageAsset;
+    if (!response.getHeader('Content-Security-Policy')) response.setHeader('Content-Security-Policy', PAGES_CSP);
+    // The reset page's URL holds a one-time token: it must not travel to another origin in a Referer.
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    response.setHeader('Cache-Control', 'no-store');
+    response.type(asset.contentType).send(asset.body);
+  }
+}
