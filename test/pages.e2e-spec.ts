@@ -340,7 +340,8 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
       .filter({ hasText: victimEmail })
       .getByRole('button', { name: /^Sign out everywhere/ })
       .click();
-    await admin.locator('#users .message-success').waitFor();
+    // This action's own message: the one of "Enable" may still be on the page.
+    await admin.locator('#users .message-success').filter({ hasText: 'every session and token ended' }).waitFor();
     assert.equal(await apiStatus(victim, '/auth/me'), 401);
 
     await admin.locator('#users tbody tr').filter({ hasText: victimEmail }).getByRole('button', { name: 'Audit log' }).click();
