@@ -5,8 +5,11 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { freePort, TestOidcProvider } from './support/oidc-provider';
 import { tokenIn } from './support/smtp';
+import { totp } from './support/totp';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -30,13 +33,38 @@ const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get
 describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () => {
   let t: TestApp;
   let browser: Browser;
+  let idp: TestOidcProvider;
+  /**
+   * Where the browser opens the app: PUBLIC_URL, on `localhost` so that passkeys are on (a relying party
+   * is a domain, never an IP address); the OpenID provider is on 127.0.0.1, another origin.
+   */
+  let origin: string;
   const adminEmail = uniqueEmail('admin');
   /** Every console error, uncaught exception and CSP violation of every page; the last test fails on any. */
   const problems: string[] = [];
 
   before(async () => {
     const { chromium } = await import('playwright-core');
-    t = await startApp({ AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    const port = await freePort();
+    origin = `http://localhost:${port}`;
+    const client = {
+      client_id: 'nest-auth-pages',
+      client_secret: randomBytes(24).toString('hex'),
+      redirect_uris: [`${origin}/auth/oidc/test/callback`],
+    };
+    idp = await TestOidcProvider.start({ clients: [client], conformIdTokenClaims: false });
+    t = await startApp({
+      PORT: String(port),
+      PUBLIC_URL: origin,
+      OIDC_PROVIDERS: 'test',
+      OIDC_TEST_ISSUER: idp.issuer,
+      OIDC_TEST_CLIENT_ID: client.client_id,
+      OIDC_TEST_CLIENT_SECRET: client.client_secret,
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    });
+    // The provider's discovery runs in the background after start.
+    for (let i = 0; i < 100 && (await fetch(`${t.url}/auth/oidc/test/login`, { redirect: 'manual' })).status !== 302; i++) await sleep(100);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -44,6 +72,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
   after(async () => {
     await browser?.close();
     await t?.close();
+    await idp?.close();
   });
 
   /** A fresh browser profile (its own cookies) whose pages report their problems. */
@@ -72,7 +101,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
 
   async function open(context: BrowserContext, path: string): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(`${t.url}${path}`);
+    await page.goto(`${origin}${path}`);
     return page;
   }
 
@@ -100,6 +129,57 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
 
   const apiStatus = (page: Page, path: string) => page.evaluate(async (url) => (await fetch(url)).status, path);
   const screenshot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** A viewport-sized screenshot with `selector` scrolled into view (the README's pictures stay small). */
+  async function viewShot(page: Page, selector: string, name: string): Promise<void> {
+    await page
+      .locator(selector)
+      .first()
+      .evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  }
+
+  /**
+   * The TOTP code `offset` steps from now (the server accepts one step of drift either way), never in a
+   * step's last second and a half, so that the step the server sees is the one the code was made for.
+   */
+  async function codeFor(secret: string, offset: -1 | 0 | 1): Promise<string> {
+    const intoStep = (Date.now() / 1000) % 30;
+    if (intoStep > 28.5) await sleep((30 - intoStep + 0.2) * 1000);
+    return totp(secret, Date.now() / 1000 + offset * 30);
+  }
+
+  async function signOut(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  }
+
+  /** Turns TOTP on from the two-factor section, reading the key the page shows; answers it and the recovery codes. */
+  async function enrolTotp(page: Page, shot?: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+    const section = page.locator('#two-factor');
+    await section.getByLabel('Current password').fill(PASSWORD);
+    await section.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await page.locator('#totp-secret').waitFor();
+    const secret = (await page.locator('#totp-secret').textContent()) ?? '';
+    assert.match(secret, /^[A-Z2-7]{16,}=*$/);
+    assert.equal(await section.locator('svg.qr-code[role="img"] path').count(), 1);
+    assert.equal(await section.getByRole('button', { name: 'Set up an authenticator app' }).isVisible(), false);
+    if (shot) await viewShot(page, '#two-factor', shot);
+    // One step back: the next sign-in may then use the code of this very step.
+    await section.getByLabel('Code from the app').fill(await codeFor(secret, -1));
+    await section.getByRole('button', { name: 'Turn on' }).click();
+    await page.locator('#recovery-codes li').nth(9).waitFor();
+    const recoveryCodes = await page.locator('#recovery-codes li').allTextContents();
+    return { secret, recoveryCodes };
+  }
+
+  /** Nothing secret in the address bar, the history's URL or web storage. */
+  async function assertNotStored(page: Page, secrets: string[]): Promise<void> {
+    for (const secret of secrets) {
+      assert.ok(!page.url().includes(secret), 'a secret in the URL');
+      const stored = await page.evaluate((value) => JSON.stringify({ ...localStorage, ...sessionStorage }).includes(value), secret);
+      assert.equal(stored, false, 'a secret in web storage');
+    }
+  }
 
   it('serves the pages under the app’s CSP, with no inline script, and the problem collector catches a violation', async () => {
     const response = await fetch(`${t.url}/account`);
@@ -180,7 +260,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
 
   it('creates an API key shown once, which works from fetch, rotates and revokes it', async () => {
     const context = await newContext();
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     const page = await open(context, '/account');
     await signUp(page, uniqueEmail('keys'));
 
@@ -359,7 +439,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     const plain = await newContext();
     const user = await open(plain, '/account');
     await signUp(user, uniqueEmail('plain'));
-    await user.goto(`${t.url}/admin`);
+    await user.goto(`${origin}/admin`);
     await user.getByText('Your account does not have the admin role').waitFor();
     await victimContext.close();
     await adminContext.close();
@@ -406,6 +486,210 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     assert.equal(drawn.d, expected);
     assert.ok(drawn.label);
     await context.close();
+  });
+
+  it('enrols TOTP from the page (QR code, key, recovery codes once), then signs in with the password and a code, or a recovery code', async () => {
+    const email = uniqueEmail('totp');
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const page = await open(context, '/account');
+    await signUp(page, email);
+    const section = page.locator('#two-factor');
+    assert.match((await section.textContent()) ?? '', /Authenticator app: off/);
+
+    const { secret, recoveryCodes } = await enrolTotp(page, 'account-two-factor-enrol');
+    assert.equal(recoveryCodes.length, 10);
+    assert.equal(new Set(recoveryCodes).size, 10);
+    assert.match((await section.locator('.secret').textContent()) ?? '', /will not be shown again/);
+    await page.getByRole('button', { name: 'Copy codes' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), recoveryCodes.join('\n'));
+    await viewShot(page, '#two-factor', 'account-two-factor-recovery-codes');
+    await assertNotStored(page, [secret, ...recoveryCodes]);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    assert.equal(await page.locator('#recovery-codes, #totp-secret').count(), 0);
+    assert.match((await section.textContent()) ?? '', /Authenticator app: on · 10 recovery codes left/);
+
+    // Password, then the code: the second step is a page of its own.
+    await signOut(page);
+    await signInByKeyboard(page, email);
+    await page.getByRole('heading', { name: 'Second step', level: 1 }).waitFor();
+    assert.equal(await page.locator('#passkey-step').count(), 0, 'no passkey offered to a user without one');
+    await page.locator('#totp-step input[name="code"]').fill(totp(secret, Date.now() / 1000 + 3600));
+    await page.locator('#totp-step').getByRole('button', { name: 'Verify' }).click();
+    await page.locator('#totp-step .message-error').waitFor();
+    assert.equal(await page.locator('#totp-step .message-error').textContent(), 'Invalid code');
+    await viewShot(page, 'main', 'account-second-step');
+    await page.locator('#totp-step input[name="code"]').fill(await codeFor(secret, 0));
+    await page.locator('#totp-step').getByRole('button', { name: 'Verify' }).click();
+    await page.locator('#sessions tbody tr').first().waitFor();
+    assert.equal(await page.locator('.user-bar .who').textContent(), email);
+
+    // A recovery code, once.
+    await signOut(page);
+    await signInByKeyboard(page, email);
+    await page.locator('#recovery-step input[name="recoveryCode"]').fill(recoveryCodes[0]);
+    await page.locator('#recovery-step').getByRole('button', { name: 'Use recovery code' }).click();
+    await page.locator('#sessions tbody tr').first().waitFor();
+    assert.match((await section.textContent()) ?? '', /9 recovery codes left/);
+
+    // New recovery codes, then off with the password and a code; the next sign-in asks for the password only.
+    const regenerate = section.getByRole('form', { name: 'New recovery codes' });
+    await regenerate.getByLabel('Current password').fill(PASSWORD);
+    await regenerate.getByRole('button', { name: 'Make new recovery codes' }).click();
+    await page.locator('#recovery-codes li').nth(9).waitFor();
+    const renewed = await page.locator('#recovery-codes li').allTextContents();
+    assert.equal(renewed.filter((code) => recoveryCodes.includes(code)).length, 0);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    const turnOff = section.getByRole('form', { name: 'Turn off two-factor authentication' });
+    await turnOff.getByLabel('Current password').fill(PASSWORD);
+    await turnOff.getByLabel('Code from your app').fill(await codeFor(secret, 1));
+    await turnOff.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+    await section.locator('.message-success').waitFor();
+    assert.match((await section.textContent()) ?? '', /Authenticator app: off/);
+    await signOut(page);
+    await signInByKeyboard(page, email);
+    await page.locator('#sessions tbody tr').first().waitFor();
+    await context.close();
+  });
+
+  it('adds a passkey from the page, signs in with it alone, offers it as the second step, and removes the last one with the password', async () => {
+    const email = uniqueEmail('passkey');
+    const context = await newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await page.goto(`${origin}/account`);
+    await signUp(page, email);
+    const section = page.locator('#passkeys');
+    assert.match((await section.textContent()) ?? '', /No passkeys yet/);
+    await section.getByLabel('Name').fill('laptop <b>key</b>');
+    await section.getByRole('button', { name: 'Add a passkey' }).click();
+    await section.locator('.message-success').waitFor();
+    assert.equal(await section.locator('tbody tr').count(), 1);
+    assert.match((await section.locator('tbody').textContent()) ?? '', /laptop <b>key<\/b>/);
+    assert.equal(await section.locator('tbody b').count(), 0);
+    assert.match((await page.locator('#two-factor').textContent()) ?? '', /1 passkey can also confirm a sign-in/);
+    await viewShot(page, '#passkeys', 'account-passkeys');
+
+    // Passwordless, from the sign-in screen.
+    await signOut(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.locator('#sessions tbody tr').first().waitFor();
+    assert.equal(await page.locator('.user-bar .who').textContent(), email);
+
+    // With TOTP on, the passkey is offered as the second step of a password sign-in.
+    await enrolTotp(page);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await signOut(page);
+    await signInByKeyboard(page, email);
+    await page.getByRole('heading', { name: 'Second step', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.locator('#sessions tbody tr').first().waitFor();
+
+    // The last passkey of a user with a password: the API asks for the password, and the page does.
+    await section.getByRole('button', { name: /^Remove/ }).click();
+    await section.getByRole('button', { name: 'Remove now' }).click();
+    const confirm = section.getByRole('form', { name: /^Confirm removing/ });
+    await confirm.getByLabel('Current password').fill('not the password');
+    await confirm.getByRole('button', { name: 'Remove now' }).click();
+    await section.locator('.message-error').waitFor();
+    assert.equal(await section.locator('.message-error').textContent(), 'Current password is incorrect');
+    await confirm.getByLabel('Current password').fill(PASSWORD);
+    await confirm.getByRole('button', { name: 'Remove now' }).click();
+    await section.locator('.message-success').waitFor();
+    assert.equal(await section.locator('tbody tr').count(), 0);
+    await context.close();
+  });
+
+  it('signs in through an OpenID provider from its button, lists the linked account, links one from the page and asks for the second step after the provider', async () => {
+    const newcomer = { sub: randomUUID(), email: uniqueEmail('oidc'), email_verified: true, name: 'Grace <i>Hopper</i>' };
+    idp.nextLogin = newcomer;
+    const context = await newContext();
+    const page = await open(context, '/account');
+    const signInLink = page.getByRole('link', { name: 'Sign in with Test' });
+    await signInLink.waitFor();
+    assert.equal(await signInLink.getAttribute('href'), '/auth/oidc/test/login?returnTo=%2Faccount');
+    assert.equal(await page.getByRole('button', { name: 'Sign in with a passkey' }).count(), 1);
+    await viewShot(page, 'main', 'account-sign-in-methods');
+    await signInLink.click();
+    await page.locator('#sessions tbody tr').first().waitFor();
+    assert.equal(new URL(page.url()).pathname, '/account');
+    assert.equal(await page.locator('.user-bar .who').textContent(), newcomer.email);
+    const linked = page.locator('#linked-accounts');
+    assert.match((await linked.locator('tbody').textContent()) ?? '', new RegExp(`Test${newcomer.email.replace(/[.+]/g, '\\$&')}`));
+    // Without a password, the provider is the last way to sign in: the API refuses, the page says so.
+    await linked.getByRole('button', { name: 'Unlink Test' }).click();
+    await linked.getByRole('button', { name: 'Unlink now' }).click();
+    await linked.locator('.message-error').waitFor();
+    assert.equal(await linked.locator('.message-error').textContent(), 'This is your last way to sign in');
+    await viewShot(page, '#linked-accounts', 'account-linked-accounts');
+    await context.close();
+
+    // A password user links the provider from the page, turns MFA on, and signs in through the provider.
+    const email = uniqueEmail('linker');
+    idp.nextLogin = { sub: randomUUID(), email: uniqueEmail('linked-at-idp'), email_verified: true };
+    const other = await newContext();
+    const mine = await open(other, '/account');
+    await signUp(mine, email);
+    const section = mine.locator('#linked-accounts');
+    assert.match((await section.textContent()) ?? '', /No linked accounts/);
+    await section.getByRole('link', { name: 'Link Test' }).click();
+    await mine.locator('#linked-accounts tbody tr').first().waitFor();
+    assert.equal(new URL(mine.url()).search, '');
+    const { secret } = await enrolTotp(mine);
+    await mine.getByRole('button', { name: 'I have saved them' }).click();
+    await signOut(mine);
+    await mine.getByRole('link', { name: 'Sign in with Test' }).click();
+    await mine.getByRole('heading', { name: 'Second step', level: 1 }).waitFor();
+    assert.equal(new URL(mine.url()).search, '', 'mfa=required left the address bar');
+    assert.match((await mine.locator('main').textContent()) ?? '', /You signed in with your provider/);
+    assert.equal(await apiStatus(mine, '/auth/me'), 401, 'no session before the second step');
+    await mine.locator('#totp-step input[name="code"]').fill(await codeFor(secret, 0));
+    await mine.locator('#totp-step').getByRole('button', { name: 'Verify' }).click();
+    await mine.locator('#sessions tbody tr').first().waitFor();
+    assert.equal(await mine.locator('.user-bar .who').textContent(), email);
+
+    // With a password left, unlinking works.
+    await section.getByRole('button', { name: 'Unlink Test' }).click();
+    await section.getByRole('button', { name: 'Unlink now' }).click();
+    await section.locator('.message-success').waitFor();
+    assert.equal(await section.locator('tbody tr').count(), 0);
+    // The second step was taken once: a stale `?mfa=required` shows the sign-in screen, and no error.
+    await signOut(mine);
+    await mine.goto(`${origin}/account?mfa=required`);
+    await mine.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    assert.equal(new URL(mine.url()).search, '');
+    await other.close();
+  });
+
+  it('offers no passkey and no provider where they are off (an IP address as PUBLIC_URL, no OIDC_PROVIDERS), without a console error', async () => {
+    const plain = await startApp({});
+    try {
+      const context = await newContext();
+      const page = await context.newPage();
+      await page.goto(`${plain.url}/account`);
+      await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+      await page.locator('#password-sign-in').waitFor();
+      assert.equal(await page.locator('#passkey-sign-in, #oidc-sign-in').count(), 0);
+      await signUp(page, uniqueEmail('plain'));
+      assert.equal(await page.locator('#passkeys').isHidden(), true);
+      assert.equal(await page.locator('#linked-accounts').isHidden(), true);
+      assert.equal(await page.locator('#two-factor').isVisible(), true);
+      assert.equal(await page.locator('nav a[href="#passkeys"], nav a[href="#linked-accounts"]').count(), 0);
+      await context.close();
+    } finally {
+      await plain.close();
+    }
   });
 
   it('had no console error, uncaught exception or CSP violation on any page', () => {

@@ -33,10 +33,11 @@ const escapeAttribute = (text: string) =>
 
 /**
  * Every file the pages serve, read once at start: the folder's own files and the QR code library, under
- * their bare names (nothing else on the disk can be asked for). The HTML learns where the API is mounted,
- * and the admin page the audit event types, from meta tags filled in here.
+ * their bare names, and the WebAuthn library under `webauthn/` (nothing else on the disk can be asked
+ * for). The HTML learns where the API is mounted, whether passkeys are on, and the admin page the audit
+ * event types, from meta tags filled in here.
  */
-export function loadPageAssets(apiPrefix: string): Map<string, PageAsset> {
+export function loadPageAssets(apiPrefix: string, passkeysEnabled = false): Map<string, PageAsset> {
   const folder = pageAssetsFolder();
   const assets = new Map<string, PageAsset>();
   for (const name of readdirSync(folder)) {
@@ -48,6 +49,7 @@ export function loadPageAssets(apiPrefix: string): Map<string, PageAsset> {
         body
           .toString('utf8')
           .replaceAll('{{apiPrefix}}', escapeAttribute(apiPrefix))
+          .replaceAll('{{passkeys}}', passkeysEnabled ? 'on' : 'off')
           .replaceAll('{{auditEventTypes}}', escapeAttribute(AUTH_EVENT_TYPES.join(' '))),
       );
     }
@@ -57,5 +59,25 @@ export function loadPageAssets(apiPrefix: string): Map<string, PageAsset> {
     contentType: CONTENT_TYPES['.mjs'],
     body: readFileSync(join(dirname(require.resolve('qrcode-generator')), 'qrcode.mjs')),
   });
+  for (const [name, body] of webAuthnBrowserModules()) assets.set(`webauthn/${name}`, { contentType: CONTENT_TYPES['.js'], body });
   return assets;
+}
+
+/**
+ * @simplewebauthn/browser's ES build (the WebAuthn JSON conversions of the passkey pages), file by file
+ * under its own relative paths (`index.js`, `methods/startRegistration.js`, ...), so that its imports of
+ * one another resolve under `/account/assets/webauthn/`.
+ */
+function webAuthnBrowserModules(): Map<string, Buffer> {
+  const root = join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'esm');
+  const modules = new Map<string, Buffer>();
+  const walk = (folder: string, prefix: string) => {
+    for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
+      const name = `${prefix}${entry.name}`;
+      if (entry.isDirectory()) walk(name, `${name}/`);
+      else if (entry.name.endsWith('.js')) modules.set(name, readFileSync(join(root, name)));
+    }
+  };
+  walk('', '');
+  return modules;
 }

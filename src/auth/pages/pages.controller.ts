@@ -2,6 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../core/auth.decorator';
+import { PASSKEY_OPTIONS, ResolvedPasskeyOptions } from '../passkeys/passkeys.options';
 import { loadPageAssets, PageAsset } from './page-assets';
 import { PAGES_OPTIONS, PagesOptions } from './pages.options';
 
@@ -24,8 +25,10 @@ const PAGES_CSP =
 export class PagesController {
   private readonly assets: Map<string, PageAsset>;
 
-  constructor(@Inject(PAGES_OPTIONS) options: PagesOptions) {
-    this.assets = loadPageAssets(options.apiPrefix);
+  constructor(@Inject(PAGES_OPTIONS) options: PagesOptions, @Inject(PASSKEY_OPTIONS) passkeys: Pick<ResolvedPasskeyOptions, 'enabled'>) {
+    // The sign-in screen offers "Sign in with a passkey" only where its routes are on; asking a
+    // throttled route on every page load would spend the visitor's sign-in attempts.
+    this.assets = loadPageAssets(options.apiPrefix, passkeys.enabled);
   }
 
   @Get('account')
@@ -43,8 +46,19 @@ export class PagesController {
     this.page(response, 'admin.html');
   }
 
+  @Get('account/assets/webauthn/:name')
+  webAuthnModule(@Param('name') name: string, @Res() response: Response): void {
+    this.asset(`webauthn/${name}`, response);
+  }
+
+  @Get('account/assets/webauthn/:folder/:name')
+  webAuthnFolderModule(@Param('folder') folder: string, @Param('name') name: string, @Res() response: Response): void {
+    this.asset(`webauthn/${folder}/${name}`, response);
+  }
+
   @Get('account/assets/:name')
   asset(@Param('name') name: string, @Res() response: Response): void {
+    // Only names in the map loaded at start are served: nothing else on the disk can be reached.
     const asset = name.endsWith('.html') ? undefined : this.assets.get(name);
     if (!asset) throw new NotFoundException('Not found');
     response.setHeader('Cache-Control', 'no-cache');

@@ -81,6 +81,6 @@ export function authRouteModules(options: AuthRoutesOptions | false | undefined,
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
   if (options?.metrics ?? true) modules.push(MetricsRoutesModule.register(...imports));
-  if (options?.pages) modules.push(AuthPagesModule.register({ apiPrefix: `/${prefix}` }));
+  if (options?.pages) modules.push(AuthPagesModule.register({ apiPrefix: `/${prefix}` }, ...imports));
   return modules;
 }

@@ -38,24 +38,35 @@ import { profileSection } from './section-profile.js';
 import { passwordSection } from './section-password.js';
 import { sessionsSection } from './section-sessions.js';
 import { apiKeysSection } from './section-api-keys.js';
+import { passkeySignInMethod } from './sign-in-passkey.js';
+import { oidcSignIn } from './sign-in-oidc.js';
+import { recoverySecondStep, totpSecondStep } from './second-step-codes.js';
+import { passkeySecondStep } from './second-step-passkey.js';
+import { mfaSection } from './section-mfa.js';
+import { passkeysSection } from './section-passkeys.js';
+import { identitiesSection } from './section-identities.js';
 
 /**
- * Ways to sign in, shown one above the other. Still to come: a button per provider of
- * `GET /auth/oidc/providers` (each a plain link to its `loginUrl`), and "Sign in with a passkey".
+ * Ways to sign in, shown one above the other: email and password, a passkey (where passkeys are on),
+ * and a link per provider of `GET /auth/oidc/providers`.
  * @type {SignInMethod[]}
  */
-export const signInMethods = [passwordSignIn];
+export const signInMethods = [passwordSignIn, passkeySignInMethod, oidcSignIn];
 
 /**
  * Second factors the page can ask for after `{mfaRequired, mfaToken, methods}`; the page offers those
- * in both `methods` and this list. Still to come: `totp` and `recovery` (`POST /auth/login/mfa`), `passkey`.
+ * in both `methods` and this list.
  * @type {SecondStep[]}
  */
-export const secondSteps = [];
+export const secondSteps = [totpSecondStep, passkeySecondStep, recoverySecondStep];
 
-/**
- * Sections of a signed-in account. Still to come, between `password` and `sessions`: two-factor
- * authentication (TOTP with `renderQrCode` of totp-qr.js, recovery codes), passkeys, linked identities.
- * @type {AccountSection[]}
- */
-export const accountSections = [profileSection, passwordSection, sessionsSection, apiKeysSection];
+/** Sections of a signed-in account. @type {AccountSection[]} */
+export const accountSections = [
+  profileSection,
+  passwordSection,
+  mfaSection,
+  passkeysSection,
+  identitiesSection,
+  sessionsSection,
+  apiKeysSection,
+];

@@ -28,12 +28,33 @@ const signInContext = {
 
 onSignedOut((reason) => showSignIn(reason));
 
-/** Notices the server's redirects leave in the query (`/account?emailVerified=1`), then a clean URL. */
+/**
+ * Notices the server's redirects leave in the query (`/account?emailVerified=1`), then a clean URL.
+ * Answers whether an OpenID sign-in waits for its second step (`?mfa=required`).
+ */
 function takeNoticeFromUrl() {
   const query = new URLSearchParams(location.search);
+  const secondStepWaits = query.get('mfa') === 'required';
   if (query.get('emailVerified') === '1') say(banner, 'Your email address is verified.', 'success');
   else if (query.get('error') === 'invalid_token') say(banner, 'That link is invalid or has expired. Ask for a new one.', 'error');
   if (location.search) history.replaceState(null, '', location.pathname + location.hash);
+  return secondStepWaits;
+}
+
+/**
+ * After an OpenID callback for a user with MFA on: the challenge waits at `GET /auth/oidc/second-step`
+ * (once, for this browser; never in the URL). False when none waits (404: spent, expired, reloaded).
+ */
+async function showOidcSecondStep() {
+  try {
+    const { body } = await call('GET', '/oidc/second-step', undefined, { expectSignedIn: false });
+    if (!body?.mfaRequired) return false;
+    showSecondStep(body, 'You signed in with your provider. Confirm it is you:');
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
 }
 
 /** @param {string} [reason] */
@@ -50,8 +71,11 @@ async function showSignIn(reason) {
   focusHeading();
 }
 
-/** @param {{ mfaToken: string, methods: string[] }} challenge */
-function showSecondStep(challenge) {
+/**
+ * @param {{ mfaToken: string, methods: string[] }} challenge
+ * @param {string} [lead] what the first step was
+ */
+function showSecondStep(challenge, lead = 'Your password was right. Confirm it is you:') {
   const offered = secondSteps.filter((step) => challenge.methods.includes(step.method));
   const back = h('button', { type: 'button', class: 'secondary', onclick: () => void showSignIn() }, 'Back to sign in');
   document.title = 'Second step';
@@ -63,7 +87,7 @@ function showSecondStep(challenge) {
     replaceChildren(
       main,
       h('h1', {}, 'Second step'),
-      h('p', {}, 'Your password was right. Confirm it is you:'),
+      h('p', {}, lead),
       ...offered.map((step) => h('section', { class: 'card', 'aria-label': step.label }, step.render(challenge, signInContext))),
       back,
     );
@@ -84,13 +108,14 @@ async function showAccount(user) {
   );
   replaceChildren(userBar, h('span', { class: 'who' }, user.email), signOut, signOutArea);
   document.title = 'Your account';
+  // Every section is ready before any shows, so the page never appears half built.
+  const elements = await Promise.all(accountSections.map((section) => renderSection(section)));
+  const shown = accountSections.filter((_, index) => !elements[index].hidden);
   const nav = h(
     'nav',
     { 'aria-label': 'Sections' },
-    h('ul', {}, ...accountSections.map((section) => h('li', {}, h('a', { href: `#${section.id}` }, section.title)))),
+    h('ul', {}, ...shown.map((section) => h('li', {}, h('a', { href: `#${section.id}` }, section.title)))),
   );
-  // Every section is ready before any shows, so the page never appears half built.
-  const elements = await Promise.all(accountSections.map((section) => renderSection(section)));
   renderedSections.clear();
   accountSections.forEach((section, index) => renderedSections.set(section.id, elements[index]));
   replaceChildren(main, h('h1', {}, 'Your account'), nav, ...elements);
@@ -152,13 +177,16 @@ async function checkStillSignedIn() {
 }
 
 async function start() {
-  takeNoticeFromUrl();
+  const secondStepWaits = takeNoticeFromUrl();
   try {
     const me = await call('GET', '/me', undefined, { expectSignedIn: false });
     setCsrfToken((await get('/csrf')).csrfToken);
     await showAccount(me.body.user);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return showSignIn();
+    if (error instanceof ApiError && error.status === 401) {
+      if (secondStepWaits && (await showOidcSecondStep().catch(() => false))) return;
+      return showSignIn();
+    }
     const area = messageArea();
     say(area, describeError(error), 'error');
     replaceChildren(main, h('h1', {}, 'Your account'), area, h('p', {}, h('a', { href: location.pathname }, 'Try again')));
