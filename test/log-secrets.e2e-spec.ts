@@ -1,34 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { login, PASSWORD, startApp, storageMode, TestApp } from './support/app';
-import { tokenIn } from './support/smtp';
+import { outboxToken } from './support/smtp';
 import { captureOutput } from './support/output';
 import { totp } from './support/totp';
-import { simpleParser } from 'mailparser';
 import { TestBrowser, TestOidcProvider } from './support/oidc-provider';
-
-/** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
-async function outboxToken(t: TestApp, to: string, kind: string): Promise<string> {
-  const outbox = join(t.env.DATA_DIR as string, 'outbox');
-  for (let i = 0; i < 200; i++) {
-    const files = existsSync(outbox)
-      ? readdirSync(outbox)
-          .filter((name) => name.includes(`-${kind}-`))
-          .sort()
-          .reverse()
-      : [];
-    for (const file of files) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
-      const recipient = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
-      if (recipient === to) return tokenIn({ text: mail.text ?? '' });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no ${kind} mail to ${to} in the outbox`);
-}
 
 describe(`no secret in the logs (${storageMode})`, () => {
   let t: TestApp;

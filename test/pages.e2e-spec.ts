@@ -1,26 +1,16 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, virtualAuthenticator } from './support/chromium';
 import { freePort, TestOidcProvider } from './support/oidc-provider';
-import { tokenIn } from './support/smtp';
+import { outboxToken } from './support/smtp';
 import { totp } from './support/totp';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Screenshots of every page, per storage mode (gitignored; docs/screenshots/ holds the README's copies). */
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts/pages', storageMode);
 /** A name that would run script, or at least show bold text, if any page parsed it as HTML. */
@@ -28,7 +18,7 @@ const MARKUP_NAME = '<img src=x onerror="window.__pwned=1"><b>Ada</b>';
 const MARKUP_AGENT = '<script>window.__pwned=1</script> Mozilla/5.0';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium): the browser tests of the pages need it`;
+const skip = chromiumMissing('the browser tests of the pages');
 
 describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () => {
   let t: TestApp;
@@ -558,16 +548,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await cdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator());
     await page.goto(`${origin}/account`);
     await signUp(page, email);
     const section = page.locator('#passkeys');
@@ -702,24 +683,4 @@ interface QrCode {
   make(): void;
   getModuleCount(): number;
   isDark(row: number, column: number): boolean;
-}
-
-/** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
-async function outboxToken(t: TestApp, to: string, kind: string): Promise<string> {
-  const outbox = join(t.env.DATA_DIR as string, 'outbox');
-  for (let i = 0; i < 200; i++) {
-    const files = existsSync(outbox)
-      ? readdirSync(outbox)
-          .filter((name) => name.includes(`-${kind}-`))
-          .sort()
-          .reverse()
-      : [];
-    for (const file of files) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
-      const recipient = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
-      if (recipient === to) return tokenIn({ text: mail.text ?? '' });
-    }
-    await sleep(50);
-  }
-  throw new Error(`no ${kind} mail to ${to} in the outbox`);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { AccountsService } from '../src/auth/accounts/accounts.service';
 import { User } from '../src/auth/users/user.entity';
 import { login, LoggedIn, PASSWORD, sessionCookie, startApp, storageMode, TestApp } from './support/app';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, virtualAuthenticator } from './support/chromium';
 import { SoftwareAuthenticator } from './support/software-authenticator';
 import { totp } from './support/totp';
 
@@ -385,9 +386,6 @@ describe(`passkeys: configuration and limits (${storageMode})`, () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian's chromium package; .ci/run installs it)`;
-
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -428,215 +426,187 @@ window.passkeyTest = {
 };
 </script>`;
 
-describe(`passkeys in Chromium with a virtual authenticator (${storageMode})`, { skip: chromiumMissing }, () => {
-  // Loaded here so that a machine without the browser never needs playwright-core either.
-  type Playwright = typeof import('playwright-core');
-  let app: TestApp;
-  let origin: string;
-  let userDataDir: string;
-  let context: Awaited<ReturnType<Playwright['chromium']['launchPersistentContext']>>;
-  const bundle = readFileSync(
-    join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
-    'utf8',
-  );
-
-  before(async () => {
-    const port = await freePort();
-    origin = `http://localhost:${port}`;
-    // WEBAUTHN_* from their defaults: the host and origin of PUBLIC_URL.
-    app = await startApp({ PORT: String(port), PUBLIC_URL: origin });
-    userDataDir = mkdtempSync(join(tmpdir(), 'nest-auth-chromium-'));
-    const { chromium } = (await import('playwright-core')) as Playwright;
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    // The page and the browser library are served by the test, on whichever origin the page is opened at.
-    await context.route('**/__test__/**', (route) => {
-      const script = route.request().url().endsWith('/simplewebauthn-browser.js');
-      return route.fulfill({ status: 200, contentType: script ? 'text/javascript' : 'text/html', body: script ? bundle : PAGE });
-    });
-  });
-  after(async () => {
-    await context?.close();
-    await app?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  });
-
-  /** A fresh page at `at` (default the app's origin) with its own virtual platform authenticator. */
-  async function pageWithAuthenticator(at = origin, isUserVerified = true) {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified,
-        automaticPresenceSimulation: true,
-      },
-    });
-    await page.goto(`${at}/__test__/page.html`);
-    await page.waitForFunction(() => 'passkeyTest' in globalThis);
-    return { page, cdp, authenticatorId };
-  }
-
-  type Answer = { status: number; body: { message?: string; user?: { id: string }; access_token?: string; id?: string; via?: string } };
-  /** What the test page puts on its window. */
-  interface TestPage {
-    passkeyTest: {
-      call(method: string, path: string, body?: unknown): Promise<Answer>;
-      signInWithPassword(email: string, password: string): Promise<Answer>;
-      register(name: string): Promise<Answer>;
-      assertion(changes: object): Promise<unknown>;
-      ceremony(options: unknown): Promise<unknown>;
-      signIn(response: unknown, path?: string): Promise<Answer>;
-    };
-  }
-
-  const api = (page: import('playwright-core').Page) => ({
-    call: (method: string, path: string, body?: unknown): Promise<Answer> =>
-      page.evaluate(([m, p, b]) => (globalThis as unknown as TestPage).passkeyTest.call(m as string, p as string, b), [method, path, body]),
-    register: (name: string): Promise<Answer> => page.evaluate((n) => (globalThis as unknown as TestPage).passkeyTest.register(n), name),
-    assertion: (changes: object = {}): Promise<unknown> =>
-      page.evaluate((c) => (globalThis as unknown as TestPage).passkeyTest.assertion(c), changes),
-    ceremony: (options: unknown): Promise<unknown> =>
-      page.evaluate((o) => (globalThis as unknown as TestPage).passkeyTest.ceremony(o), options),
-    signIn: (response: unknown, path?: string): Promise<Answer> =>
-      page.evaluate(([r, p]) => (globalThis as unknown as TestPage).passkeyTest.signIn(r, p as string | undefined), [response, path]),
-  });
-
-  async function signedInPageWithPasskey() {
-    const email = `browser-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-    await request(app.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
-    const browser = await pageWithAuthenticator();
-    const signedIn: Answer = await browser.page.evaluate(
-      ([e, p]) => (globalThis as unknown as TestPage).passkeyTest.signInWithPassword(e, p),
-      [email, PASSWORD],
+describe(
+  `passkeys in Chromium with a virtual authenticator (${storageMode})`,
+  { skip: chromiumMissing('the passkey tests in a browser') },
+  () => {
+    // Loaded here so that a machine without the browser never needs playwright-core either.
+    type Playwright = typeof import('playwright-core');
+    let app: TestApp;
+    let origin: string;
+    let userDataDir: string;
+    let context: Awaited<ReturnType<Playwright['chromium']['launchPersistentContext']>>;
+    const bundle = readFileSync(
+      join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
+      'utf8',
     );
-    assert.equal(signedIn.status, 200);
-    const registered = await api(browser.page).register('Chromium');
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    return { ...browser, email, userId: signedIn.body.user?.id as string, passkeyId: registered.body.id as string };
-  }
 
-  it('registers a passkey, signs in with it to a session and to a token pair, and lists it', async () => {
-    const { page, userId, passkeyId } = await signedInPageWithPasskey();
-    // Signed out (a new page in the same browser has the cookie: end the session first), then back in with the passkey alone.
-    const browser = api(page);
-    assert.equal((await browser.call('POST', '/auth/logout')).status, 204);
-    assert.equal((await browser.call('GET', '/auth/me')).status, 401);
-    const session = await browser.signIn(await browser.assertion());
-    assert.equal(session.status, 200, JSON.stringify(session.body));
-    assert.equal(session.body.user?.id, userId);
-    const me = await browser.call('GET', '/auth/me');
-    assert.equal(me.status, 200);
-    assert.equal(me.body.via, 'session');
-
-    const pair = await browser.signIn(await browser.assertion(), '/auth/passkeys/token');
-    assert.equal(pair.status, 200, JSON.stringify(pair.body));
-    await request(app.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(200);
-
-    const list = await browser.call('GET', '/auth/passkeys');
-    assert.equal(list.status, 200);
-    const [listed] = list.body as unknown as Array<{ id: string; name: string; lastUsedAt: string | null }>;
-    assert.equal(listed.id, passkeyId);
-    assert.equal(listed.name, 'Chromium');
-    assert.ok(listed.lastUsedAt);
-    await page.close();
-  });
-
-  it('refuses an assertion made on another origin, a replayed one, and one from a clone whose counter went back', async () => {
-    const { page, cdp, authenticatorId } = await signedInPageWithPasskey();
-    const browser = api(page);
-    // Another origin on the same RP id (a different port): the browser signs, the server refuses the origin.
-    const phishing = await context.newPage();
-    const phishingCdp = await context.newCDPSession(phishing);
-    await phishingCdp.send('WebAuthn.enable');
-    const { authenticatorId: phishingAuthenticator } = await phishingCdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
+    before(async () => {
+      const port = await freePort();
+      origin = `http://localhost:${port}`;
+      // WEBAUTHN_* from their defaults: the host and origin of PUBLIC_URL.
+      app = await startApp({ PORT: String(port), PUBLIC_URL: origin });
+      userDataDir = mkdtempSync(join(tmpdir(), 'nest-auth-chromium-'));
+      const { chromium } = (await import('playwright-core')) as Playwright;
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+      });
+      // The page and the browser library are served by the test, on whichever origin the page is opened at.
+      await context.route('**/__test__/**', (route) => {
+        const script = route.request().url().endsWith('/simplewebauthn-browser.js');
+        return route.fulfill({ status: 200, contentType: script ? 'text/javascript' : 'text/html', body: script ? bundle : PAGE });
+      });
     });
-    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
-    assert.equal(credentials.length, 1);
-    await phishingCdp.send('WebAuthn.addCredential', { authenticatorId: phishingAuthenticator, credential: credentials[0] });
-    await phishing.goto(`http://localhost:${await freePort()}/__test__/page.html`);
-    await phishing.waitForFunction(() => 'passkeyTest' in globalThis);
-    const phished = await api(phishing).ceremony(await loginOptions(app.url));
-    const refused = await browser.signIn(phished);
-    assert.equal(refused.status, 401);
-    assert.equal(refused.body.message, 'Sign-in failed');
-    await phishing.close();
-
-    const assertion = await browser.assertion();
-    assert.equal((await browser.signIn(assertion)).status, 200);
-    assert.equal((await browser.signIn(assertion)).status, 401, 'a replayed assertion');
-    assert.equal((await browser.signIn(assertion, '/auth/passkeys/token')).status, 401, 'a replayed assertion');
-
-    // A clone of the credential with its counter reset: its next signature counts lower than the stored counter.
-    const [current] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
-    assert.ok(current.signCount >= 2, `the virtual authenticator counts signatures (${current.signCount})`);
-    await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: current.credentialId });
-    await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...current, signCount: 0 } });
-    assert.equal((await browser.signIn(await browser.assertion())).status, 401, 'a counter that went back');
-    await page.close();
-  });
-
-  it('refuses a passwordless sign-in without user verification, even when the page asks for none', async () => {
-    const { page, cdp, authenticatorId } = await signedInPageWithPasskey();
-    const browser = api(page);
-    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
-    // A page (or a script on it) that lowers the server's userVerification: the authenticator then signs without verifying.
-    const unverified = await browser.assertion({ userVerification: 'discouraged' });
-    const refused = await browser.signIn(unverified);
-    assert.equal(refused.status, 401);
-    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
-    assert.equal((await browser.signIn(await browser.assertion())).status, 200);
-    await page.close();
-  });
-
-  it('deletes a passkey from the page, and keeps the last way to sign in (409)', async () => {
-    const { page, cdp, userId, passkeyId } = await signedInPageWithPasskey();
-    const browser = api(page);
-    // A second passkey on a second authenticator (the first one holds a credential for this user already).
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'usb',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
+    after(async () => {
+      await context?.close();
+      await app?.close();
+      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     });
-    await dropPassword(app, userId);
-    const second = await browser.register('Security key');
-    assert.equal(second.status, 201, JSON.stringify(second.body));
-    assert.equal((await browser.call('DELETE', `/auth/passkeys/${second.body.id}`, {})).status, 204);
-    const last = await browser.call('DELETE', `/auth/passkeys/${passkeyId}`, {});
-    assert.equal(last.status, 409);
-    const list = await browser.call('GET', '/auth/passkeys');
-    assert.deepEqual(
-      (list.body as unknown as Array<{ id: string }>).map((p) => p.id),
-      [passkeyId],
-    );
-    await page.close();
-  });
-});
+
+    /** A fresh page at `at` (default the app's origin) with its own virtual platform authenticator. */
+    async function pageWithAuthenticator(at = origin, isUserVerified = true) {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator({ isUserVerified }));
+      await page.goto(`${at}/__test__/page.html`);
+      await page.waitForFunction(() => 'passkeyTest' in globalThis);
+      return { page, cdp, authenticatorId };
+    }
+
+    type Answer = { status: number; body: { message?: string; user?: { id: string }; access_token?: string; id?: string; via?: string } };
+    /** What the test page puts on its window. */
+    interface TestPage {
+      passkeyTest: {
+        call(method: string, path: string, body?: unknown): Promise<Answer>;
+        signInWithPassword(email: string, password: string): Promise<Answer>;
+        register(name: string): Promise<Answer>;
+        assertion(changes: object): Promise<unknown>;
+        ceremony(options: unknown): Promise<unknown>;
+        signIn(response: unknown, path?: string): Promise<Answer>;
+      };
+    }
+
+    const api = (page: import('playwright-core').Page) => ({
+      call: (method: string, path: string, body?: unknown): Promise<Answer> =>
+        page.evaluate(
+          ([m, p, b]) => (globalThis as unknown as TestPage).passkeyTest.call(m as string, p as string, b),
+          [method, path, body],
+        ),
+      register: (name: string): Promise<Answer> => page.evaluate((n) => (globalThis as unknown as TestPage).passkeyTest.register(n), name),
+      assertion: (changes: object = {}): Promise<unknown> =>
+        page.evaluate((c) => (globalThis as unknown as TestPage).passkeyTest.assertion(c), changes),
+      ceremony: (options: unknown): Promise<unknown> =>
+        page.evaluate((o) => (globalThis as unknown as TestPage).passkeyTest.ceremony(o), options),
+      signIn: (response: unknown, path?: string): Promise<Answer> =>
+        page.evaluate(([r, p]) => (globalThis as unknown as TestPage).passkeyTest.signIn(r, p as string | undefined), [response, path]),
+    });
+
+    async function signedInPageWithPasskey() {
+      const email = `browser-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+      await request(app.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+      const browser = await pageWithAuthenticator();
+      const signedIn: Answer = await browser.page.evaluate(
+        ([e, p]) => (globalThis as unknown as TestPage).passkeyTest.signInWithPassword(e, p),
+        [email, PASSWORD],
+      );
+      assert.equal(signedIn.status, 200);
+      const registered = await api(browser.page).register('Chromium');
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      return { ...browser, email, userId: signedIn.body.user?.id as string, passkeyId: registered.body.id as string };
+    }
+
+    it('registers a passkey, signs in with it to a session and to a token pair, and lists it', async () => {
+      const { page, userId, passkeyId } = await signedInPageWithPasskey();
+      // Signed out (a new page in the same browser has the cookie: end the session first), then back in with the passkey alone.
+      const browser = api(page);
+      assert.equal((await browser.call('POST', '/auth/logout')).status, 204);
+      assert.equal((await browser.call('GET', '/auth/me')).status, 401);
+      const session = await browser.signIn(await browser.assertion());
+      assert.equal(session.status, 200, JSON.stringify(session.body));
+      assert.equal(session.body.user?.id, userId);
+      const me = await browser.call('GET', '/auth/me');
+      assert.equal(me.status, 200);
+      assert.equal(me.body.via, 'session');
+
+      const pair = await browser.signIn(await browser.assertion(), '/auth/passkeys/token');
+      assert.equal(pair.status, 200, JSON.stringify(pair.body));
+      await request(app.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(200);
+
+      const list = await browser.call('GET', '/auth/passkeys');
+      assert.equal(list.status, 200);
+      const [listed] = list.body as unknown as Array<{ id: string; name: string; lastUsedAt: string | null }>;
+      assert.equal(listed.id, passkeyId);
+      assert.equal(listed.name, 'Chromium');
+      assert.ok(listed.lastUsedAt);
+      await page.close();
+    });
+
+    it('refuses an assertion made on another origin, a replayed one, and one from a clone whose counter went back', async () => {
+      const { page, cdp, authenticatorId } = await signedInPageWithPasskey();
+      const browser = api(page);
+      // Another origin on the same RP id (a different port): the browser signs, the server refuses the origin.
+      const phishing = await context.newPage();
+      const phishingCdp = await context.newCDPSession(phishing);
+      await phishingCdp.send('WebAuthn.enable');
+      const { authenticatorId: phishingAuthenticator } = await phishingCdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator());
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.equal(credentials.length, 1);
+      await phishingCdp.send('WebAuthn.addCredential', { authenticatorId: phishingAuthenticator, credential: credentials[0] });
+      await phishing.goto(`http://localhost:${await freePort()}/__test__/page.html`);
+      await phishing.waitForFunction(() => 'passkeyTest' in globalThis);
+      const phished = await api(phishing).ceremony(await loginOptions(app.url));
+      const refused = await browser.signIn(phished);
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.message, 'Sign-in failed');
+      await phishing.close();
+
+      const assertion = await browser.assertion();
+      assert.equal((await browser.signIn(assertion)).status, 200);
+      assert.equal((await browser.signIn(assertion)).status, 401, 'a replayed assertion');
+      assert.equal((await browser.signIn(assertion, '/auth/passkeys/token')).status, 401, 'a replayed assertion');
+
+      // A clone of the credential with its counter reset: its next signature counts lower than the stored counter.
+      const [current] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+      assert.ok(current.signCount >= 2, `the virtual authenticator counts signatures (${current.signCount})`);
+      await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: current.credentialId });
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...current, signCount: 0 } });
+      assert.equal((await browser.signIn(await browser.assertion())).status, 401, 'a counter that went back');
+      await page.close();
+    });
+
+    it('refuses a passwordless sign-in without user verification, even when the page asks for none', async () => {
+      const { page, cdp, authenticatorId } = await signedInPageWithPasskey();
+      const browser = api(page);
+      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+      // A page (or a script on it) that lowers the server's userVerification: the authenticator then signs without verifying.
+      const unverified = await browser.assertion({ userVerification: 'discouraged' });
+      const refused = await browser.signIn(unverified);
+      assert.equal(refused.status, 401);
+      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
+      assert.equal((await browser.signIn(await browser.assertion())).status, 200);
+      await page.close();
+    });
+
+    it('deletes a passkey from the page, and keeps the last way to sign in (409)', async () => {
+      const { page, cdp, userId, passkeyId } = await signedInPageWithPasskey();
+      const browser = api(page);
+      // A second passkey on a second authenticator (the first one holds a credential for this user already).
+      await cdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator({ transport: 'usb' }));
+      await dropPassword(app, userId);
+      const second = await browser.register('Security key');
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      assert.equal((await browser.call('DELETE', `/auth/passkeys/${second.body.id}`, {})).status, 204);
+      const last = await browser.call('DELETE', `/auth/passkeys/${passkeyId}`, {});
+      assert.equal(last.status, 409);
+      const list = await browser.call('GET', '/auth/passkeys');
+      assert.deepEqual(
+        (list.body as unknown as Array<{ id: string }>).map((p) => p.id),
+        [passkeyId],
+      );
+      await page.close();
+    });
+  },
+);

@@ -1,4 +1,6 @@
 import { simpleParser } from 'mailparser';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
@@ -113,4 +115,24 @@ export function linkPath(mail: { text: string }): string {
   const match = /https?:\/\/[^/\s]+(\/[^\s]*token=[^\s]+)/.exec(mail.text);
   if (!match) throw new Error(`no link in: ${mail.text}`);
   return match[1];
+}
+
+/** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
+export async function outboxToken(t: { env: Record<string, string | undefined> }, to: string, kind: string): Promise<string> {
+  const outbox = join(t.env.DATA_DIR as string, 'outbox');
+  for (let i = 0; i < 200; i++) {
+    const files = existsSync(outbox)
+      ? readdirSync(outbox)
+          .filter((name) => name.includes(`-${kind}-`))
+          .sort()
+          .reverse()
+      : [];
+    for (const file of files) {
+      const mail = await simpleParser(readFileSync(join(outbox, file)));
+      const recipient = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
+      if (recipient === to) return tokenIn({ text: mail.text ?? '' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no ${kind} mail to ${to} in the outbox`);
 }
