@@ -113,3 +113,21 @@ export async function busy(control, area, action) {
     if (button instanceof HTMLButtonElement) button.disabled = false;
   }
 }
+
+/** A new password and its repetition, as the change and reset forms ask for them (`newPassword`, `confirmPassword`). */
+export function newPasswordFields() {
+  return [
+    field(
+      'New password',
+      { name: 'newPassword', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128 },
+      '12 to 128 characters.',
+    ),
+    field('New password again', {
+      name: 'confirmPassword',
+      type: 'password',
+      autocomplete: 'new-password',
+      required: true,
+      maxlength: 128,
+    }),
+  ];
+}

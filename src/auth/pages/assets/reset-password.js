@@ -1,6 +1,6 @@
 // @ts-check
 import { call } from './api.js';
-import { busy, field, formValues, h, messageArea, replaceChildren, say } from './dom.js';
+import { busy, formValues, h, messageArea, newPasswordFields, replaceChildren, say } from './dom.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 
@@ -17,18 +17,7 @@ if (!token) {
     h(
       'form',
       { 'aria-label': 'Choose a new password' },
-      field(
-        'New password',
-        { name: 'newPassword', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128 },
-        '12 to 128 characters.',
-      ),
-      field('New password again', {
-        name: 'confirmPassword',
-        type: 'password',
-        autocomplete: 'new-password',
-        required: true,
-        maxlength: 128,
-      }),
+      ...newPasswordFields(),
       area,
       h('button', { type: 'submit' }, 'Set the new password'),
     )

@@ -1,6 +1,6 @@
 // @ts-check
 import { post } from './api.js';
-import { busy, field, formValues, h, messageArea, say } from './dom.js';
+import { busy, field, formValues, h, messageArea, newPasswordFields, say } from './dom.js';
 
 /** A new password; the other sessions end, this one stays. @type {import('./account-modules.js').AccountSection} */
 export const passwordSection = {
@@ -19,18 +19,7 @@ export const passwordSection = {
           required: true,
           maxlength: 128,
         }),
-        field(
-          'New password',
-          { name: 'newPassword', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128 },
-          '12 to 128 characters.',
-        ),
-        field('New password again', {
-          name: 'confirmPassword',
-          type: 'password',
-          autocomplete: 'new-password',
-          required: true,
-          maxlength: 128,
-        }),
+        ...newPasswordFields(),
         area,
         h('button', { type: 'submit' }, 'Change password'),
       )
