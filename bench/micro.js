@@ -38,6 +38,7 @@ let requestLine = 0;
     const response = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, setHeader() {} });
     logging.requests({ headers: {}, method: 'GET', path: '/examples/profile', route: undefined, baseUrl: '' }, response, () => {});
     response.emit('finish');
+    response.emit('close');
   });
 }
 const bus = new Proxy({}, { get: () => () => ({}) });

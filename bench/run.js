@@ -18,9 +18,13 @@
  * `{ name, method, path, headers(ctx), target?, faster?, env? }`. A scenario with `env` runs against a
  * second server started (and seeded) with those variables on top, e.g. a configuration to compare with.
  *
+ * BENCH_COMPARE_WITH=<folder of another checkout, built> runs every scenario against that build too, in
+ * the same rounds (each scenario on this build, then at once on the other), prints a table for each and
+ * what each route's CPU over the baseline differs by: a change's cost measured under the same noise.
+ *
  * Environment: BENCH_DURATION_SECONDS (20, per scenario, split over the rounds), BENCH_ROUNDS (10),
  * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
- * BENCH_ONLY (scenario names separated by |), DATABASE_URL, REDIS_URL.
+ * BENCH_ONLY (scenario names separated by |), BENCH_COMPARE_WITH, DATABASE_URL, REDIS_URL.
  */
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
@@ -29,6 +33,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const { median, positiveNumber, printTable: printColumns, signed } = require('./common');
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'correct horse battery staple';
@@ -38,6 +43,11 @@ const connections = positiveNumber('BENCH_CONNECTIONS', 10);
 const rounds = Math.round(positiveNumber('BENCH_ROUNDS', 10));
 const roundSeconds = Math.max(1, Math.round(durationSeconds / rounds));
 const mode = process.env.DATABASE_URL && process.env.REDIS_URL ? 'postgres+redis' : 'embedded';
+const builds = [{ label: 'this build', root: ROOT }];
+if (process.env.BENCH_COMPARE_WITH) {
+  const root = path.resolve(process.env.BENCH_COMPARE_WITH);
+  builds.push({ label: `compared build (${root})`, root });
+}
 
 /** Each step adds to `ctx` what scenarios need; they run in order, once, before any scenario. */
 const seedSteps = [
@@ -109,20 +119,6 @@ const scenarios = [
   },
 ];
 
-function positiveNumber(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -147,7 +143,7 @@ async function call(ctx, method, urlPath, body, expectStatus) {
   return response;
 }
 
-async function startServer(extraEnv = {}) {
+async function startServer(root, extraEnv = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nest-auth-bench-'));
   const env = {
@@ -169,7 +165,7 @@ async function startServer(extraEnv = {}) {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
   }
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // Only the tail: every request writes a log line, and only start-up failures are ever shown.
   const keep = (chunk) => (output = (output + chunk).slice(-20_000));
@@ -256,7 +252,7 @@ function printTable(rows) {
     String(r.p99Ms),
     r.ratio.toFixed(2),
     r.cpuMicrosPerRequest === null ? 'n/a' : r.cpuMicrosPerRequest.toFixed(1),
-    r.cpuMicrosOverBaseline === null ? 'n/a' : `${r.cpuMicrosOverBaseline >= 0 ? '+' : ''}${r.cpuMicrosOverBaseline.toFixed(1)}`,
+    r.cpuMicrosOverBaseline === null ? 'n/a' : signed(r.cpuMicrosOverBaseline),
     [
       r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
       r.faster
@@ -267,11 +263,74 @@ function printTable(rows) {
       .join('; '),
     String(r.non2xx + r.errors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printColumns(header, lines);
+}
+
+/** One table's rows from the per-round results of the selected scenarios, the baseline first. */
+function summarise(selected, perRound) {
+  const rows = selected.map((scenario, i) => ({
+    name: scenario.name,
+    method: scenario.method,
+    path: scenario.path,
+    requestsPerSecond: median(perRound[i].map((r) => r.requestsPerSecond)),
+    p50Ms: median(perRound[i].map((r) => r.p50Ms)),
+    p99Ms: median(perRound[i].map((r) => r.p99Ms)),
+    requests: perRound[i].reduce((sum, r) => sum + r.requests, 0),
+    non2xx: perRound[i].reduce((sum, r) => sum + r.non2xx, 0),
+    errors: perRound[i].reduce((sum, r) => sum + r.errors, 0),
+    rounds: perRound[i].map((r) => Math.round(r.requestsPerSecond)),
+    roundRatios: perRound[i].map((r, round) => r.requestsPerSecond / perRound[0][round].requestsPerSecond),
+    cpuMicrosPerRequest: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
+      ? null
+      : median(perRound[i].map((r) => r.cpuMicrosPerRequest)),
+    // CPU the route adds over the unguarded one, per round, then the median: it moves less than throughput on a shared machine.
+    cpuMicrosOverBaseline: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
+      ? null
+      : median(perRound[i].map((r, round) => r.cpuMicrosPerRequest - perRound[0][round].cpuMicrosPerRequest)),
+  }));
+  for (const [i, row] of rows.entries()) {
+    row.ratio = median(row.roundRatios);
+    const target = selected[i].target;
+    if (target && target.modes.includes(mode)) row.target = { ratio: target.ratio, met: row.ratio >= target.ratio };
+    const faster = selected[i].faster;
+    const other = faster && rows.find((r) => r.name === faster.than);
+    if (other) {
+      const otherIndex = rows.indexOf(other);
+      const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
+      const applies = faster.modes.includes(mode);
+      row.faster = {
+        than: faster.than,
+        ratio: faster.ratio,
+        modes: faster.modes,
+        actual,
+        applies,
+        met: applies ? actual >= faster.ratio : undefined,
+      };
+    }
+  }
+  return rows;
+}
+
+/**
+ * Per scenario, the median over the rounds of (this build's CPU over its baseline) minus (the compared
+ * build's, in the same round): what this build's route costs more, with the rest of the request taken out.
+ */
+function compareBuilds(selected, ours, theirs) {
+  return selected.map((scenario, i) => {
+    const delta = (a, b) => a.cpuMicrosPerRequest - b.cpuMicrosPerRequest;
+    const perRoundOver = (rounds, round) => delta(rounds[i][round], rounds[0][round]);
+    return {
+      name: scenario.name,
+      cpuMicrosMore: median(ours[i].map((_, round) => delta(ours[i][round], theirs[i][round]))),
+      cpuMicrosOverBaselineMore: median(ours[i].map((_, round) => perRoundOver(ours, round) - perRoundOver(theirs, round))),
+    };
+  });
+}
+
+function printComparison(comparison) {
+  const header = ['scenario', 'CPU us/req, this - compared', 'CPU +us over baseline, this - compared'];
+  const lines = comparison.map((c) => [c.name, signed(c.cpuMicrosMore), signed(c.cpuMicrosOverBaselineMore)]);
+  printColumns(header, lines);
 }
 
 async function main() {
@@ -285,72 +344,45 @@ async function main() {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    // One seeded server per distinct `env` of the selected scenarios; the plain one first.
+    // One seeded server per build and distinct `env` of the selected scenarios; the plain one first.
     const contexts = new Map();
-    for (const scenario of selected) {
-      const key = JSON.stringify(scenario.env ?? {});
-      if (contexts.has(key)) continue;
-      const server = await startServer(scenario.env);
-      servers.push(server);
-      const ctx = { baseUrl: server.baseUrl, pid: server.pid };
-      for (const step of seedSteps) await step(ctx);
-      contexts.set(key, ctx);
+    const keyOf = (build, scenario) => `${build.root}\n${JSON.stringify(scenario.env ?? {})}`;
+    for (const build of builds) {
+      for (const scenario of selected) {
+        const key = keyOf(build, scenario);
+        if (contexts.has(key)) continue;
+        const server = await startServer(build.root, scenario.env);
+        servers.push(server);
+        const ctx = { baseUrl: server.baseUrl, pid: server.pid };
+        for (const step of seedSteps) await step(ctx);
+        contexts.set(key, ctx);
+      }
     }
-    const contextOf = (scenario) => contexts.get(JSON.stringify(scenario.env ?? {}));
-    for (const scenario of selected) await checkScenario(contextOf(scenario), scenario);
+    // What a round drives: each scenario on every build, one right after the other.
+    const runs = selected.flatMap((scenario) => builds.map((build) => ({ build, scenario, ctx: contexts.get(keyOf(build, scenario)) })));
+    for (const run of runs) await checkScenario(run.ctx, run.scenario);
 
-    for (const scenario of selected) await drive(contextOf(scenario), scenario, warmupSeconds);
-    const perRound = selected.map(() => []);
+    for (const run of runs) await drive(run.ctx, run.scenario, warmupSeconds);
+    const perRun = runs.map(() => []);
     for (let round = 1; round <= rounds; round++) {
       // Every other round runs the scenarios in reverse, so that a machine speeding up or slowing down
       // during a round does not always favour the scenarios that run first.
-      const order = [...selected.keys()];
+      const order = [...runs.keys()];
       if (round % 2 === 0) order.reverse();
-      for (const i of order) perRound[i].push(await drive(contextOf(selected[i]), selected[i], roundSeconds));
-      console.log(`  round ${round}/${rounds}: ${perRound.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`);
+      for (const i of order) perRun[i].push(await drive(runs[i].ctx, runs[i].scenario, roundSeconds));
+      console.log(`  round ${round}/${rounds}: ${perRun.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`);
     }
-    const rows = selected.map((scenario, i) => ({
-      name: scenario.name,
-      method: scenario.method,
-      path: scenario.path,
-      requestsPerSecond: median(perRound[i].map((r) => r.requestsPerSecond)),
-      p50Ms: median(perRound[i].map((r) => r.p50Ms)),
-      p99Ms: median(perRound[i].map((r) => r.p99Ms)),
-      requests: perRound[i].reduce((sum, r) => sum + r.requests, 0),
-      non2xx: perRound[i].reduce((sum, r) => sum + r.non2xx, 0),
-      errors: perRound[i].reduce((sum, r) => sum + r.errors, 0),
-      rounds: perRound[i].map((r) => Math.round(r.requestsPerSecond)),
-      roundRatios: perRound[i].map((r, round) => r.requestsPerSecond / perRound[0][round].requestsPerSecond),
-      cpuMicrosPerRequest: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
-        ? null
-        : median(perRound[i].map((r) => r.cpuMicrosPerRequest)),
-      // CPU the route adds over the unguarded one, per round, then the median: it moves less than throughput on a shared machine.
-      cpuMicrosOverBaseline: perRound[i].some((r) => r.cpuMicrosPerRequest === null)
-        ? null
-        : median(perRound[i].map((r, round) => r.cpuMicrosPerRequest - perRound[0][round].cpuMicrosPerRequest)),
-    }));
-    for (const [i, row] of rows.entries()) {
-      row.ratio = median(row.roundRatios);
-      const target = selected[i].target;
-      if (target && target.modes.includes(mode)) row.target = { ratio: target.ratio, met: row.ratio >= target.ratio };
-      const faster = selected[i].faster;
-      const other = faster && rows.find((r) => r.name === faster.than);
-      if (other) {
-        const otherIndex = rows.indexOf(other);
-        const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
-        const applies = faster.modes.includes(mode);
-        row.faster = {
-          than: faster.than,
-          ratio: faster.ratio,
-          modes: faster.modes,
-          actual,
-          applies,
-          met: applies ? actual >= faster.ratio : undefined,
-        };
-      }
+    const perRoundOf = (build) => selected.map((scenario) => perRun[runs.findIndex((r) => r.build === build && r.scenario === scenario)]);
+    const tables = builds.map((build) => ({ build: build.label, scenarios: summarise(selected, perRoundOf(build)) }));
+    for (const table of tables) {
+      console.log(builds.length > 1 ? `\n${table.build}:` : '');
+      printTable(table.scenarios);
     }
-    console.log('');
-    printTable(rows);
+    const comparison = builds.length > 1 ? compareBuilds(selected, perRoundOf(builds[0]), perRoundOf(builds[1])) : undefined;
+    if (comparison) {
+      console.log('\nthis build against the compared one, same rounds:');
+      printComparison(comparison);
+    }
 
     const report = {
       date: new Date().toISOString(),
@@ -361,14 +393,15 @@ async function main() {
       warmupSeconds,
       rounds,
       roundSeconds,
-      scenarios: rows,
+      scenarios: tables[0].scenarios,
+      ...(comparison && { comparedWith: { build: builds[1].root, scenarios: tables[1].scenarios, difference: comparison } }),
     };
     const resultsDir = path.join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = path.join(resultsDir, `${report.date.replace(/[:.]/g, '-')}-${mode}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwritten to ${path.relative(ROOT, file)}`);
-    if (rows.some((r) => r.non2xx + r.errors > 0)) {
+    if (tables.some((t) => t.scenarios.some((r) => r.non2xx + r.errors > 0))) {
       console.error('some requests failed: the figures above are not comparable');
       process.exitCode = 1;
     }

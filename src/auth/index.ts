@@ -59,6 +59,7 @@ export { AuditLog } from './audit/audit-log.service';
 export type { AuditOptions } from './audit/audit.options';
 export { addAuthSecuritySchemes } from './core/openapi';
 export { createAuthLogging, PinoLoggerService, REDACTED_PATHS } from './ops/logging';
+export { aboutRequest } from './core/request-log';
 export type { AuthLogging, AuthLoggingOptions } from './ops/logging';
 export type { MetricsOptions } from './ops/metrics.options';
 export { AuthTelemetry } from './core/auth-telemetry';

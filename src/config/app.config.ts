@@ -37,7 +37,8 @@ export interface AppConfig extends TlsConfig {
   lockout: { threshold: number; baseSeconds: number };
   apiKeys: { prefix: string; rateLimitPerMinute: number; cache: boolean; unknownKeyLookupsPerMinute: number };
   auditRetentionDays: number;
-  log: { level: string; format: 'json' | 'pretty' };
+  /** `write` is where lines go when not standard output (tests that read them in-process). */
+  log: { level: string; format: 'json' | 'pretty'; write?: (line: string) => void };
   metricsToken?: string;
   /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
   mfaEncryptionKeys: string[];

@@ -30,6 +30,9 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const tempDir = overrides.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'nest-auth-'));
   const env = testEnv(overrides, tempDir);
   const config = loadConfig(env);
+  // Logged lines go through process.stdout.write, where `captureOutput` reads them (the app's own
+  // destination writes to the file descriptor; `startAppProcess` tests that one).
+  if (process.env.TEST_LOGS) config.log = { ...config.log, write: (line) => void process.stdout.write(line) };
   const app = await createApp(config, process.env.TEST_LOGS ? undefined : false);
   await app.listen(Number(overrides.PORT ?? 0), '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { AuthMechanism } from './auth-mechanism';
 import { AuthPrincipal } from './auth-principal';
 import { AuthTelemetry, GuardOutcome } from './auth-telemetry';
+import { aboutRequest } from './request-log';
 import { TooManyRequestsException } from './too-many-requests.exception';
 import { RouteRequirement, RouteRequirements } from './route-requirements';
 
@@ -91,16 +92,17 @@ export class AuthGuard implements CanActivate {
   private authenticate(mechanism: AuthMechanism, request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     try {
       const outcome = mechanism.authenticate(request);
-      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.unavailable(mechanism, error)) : outcome;
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.unavailable(mechanism, request, error)) : outcome;
     } catch (error) {
-      return this.unavailable(mechanism, error);
+      return this.unavailable(mechanism, request, error);
     }
   }
 
   /** A mechanism failing with anything but an HTTP error (a store that does not answer) refuses with 503: fail closed, and do not tell a client its credential is bad. */
-  private unavailable(mechanism: AuthMechanism, error: unknown): never {
+  private unavailable(mechanism: AuthMechanism, request: Request, error: unknown): never {
     if (error instanceof HttpException) throw error;
-    this.logger.warn(`${mechanism.name} could not authenticate a request: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn(aboutRequest(request, `${mechanism.name} could not authenticate a request: ${reason}`));
     throw new ServiceUnavailableException('Service unavailable');
   }
 

@@ -49,7 +49,7 @@ export class PrometheusTelemetry extends AuthTelemetry {
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
     registers: [this.registry],
   });
-  private readonly children = new Map<string, Child>();
+  private readonly children = new Map<Counter<string>, Map<string, Map<string, Child>>>();
 
   constructor(@Inject(METRICS_OPTIONS) options: ResolvedMetricsOptions, bus: RevocationBus) {
     super();
@@ -75,12 +75,12 @@ export class PrometheusTelemetry extends AuthTelemetry {
   }
 
   guarded(mechanism: string, outcome: GuardOutcome, seconds: number): void {
-    this.child(this.requests, 'r', mechanism, outcome).inc();
+    this.child(this.requests, mechanism, outcome).inc();
     this.duration.observe(seconds);
   }
 
   login(method: string, outcome: LoginOutcome): void {
-    this.child(this.logins, 'l', method, outcome).inc();
+    this.child(this.logins, method, outcome).inc();
   }
 
   lockout(): void {
@@ -92,13 +92,17 @@ export class PrometheusTelemetry extends AuthTelemetry {
   }
 
   cacheLookup(cache: string, result: CacheResult): void {
-    this.child(this.lookups, 'c', cache, result).inc();
+    this.child(this.lookups, cache, result).inc();
   }
 
-  private child(counter: Counter<string>, family: string, first: string, second: string): Child {
-    const key = `${family}\u0000${first}\u0000${second}`;
-    let child = this.children.get(key);
-    if (!child) this.children.set(key, (child = counter.labels(first, second)));
+  private child(counter: Counter<string>, first: string, second: string): Child {
+    // Maps by label value rather than a joined key: no string is built on the hot path.
+    let ofCounter = this.children.get(counter);
+    if (!ofCounter) this.children.set(counter, (ofCounter = new Map()));
+    let ofFirst = ofCounter.get(first);
+    if (!ofFirst) ofCounter.set(first, (ofFirst = new Map()));
+    let child = ofFirst.get(second);
+    if (!child) ofFirst.set(second, (child = counter.labels(first, second)));
     return child;
   }
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { aboutRequest } from '../core/request-log';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
 
 /**
@@ -20,7 +21,8 @@ export class AuthRouteErrorsFilter extends BaseExceptionFilter {
         .setHeader('Retry-After', String(Math.max(1, exception.retryAfterSeconds)));
     }
     if (exception instanceof HttpException) return super.catch(exception, host);
-    this.logger.warn(`A store did not answer: ${exception instanceof Error ? exception.message : String(exception)}`);
+    const reason = exception instanceof Error ? exception.message : String(exception);
+    this.logger.warn(aboutRequest(host.switchToHttp().getRequest<Request>(), `A store did not answer: ${reason}`));
     super.catch(new ServiceUnavailableException('Service unavailable'), host);
   }
 }

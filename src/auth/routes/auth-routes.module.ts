@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { AccountController } from '../accounts/account.controller';
 import { AdminController } from '../accounts/admin.controller';
@@ -40,15 +40,24 @@ const CONTROLLERS = [
   OidcController,
 ];
 
+const ROUTES_PREFIX = Symbol('ROUTES_PREFIX');
+
 /** Register, login, tokens, sessions, API keys, password and administration, under one prefix. */
 @Module({})
 export class AuthRoutesModule implements NestModule {
-  static register(...imports: DynamicModule[]): DynamicModule {
-    return { module: AuthRoutesModule, imports, controllers: CONTROLLERS };
+  static register(prefix: string, ...imports: DynamicModule[]): DynamicModule {
+    return { module: AuthRoutesModule, imports, controllers: CONTROLLERS, providers: [{ provide: ROUTES_PREFIX, useValue: prefix }] };
   }
 
+  constructor(@Inject(ROUTES_PREFIX) private readonly prefix: string) {}
+
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RouteInputMiddleware).forRoutes(...CONTROLLERS);
+    // One router layer for the whole prefix: `forRoutes(...CONTROLLERS)` adds one per route, and
+    // every request to the host's routes behind them is matched against each in turn. Mounted at
+    // the root, the routes share the paths with the host's, so only they are named.
+    const input = consumer.apply(RouteInputMiddleware);
+    if (this.prefix) input.forRoutes({ path: `${this.prefix}/{*path}`, method: RequestMethod.ALL });
+    else input.forRoutes(...CONTROLLERS);
   }
 }
 
@@ -77,7 +86,7 @@ export function authRoutesPrefix(options: AuthRoutesOptions | false | undefined)
 export function authRouteModules(options: AuthRoutesOptions | false | undefined, imports: DynamicModule[]): DynamicModule[] {
   const prefix = authRoutesPrefix(options);
   if (options === false || prefix === null) return [];
-  const routes = AuthRoutesModule.register(...imports);
+  const routes = AuthRoutesModule.register(prefix, ...imports);
   const modules = [routes, RouterModule.register([{ path: prefix, module: AuthRoutesModule }])];
   if (options?.jwks ?? true) modules.push(JwksRoutesModule.register(...imports));
   if (options?.metrics ?? true) modules.push(MetricsRoutesModule.register(...imports));
