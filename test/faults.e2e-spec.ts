@@ -163,9 +163,10 @@ describe('faults: Redis and PostgreSQL cut under two instances in separate proce
       );
       assert.ok(statuses.includes(503), 'session requests were refused with 503 while Redis was away');
 
-      await waitFor('B ready again', async () => (await ready(b.url)).status === 200, 10_000);
+      // Each instance reconnects on its own back-off: both must heal, neither is assumed to be first.
+      await waitFor('A and B ready again', async () => (await ready(a.url)).status === 200 && (await ready(b.url)).status === 200, 10_000);
       await waitFor('the session works again on B', async () => (await bySession(b.url, user)).status === 200, 5000);
-      await bySession(a.url, user).expect(200);
+      await waitFor('the session works again on A', async () => (await bySession(a.url, user)).status === 200, 5000);
       await byToken(b.url, revokedFamily).expect(401);
       await byKey(b.url, revokedKey).expect(401);
       alive();
