@@ -4,7 +4,18 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { login, PASSWORD, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  login,
+  PASSWORD,
+  productionMode,
+  register,
+  sessionCookie,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 import { USER_STORE, UserStore } from '../src/auth/core/user-store';
 import { freePort, TestAccount, TestBrowser, TestOidcProvider } from './support/oidc-provider';
 import { totp } from './support/totp';
@@ -525,6 +536,30 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
       assert.equal(meAgain.user.id, me.user.id);
       // The browser flow finds the same user.
       assert.equal((await signIn(who)).me.user.id, me.user.id);
+    });
+
+    it('exchanges an ID token once: a replay is refused, with or without the nonce, and on another instance too', async () => {
+      const who = account('replay');
+      const nonce = base64url(randomBytes(16));
+      const idToken = await providerIdToken(who, WEB, nonce);
+      await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken, nonce }).expect(200);
+      await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken, nonce }).expect(401, INVALID);
+      await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken }).expect(401, INVALID);
+      const unbound = idp.mint(claimsFor(who));
+      await request(t.url).post('/auth/oidc/test/token').send({ id_token: unbound }).expect(200);
+      if (productionMode) {
+        // A second instance in a process of its own, sharing the database and Redis: it knows the token is spent.
+        const second = await startAppProcess(t.env);
+        try {
+          for (let i = 0; i < 100 && (await request(second.url).get('/auth/oidc/test/login')).status !== 302; i++) await sleep(100);
+          await request(second.url).post('/auth/oidc/test/token').send({ id_token: unbound }).expect(401, INVALID);
+          const fresh = idp.mint(claimsFor(who, { jti: randomUUID() }));
+          await request(second.url).post('/auth/oidc/test/token').send({ id_token: fresh }).expect(200);
+          await request(t.url).post('/auth/oidc/test/token').send({ id_token: fresh }).expect(401, INVALID);
+        } finally {
+          await second.close();
+        }
+      }
     });
 
     it('refuses, with invalid_grant, a token for another audience, an expired one, another issuer’s, another key’s, a wrong nonce and garbage', async () => {

@@ -9,6 +9,7 @@ import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider'
 import { RetryAfterFilter } from './retry-after.filter';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
+import { ShortLivedKeys } from './short-lived-keys';
 import { SignInMethods } from './sign-in-methods';
 import { RevocationRecord } from './revocation-record.entity';
 import { UserRevocation } from './user-revocation.entity';
@@ -28,7 +29,7 @@ export interface CoreParts {
 
 /**
  * What every feature of one AuthModule shares: its options, the Redis connection, the revocation
- * bus, the registry of mechanisms, the per-user revocations, and the global guard.
+ * bus, the registry of mechanisms, the per-user revocations, short-lived keys, and the global guard.
  */
 @Module({})
 export class AuthCoreModule {
@@ -45,12 +46,22 @@ export class AuthCoreModule {
         RouteRequirements,
         UserRevocations,
         SignInMethods,
+        ShortLivedKeys,
         parts.telemetry,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: RetryAfterFilter },
       ],
-      exports: [...parts.optionTokens, AUTH_REDIS, RevocationBus, AuthMechanisms, UserRevocations, SignInMethods, AuthTelemetry],
+      exports: [
+        ...parts.optionTokens,
+        AUTH_REDIS,
+        RevocationBus,
+        AuthMechanisms,
+        UserRevocations,
+        SignInMethods,
+        ShortLivedKeys,
+        AuthTelemetry,
+      ],
     };
   }
 }

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ShortLivedKeys } from './short-lived-keys';
 
 /** One kind of way to sign in a user may hold (a password, linked identities, passkeys), counted per user. */
 export interface SignInMethodSource {
@@ -6,14 +8,24 @@ export interface SignInMethodSource {
   count(userId: string): Promise<number>;
 }
 
+export const LAST_WAY_TO_SIGN_IN = 'This is your last way to sign in';
+export const CHANGE_UNDER_WAY = 'Another change to your ways to sign in is under way: try again';
+
+/** Long enough for a removal that checks a password (Argon2) first; a holder that died frees it after this. */
+const LEASE_MS = 10_000;
+const WAIT_MS = 3_000;
+const RETRY_MS = 25;
+
 /**
  * Every way to sign in that the features of one AuthModule offer. A feature registers its source when
- * it starts, and asks before it removes one of a user's ways (unlinking an identity, deleting a
- * passkey), so that no user is left without a way to sign in.
+ * it starts, and removes one of a user's ways (unlinking an identity, deleting a passkey) through
+ * `removeOne`, so that no user is left without a way to sign in.
  */
 @Injectable()
 export class SignInMethods {
   private readonly sources: SignInMethodSource[] = [];
+
+  constructor(private readonly leases: ShortLivedKeys) {}
 
   register(source: SignInMethodSource): void {
     if (this.sources.some((known) => known.name === source.name)) throw new Error(`Sign-in method ${source.name} is registered twice`);
@@ -26,8 +38,26 @@ export class SignInMethods {
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
-  /** True when removing one of the user's ways still leaves another. */
-  async canRemoveOne(userId: string): Promise<boolean> {
-    return (await this.countFor(userId)) > 1;
+  /**
+   * Runs `remove` (which takes one of the user's ways away) only while another way remains: 409
+   * otherwise. The check and the removal hold the user's lease, on every instance, so that two
+   * removals at once (a passkey and the last identity, from two tabs) cannot each count the other's
+   * way and leave none; a removal that cannot get the lease within seconds answers 409 too.
+   */
+  async removeOne<T>(userId: string, remove: () => Promise<T>): Promise<T> {
+    const key = `sign-in-methods:${userId}`;
+    const holder = randomUUID();
+    const deadline = Date.now() + WAIT_MS;
+    while (!(await this.leases.claim(key, LEASE_MS, Date.now(), holder))) {
+      if (Date.now() >= deadline) throw new ConflictException(CHANGE_UNDER_WAY);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+    try {
+      if ((await this.countFor(userId)) <= 1) throw new ConflictException(LAST_WAY_TO_SIGN_IN);
+      return await remove();
+    } finally {
+      // A release that fails (Redis gone) leaves the lease to expire: the removal's own outcome stands.
+      await this.leases.release(key, holder).catch(() => undefined);
+    }
   }
 }

@@ -11,6 +11,7 @@ const KEYS_TTL_MS = 10 * 60_000;
 const REFETCH_AFTER_MS = 30_000;
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_TOKEN_LENGTH = 8192;
+export const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
 
 interface ProviderKey {
   kid?: string;
@@ -53,7 +54,7 @@ export class IdTokenVerifier {
         algorithms: [alg as Algorithm],
         issuer: [issuer, ...(ISSUER_ALIASES[issuer] ?? [])] as [string, ...string[]],
         audience: provider.settings.clientId,
-        clockTolerance: 5,
+        clockTolerance: ID_TOKEN_CLOCK_TOLERANCE_SECONDS,
       }) as JwtPayload;
     } catch {
       return null;

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -74,12 +74,14 @@ export class Identities implements OnModuleInit {
     return rows.map((row) => ({ id: row.id, provider: row.provider, email: row.email, createdAt: row.createdAt }));
   }
 
-  /** 404 when it is not one of the user's identities, 409 when it is their last way to sign in. */
+  /** 404 when it is not one of the user's identities, 409 when it is their last way to sign in (SignInMethods.removeOne). */
   async unlink(userId: string, id: string, request?: Request): Promise<void> {
     const row = await this.identities.findOne({ where: { id, userId } });
     if (!row) throw new NotFoundException('Identity not found');
-    if (!(await this.signInMethods.canRemoveOne(userId))) throw new ConflictException('This is your last way to sign in');
-    await this.identities.delete({ id, userId });
+    await this.signInMethods.removeOne(userId, async () => {
+      const { affected } = await this.identities.delete({ id, userId });
+      if (affected !== 1) throw new NotFoundException('Identity not found');
+    });
     this.audit.record({ type: 'identity.unlinked', userId, mechanism: 'oidc', request, detail: { provider: row.provider } });
   }
 }

@@ -7,13 +7,15 @@ import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
 import { runRedirectingStrategy, StrategyOutcome } from '../core/passport-strategy-runner';
 import { SecondStep, SecondStepChallenge } from '../core/second-step';
+import { sha256Hex } from '../core/secrets';
+import { ShortLivedKeys } from '../core/short-lived-keys';
 import { EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { JwtTokensService, TokenPair } from '../jwt/jwt-tokens.service';
 import { SessionHandlers } from '../session/session-handlers';
 import { SessionsService } from '../session/sessions.service';
 import { AssertedIdentity, Identities } from './identities.service';
-import { IdTokenVerifier } from './id-token-verifier';
+import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS, IdTokenVerifier } from './id-token-verifier';
 import { OidcPhase } from './oidc-login.strategy';
 import { LiveOidcProvider, OidcProviders, VerifiedTokens } from './oidc-providers';
 import { OIDC_OPTIONS, ResolvedOidcOptions } from './oidc.options';
@@ -49,6 +51,9 @@ declare module 'express-session' {
 
 /** How long the page has to pick up the `mfaToken` of a browser sign-in: the token's own lifetime. */
 const SECOND_STEP_PICK_UP_MS = 5 * 60 * 1000;
+
+/** The verifier's leeway on `exp`: a spent ID token stays marked for as long as it would still verify. */
+const ID_TOKEN_CLOCK_TOLERANCE_MS = ID_TOKEN_CLOCK_TOLERANCE_SECONDS * 1000;
 
 /** Why a sign-in is refused, for the audit trail only: every refusal answers the same. */
 class SignInRefused extends Error {}
@@ -86,6 +91,7 @@ export class OidcSignIn {
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
     private readonly secondStep: SecondStep,
+    private readonly spentIdTokens: ShortLivedKeys,
   ) {}
 
   /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
@@ -141,6 +147,12 @@ export class OidcSignIn {
     try {
       const claims = await this.verifier.verify(provider, idToken, nonce);
       if (!claims) throw new SignInRefused('id_token_invalid');
+      // An ID token is a bearer credential until it expires: one taken from a device or a log must not
+      // sign in a second time, whether or not the app bound it to a nonce.
+      const liveForMs = (claims.exp as number) * 1000 + ID_TOKEN_CLOCK_TOLERANCE_MS - Date.now();
+      if (!(await this.spentIdTokens.claim(`oidc-id-token:${sha256Hex(idToken)}`, Math.max(1000, liveForMs)))) {
+        throw new SignInRefused('id_token_replayed');
+      }
       const asserted = this.fromClaims(name, claims);
       const identified = await this.identify(asserted, request);
       const challenge = asserted.providerDidMfa ? null : await this.secondStep.begin(identified, request);

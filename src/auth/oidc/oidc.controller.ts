@@ -78,7 +78,7 @@ export class OidcController {
   @Documented('Exchange an ID token from the provider’s SDK (a mobile app) for a token pair', {
     200: 'The token pair, as from `POST /auth/token`; for a user with MFA on whose provider did not say it did MFA (`amr`), `{mfaRequired, mfaToken, methods}` to finish at `POST /auth/token/mfa`',
     400: 'Malformed body',
-    401: '`invalid_grant` for any ID token that does not hold (signature, issuer, audience, expiry, nonce) or a disabled user',
+    401: '`invalid_grant` for any ID token that does not hold (signature, issuer, audience, expiry, nonce), one already exchanged, or a disabled user',
     409: 'An account has this email but one side has not verified it',
   })
   @Post('oidc/:provider/token')
@@ -129,7 +129,7 @@ export class OidcController {
     204: 'Unlinked',
     403: 'Missing CSRF token',
     404: 'Not an identity of the caller',
-    409: 'It is the caller’s last way to sign in',
+    409: 'It is the caller’s last way to sign in, or another removal of one of them is under way',
   })
   @Delete('identities/:id')
   @HttpCode(204)

@@ -130,7 +130,7 @@ export class PasskeysController {
     400: 'The last passkey, without the right current password',
     403: 'Missing CSRF token',
     404: 'Not a passkey of the caller',
-    409: 'It is the caller’s last way to sign in',
+    409: 'It is the caller’s last way to sign in, or another removal of one of them is under way',
   })
   @Delete(':id')
   @HttpCode(204)

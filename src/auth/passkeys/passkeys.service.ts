@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  ConflictException,
   ForbiddenException,
   Inject,
   Injectable,
@@ -283,15 +282,16 @@ export class Passkeys implements OnModuleInit {
     const { id: userId, email } = principal.user;
     const row = await this.rows.findOne({ where: { id, userId }, select: { id: true } });
     if (!row) throw new NotFoundException('Passkey not found');
-    if (!(await this.signInMethods.canRemoveOne(userId))) throw new ConflictException('This is your last way to sign in');
-    if ((await this.countOf(userId)) === 1 && (await this.users.passwordHashOf(userId))) {
-      if (currentPassword === undefined) throw new BadRequestException('currentPassword is required to remove your last passkey');
-      if (!(await this.passwordLogin.verifyCurrentPassword(userId, email, currentPassword, request, principal.via))) {
-        throw new BadRequestException('Current password is incorrect');
+    await this.signInMethods.removeOne(userId, async () => {
+      if ((await this.countOf(userId)) === 1 && (await this.users.passwordHashOf(userId))) {
+        if (currentPassword === undefined) throw new BadRequestException('currentPassword is required to remove your last passkey');
+        if (!(await this.passwordLogin.verifyCurrentPassword(userId, email, currentPassword, request, principal.via))) {
+          throw new BadRequestException('Current password is incorrect');
+        }
       }
-    }
-    const { affected } = await this.rows.delete({ id, userId });
-    if (affected !== 1) throw new NotFoundException('Passkey not found');
+      const { affected } = await this.rows.delete({ id, userId });
+      if (affected !== 1) throw new NotFoundException('Passkey not found');
+    });
     this.audit.record({ type: 'passkey.removed', userId, mechanism: principal.via, request, detail: { passkeyId: id } });
   }
 }
