@@ -7,6 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { linkPath, TestSmtpServer, tokenIn } from './support/smtp';
+import { totp } from './support/totp';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const VERIFY = /Confirm your email/;
@@ -195,6 +196,36 @@ describe(`email verification, password reset and email change over SMTP (${stora
       .post('/auth/email/verify')
       .send({ token: tokenIn(pending) })
       .expect(400, INVALID);
+  });
+
+  it('tells the user when two-factor authentication is turned on or off and when recovery codes are made again', async () => {
+    const { email } = await registered();
+    const session = await login(t.url, email, PASSWORD, false);
+    const csrf = { 'X-CSRF-Token': session.csrfToken };
+    const CHANGED = /How you sign in to .* changed/;
+    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const step = () => Math.floor(Date.now() / 1000);
+    // Clear of a step's edge, so that the code confirming and the later one fall in distinct steps.
+    if (30 - (step() % 30) < 4) await sleep(5000);
+    await session.agent
+      .post('/auth/mfa/totp/confirm')
+      .set(csrf)
+      .send({ code: totp(started.body.secret) })
+      .expect(200);
+    const [on] = await smtp.mailsTo(email, CHANGED, 1);
+    assert.match(on.text, /Two-factor authentication with an authenticator app was turned on/);
+    assert.match(on.text, /If this was not you/);
+    await session.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200);
+    const [, codes] = await smtp.mailsTo(email, CHANGED, 2);
+    assert.match(codes.text, /New recovery codes were made/);
+    const code = totp(started.body.secret, step() + 30);
+    await session.agent.delete('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD, code }).expect(204);
+    const [, , off] = await smtp.mailsTo(email, CHANGED, 3);
+    assert.match(off.text, /Two-factor authentication was turned off/);
+    // A refused attempt changes nothing and tells nothing.
+    await session.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: 'not the password' }).expect(400);
+    await sleep(300);
+    assert.equal(smtp.count(email, CHANGED), 3);
   });
 
   it('keeps mails queued while SMTP refuses them and across a restart, and sends them once it takes them', async () => {

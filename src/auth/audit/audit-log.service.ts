@@ -39,6 +39,7 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
   private flushTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly listeners: Array<{ types: ReadonlySet<AuthEventType>; listener: (entry: AuditEntry) => void }> = [];
 
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
@@ -58,6 +59,11 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
   }
 
+  /** `listener` hears every event of these types as it is recorded (the email feature's notices). */
+  onRecorded(types: readonly AuthEventType[], listener: (entry: AuditEntry) => void): void {
+    this.listeners.push({ types: new Set(types), listener });
+  }
+
   record(entry: AuditEntry): void {
     this.buffer.push(
       this.events.create({
@@ -74,6 +80,15 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     );
     if (this.buffer.length > MAX_BUFFERED) this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
     if (this.buffer.length >= FLUSH_BATCH) void this.flush();
+    for (const { types, listener } of this.listeners) {
+      if (!types.has(entry.type)) continue;
+      try {
+        listener(entry);
+      } catch (error) {
+        // What a listener does on the side must not fail the change it hears of.
+        this.logger.warn(`An audit listener failed on ${entry.type}: ${String(error)}`);
+      }
+    }
   }
 
   /** Writes what is queued; concurrent calls wait for one another so no event is written twice. */

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
-import { AuditLog } from '../audit/audit-log.service';
+import { AuditEntry, AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
@@ -10,7 +10,7 @@ import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
 import { EmailTokens } from './email-tokens';
 import { MailLimits } from './mail-limits';
 import { MailQueue } from './mail-queue';
-import { DEFAULT_MAIL_TEMPLATES, MailKind, MailParams } from './mail-templates';
+import { DEFAULT_MAIL_TEMPLATES, MailKind, MailParams, SIGN_IN_CHANGES, SignInChange } from './mail-templates';
 import { OutgoingMail } from './mail-transport';
 
 export const INVALID_TOKEN = 'Invalid or expired token';
@@ -41,6 +41,7 @@ export class EmailFlows {
       'passwordChanged',
       (user) => void this.notify('password_changed', user.email, {}).catch((error: unknown) => this.warn('notice', error)),
     );
+    audit.onRecorded(SIGN_IN_CHANGES, (entry) => void this.noticeOfChange(entry).catch((error: unknown) => this.warn('notice', error)));
   }
 
   /** A verification link to the user's address (none when it is verified already). 429 past the hour's allowance. */
@@ -133,6 +134,14 @@ export class EmailFlows {
       link: this.link(this.options.resetUrl, token),
       validForHours: hours(this.options.resetTtlSeconds),
     });
+  }
+
+  /** A notice to the user that a way to sign in was added or taken away, as a password change has. */
+  private async noticeOfChange(entry: AuditEntry): Promise<void> {
+    const user = entry.userId ? await this.users.findById(entry.userId) : null;
+    if (!user) return;
+    const provider = typeof entry.detail?.provider === 'string' ? entry.detail.provider : undefined;
+    await this.notify('sign_in_changed', user.email, { change: entry.type as SignInChange, provider });
   }
 
   private async notify(kind: MailKind, to: string, params: Partial<MailParams>): Promise<void> {

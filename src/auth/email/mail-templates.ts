@@ -1,6 +1,24 @@
 /** What each mail is for. */
 export type MailKind =
-  'verify_email' | 'password_reset' | 'confirm_email_change' | 'email_change_requested' | 'email_changed' | 'password_changed';
+  | 'verify_email'
+  | 'password_reset'
+  | 'confirm_email_change'
+  | 'email_change_requested'
+  | 'email_changed'
+  | 'password_changed'
+  | 'sign_in_changed';
+
+/** The changes to how a user signs in that a `sign_in_changed` notice tells them of (the audit event types). */
+export const SIGN_IN_CHANGES = [
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.recovery_codes_generated',
+  'passkey.registered',
+  'passkey.removed',
+  'identity.linked',
+  'identity.unlinked',
+] as const;
+export type SignInChange = (typeof SIGN_IN_CHANGES)[number];
 
 export interface MailParams {
   appName: string;
@@ -12,6 +30,10 @@ export interface MailParams {
   newEmail?: string;
   /** Hours until the link expires, rounded. */
   validForHours?: number;
+  /** What changed, for `sign_in_changed`. */
+  change?: SignInChange;
+  /** The OpenID provider of an identity linked or unlinked. */
+  provider?: string;
 }
 
 export interface MailContent {
@@ -40,6 +62,16 @@ function mail(subject: string, paragraphs: string[], link?: { label: string; url
 const validity = (hours: number | undefined) =>
   hours === undefined ? '' : ` The link works once and expires in ${hours} hour${hours === 1 ? '' : 's'}.`;
 const notYou = 'If this was not you, change your password now and tell your administrator.';
+
+const CHANGE_SENTENCES: Record<SignInChange, (p: MailParams) => string> = {
+  'mfa.totp_enabled': () => 'Two-factor authentication with an authenticator app was turned on',
+  'mfa.totp_disabled': () => 'Two-factor authentication was turned off',
+  'mfa.recovery_codes_generated': () => 'New recovery codes were made, and the earlier ones no longer work',
+  'passkey.registered': () => 'A passkey was added',
+  'passkey.removed': () => 'A passkey was removed',
+  'identity.linked': (p) => `Signing in with ${p.provider ?? 'another provider'} was linked`,
+  'identity.unlinked': (p) => `Signing in with ${p.provider ?? 'another provider'} was unlinked`,
+};
 
 export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
   verify_email: (p) =>
@@ -78,6 +110,11 @@ export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
   password_changed: (p) =>
     mail(`Your ${p.appName} password was changed`, [
       `The password of ${p.email} for ${p.appName} was just changed, and other sign-ins were ended.`,
+      notYou,
+    ]),
+  sign_in_changed: (p) =>
+    mail(`How you sign in to ${p.appName} changed`, [
+      `${p.change ? CHANGE_SENTENCES[p.change](p) : 'A way to sign in was changed'} on the ${p.appName} account of ${p.email}.`,
       notYou,
     ]),
 };
