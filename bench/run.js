@@ -28,7 +28,7 @@
  */
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -165,12 +165,20 @@ async function startServer(root, extraEnv = {}) {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
   }
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  // Only the tail: every request writes a log line, and only start-up failures are ever shown.
-  const keep = (chunk) => (output = (output + chunk).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  // The server's output goes to a file, not through this process: reading a log line per request here
+  // would take CPU from the load generator, which shares the machine with the server.
+  const logFile = path.join(dataDir, 'server.log');
+  const logFd = openSync(logFile, 'w');
+  const command = [process.execPath, path.join(root, 'dist/src/main.js')];
+  const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const outputTail = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-20_000);
+    } catch {
+      return '';
+    }
+  };
   const server = {
     baseUrl: `http://127.0.0.1:${port}`,
     pid: child.pid,
@@ -186,7 +194,7 @@ async function startServer(root, extraEnv = {}) {
   };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${outputTail()}`);
     try {
       if ((await fetch(`${server.baseUrl}/health`)).ok) return server;
     } catch {
@@ -195,7 +203,7 @@ async function startServer(root, extraEnv = {}) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await server.stop();
-  throw new Error(`server did not answer /health within 30 s:\n${output}`);
+  throw new Error(`server did not answer /health within 30 s:\n${outputTail()}`);
 }
 
 /** CPU ticks per second of /proc/<pid>/stat (USER_HZ), 100 on every Linux this runs on. */
