@@ -68,7 +68,7 @@ describe('SignInMethods.removeOne (embedded: one process)', () => {
 });
 
 describe(
-  'SignInMethods.removeOne with Redis (the lease every instance sees)',
+  'SignInMethods.removeOne with Redis (the lease held in Redis, over two connections)',
   { skip: redisConfigured ? false : 'needs REDIS_URL or REDIS_CLUSTER_NODES' },
   () => {
     let a: AuthRedis;
