@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth';
+import { referenceFeatures } from './app.features';
 import { AppConfig, authOptions } from './config/app.config';
 import { dataSourceOptions } from './config/data-source';
 import { ExamplesController } from './examples/examples.controller';
@@ -20,8 +21,7 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
-        // The account and admin pages at /account and /admin, beside the routes under /auth.
-        AuthModule.forRoot({ ...authOptions(config), routes: { pages: true } }),
+        AuthModule.forRoot({ ...authOptions(config), features: referenceFeatures }),
         TerminusModule.forRoot(),
       ],
       controllers: [ExamplesController, HealthController],

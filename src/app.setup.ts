@@ -3,7 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import helmet from 'helmet';
-import { addAuthSecuritySchemes, configureAuthHttp, createAuthLogging } from './auth';
+import { addAuthSecuritySchemes } from './auth';
+import { createAuthLogging } from './auth/ops';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app.config';
 
@@ -12,6 +13,7 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   const logging = logger === false ? undefined : createAuthLogging(config.log);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     httpsOptions: httpsOptions(config),
+    // The reference app's own routes take no body; the module parses its own routes' bodies itself.
     bodyParser: false,
     // Let start-up errors reach the caller (main.ts logs and exits; tests report them) instead of exiting here.
     abortOnError: false,
@@ -24,7 +26,6 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   // JSON API answers are not revalidated by clients; hashing every body for an ETag is wasted work.
   app.set('etag', false);
   app.use(helmet());
-  configureAuthHttp(app);
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });

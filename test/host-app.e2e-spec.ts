@@ -5,9 +5,24 @@ import { after, before, describe, it } from 'node:test';
 import passport from 'passport';
 import request from 'supertest';
 import type { Request, Response } from 'express';
-import { AccountsService, Auth, AuthPrincipal, CurrentPrincipal, PasswordLogin, Public, SessionsService } from 'nest-auth';
+import {
+  AccountsService,
+  apiKeys,
+  Auth,
+  AuthPrincipal,
+  CurrentPrincipal,
+  jwt,
+  password,
+  PasswordLogin,
+  Public,
+  sessions,
+  SessionsService,
+} from 'nest-auth';
 import { login, PASSWORD, register, sessionCookie, storageMode } from './support/app';
 import { HostApp, startHostApp } from './support/host';
+
+/** What these hosts use: sessions and tokens for people, keys for services, password sign-in. */
+const HOST_FEATURES = [sessions, jwt, apiKeys, password];
 
 @Controller('host')
 class HostController {
@@ -79,6 +94,7 @@ describe(`AuthModule in a host app (${storageMode})`, () => {
   let host: HostApp;
   before(async () => {
     host = await startHostApp({
+      features: HOST_FEATURES,
       controllers: [HostController, HostAdminController, OpenAreaController, PublicThingsController, AdminThingsController],
     });
   });
@@ -147,11 +163,14 @@ describe('routes that contradict themselves or name an unknown mechanism stop th
   }
 
   it('refuses @Auth and @Public on one method', async () => {
-    await assert.rejects(startHostApp({ controllers: [BothController] }), /both @Auth and @Public/);
+    await assert.rejects(startHostApp({ features: HOST_FEATURES, controllers: [BothController] }), /both @Auth and @Public/);
   });
 
   it('refuses a mechanism no imported module provides', async () => {
-    await assert.rejects(startHostApp({ controllers: [UnknownController] }), /mechanism "certificate", which no imported module provides/);
+    await assert.rejects(
+      startHostApp({ features: HOST_FEATURES, controllers: [UnknownController] }),
+      /mechanism "certificate", which no imported module provides/,
+    );
   });
 });
 
@@ -160,8 +179,8 @@ describe(`two AuthModule apps in one process are isolated (${storageMode})`, () 
   let a: HostApp;
   let b: HostApp;
   before(async () => {
-    a = await startHostApp({ controllers: [HostController] });
-    b = await startHostApp({ controllers: [HostController] });
+    a = await startHostApp({ features: HOST_FEATURES, controllers: [HostController] });
+    b = await startHostApp({ features: HOST_FEATURES, controllers: [HostController] });
   });
   after(async () => {
     await a.close();
@@ -222,7 +241,12 @@ function lockdownModule(auth: DynamicModule): DynamicModule {
 describe(`AuthModule.forRoot({ isGlobal: false }) (${storageMode})`, () => {
   let host: HostApp;
   before(async () => {
-    host = await startHostApp({ controllers: [HostController], extras: { isGlobal: false }, imports: (auth) => [lockdownModule(auth)] });
+    host = await startHostApp({
+      features: HOST_FEATURES,
+      controllers: [HostController],
+      extras: { isGlobal: false },
+      imports: (auth) => [lockdownModule(auth)],
+    });
   });
   after(() => host.close());
 
@@ -262,7 +286,7 @@ class MyLoginController {
 
 describe(`the built-in routes, off or under the host's prefix (${storageMode})`, () => {
   it('serves none with `routes: false`, while the guard and the services work for the host’s own routes', async () => {
-    const host = await startHostApp({ controllers: [MyLoginController], extras: { routes: false } });
+    const host = await startHostApp({ features: HOST_FEATURES, controllers: [MyLoginController], extras: { routes: false } });
     try {
       await request(host.url).post('/auth/login').send({ email: 'a@example.com', password: PASSWORD }).expect(404);
       await request(host.url).get('/.well-known/jwks.json').expect(404);
@@ -280,7 +304,7 @@ describe(`the built-in routes, off or under the host's prefix (${storageMode})`,
   });
 
   it('mounts them under `routes.prefix`, the JSON-only rule with them, and leaves the JWKS where clients look', async () => {
-    const host = await startHostApp({ extras: { routes: { prefix: 'api/v1/auth' } } });
+    const host = await startHostApp({ features: HOST_FEATURES, extras: { routes: { prefix: 'api/v1/auth' } } });
     try {
       const email = 'grace@example.com';
       await request(host.url).post('/api/v1/auth/register').send({ email, password: PASSWORD }).expect(201);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccountsService, Auth, AuthPrincipal, CurrentPrincipal } from 'nest-auth';
+import { AccountsService, apiKeys, Auth, AuthPrincipal, CurrentPrincipal, jwt, password, sessions } from 'nest-auth';
 import { login, PASSWORD, storageMode, uniqueEmail } from './support/app';
 import { HostApp, startHostApp } from './support/host';
 import { CreateMembers1700000000000, GatedMemberStore, loginGate, Member } from './support/members';
@@ -23,6 +23,7 @@ describe(`a host app with its own users table (${storageMode})`, () => {
   let host: HostApp;
   before(async () => {
     host = await startHostApp({
+      features: [sessions, jwt, apiKeys, password],
       controllers: [ReportsController],
       entities: [Member],
       migrations: [CreateMembers1700000000000],

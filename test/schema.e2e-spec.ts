@@ -2,19 +2,70 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import { authEntities, authMigrations } from 'nest-auth';
+import {
+  apiKeys,
+  authEntities,
+  authMigrations,
+  email,
+  jwt,
+  metrics,
+  mfa,
+  mtls,
+  oidc,
+  pages,
+  passkeys,
+  password,
+  sessions,
+} from 'nest-auth';
 import { storageMode } from './support/app';
 import { freshDatabase } from './support/database';
 
+const ALL = [sessions, jwt, apiKeys, mtls, password, email, mfa, passkeys, oidc, metrics, pages];
+
+/** What every composition stores, whatever it lists. */
+const BASE_TABLES = ['auth_events', 'auth_revocation_events', 'auth_user_revocations', 'auth_users'];
+
 /** The migrations, run on an empty database, leave exactly the schema the entities declare. */
 describe(`one source of truth for the schema (${storageMode})`, () => {
+  const featureSets = [
+    { name: 'sessions only', features: [sessions], tables: ['auth_session_store', 'auth_sessions'] },
+    {
+      name: 'sessions, jwt and API keys',
+      features: [sessions, jwt, apiKeys, password],
+      tables: ['auth_api_keys', 'auth_refresh_token_families', 'auth_refresh_tokens', 'auth_session_store', 'auth_sessions'],
+    },
+  ];
+  for (const set of featureSets) {
+    it(`creates exactly the tables of its features: ${set.name}`, async () => {
+      const db = await freshDatabase('schema');
+      const dataSource = new DataSource({
+        ...db.connection,
+        entities: authEntities(db.type, { features: set.features }),
+        migrations: authMigrations({ features: set.features }),
+        migrationsTransactionMode: 'each',
+      });
+      try {
+        await dataSource.initialize();
+        await dataSource.runMigrations();
+        const tables = (await dataSource.createQueryRunner().getTables())
+          .map((table) => table.name.replace(/^public\./, ''))
+          .filter((name) => name !== 'migrations' && !name.startsWith('sqlite_'));
+        assert.deepEqual(tables.sort(), [...BASE_TABLES, ...set.tables].sort());
+        assert.deepEqual((await dataSource.driver.createSchemaBuilder().log()).upQueries, []);
+      } finally {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await db.drop();
+      }
+    });
+  }
+
   for (const builtInUsers of [true, false]) {
     it(`leaves TypeORM's schema builder nothing to do after the migrations, ${builtInUsers ? 'with the built-in users table' : 'without a users table'}`, async () => {
       const db = await freshDatabase('schema');
       const dataSource = new DataSource({
         ...db.connection,
-        entities: authEntities(db.type, { builtInUsers }),
-        migrations: authMigrations({ builtInUsers }),
+        entities: authEntities(db.type, { features: ALL, builtInUsers }),
+        migrations: authMigrations({ features: ALL, builtInUsers }),
         migrationsTransactionMode: 'each',
       });
       try {
@@ -39,8 +90,8 @@ describe(`one source of truth for the schema (${storageMode})`, () => {
     const db = await freshDatabase('cascade');
     const dataSource = new DataSource({
       ...db.connection,
-      entities: authEntities(db.type),
-      migrations: authMigrations(),
+      entities: authEntities(db.type, { features: ALL }),
+      migrations: authMigrations({ features: ALL }),
       ...(db.type === 'better-sqlite3'
         ? { prepareDatabase: (sqlite: { pragma(sql: string): unknown }) => sqlite.pragma('foreign_keys = ON') }
         : {}),

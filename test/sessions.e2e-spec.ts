@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccountsService, AUTH_REDIS } from '../src/auth';
+import { AccountsService } from '../src/auth';
+import { AUTH_REDIS } from '../src/auth/extend';
 import { sha256Hex } from '../src/auth/core/secrets';
 import {
   login,

@@ -1,34 +1,20 @@
-import { ConfigurableModuleBuilder, DynamicModule, Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, DynamicModule, Provider, Type } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
 import { resolveAccountsOptions, ACCOUNTS_OPTIONS } from './accounts/accounts.options';
+import { AccountController } from './accounts/account.controller';
 import { AccountsModule } from './accounts/accounts.module';
-import { API_KEY_OPTIONS, resolveApiKeyOptions } from './api-key/api-key.options';
-import { ApiKeyAuthModule } from './api-key/api-key.module';
+import { AdminController } from './accounts/admin.controller';
 import { AUDIT_OPTIONS, resolveAuditOptions } from './audit/audit.options';
 import { AuditModule } from './audit/audit.module';
 import { AuthModuleExtras, AuthModuleOptions } from './auth.options';
+import { AuthFeature, checkFeatures, FeatureComposition } from './core/auth-feature';
 import { AuthCoreModule } from './core/auth-core.module';
-import { AuthTelemetry } from './core/auth-telemetry';
-import { METRICS_OPTIONS, resolveMetricsOptions } from './ops/metrics.options';
-import { PrometheusTelemetry } from './ops/prometheus-telemetry';
-import { OpsModule } from './ops/ops.module';
-import { EMAIL_OPTIONS, resolveEmailOptions } from './email/email.options';
-import { EmailModule } from './email/email.module';
+import { AuthTelemetry, NoTelemetry } from './core/auth-telemetry';
 import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
-import { JWT_OPTIONS, resolveJwtOptions } from './jwt/jwt.options';
-import { JwtAuthModule } from './jwt/jwt.module';
+import { SIGN_IN_POLICY, SignInPolicy } from './core/sign-in-policy';
 import { LoginModule } from './login/login.module';
-import { MFA_OPTIONS, resolveMfaOptions } from './mfa/mfa.options';
-import { MfaModule } from './mfa/mfa.module';
-import { MTLS_OPTIONS, resolveMtlsOptions } from './mtls/mtls.options';
-import { MtlsAuthModule } from './mtls/mtls.module';
-import { OIDC_OPTIONS, resolveOidcOptions } from './oidc/oidc.options';
-import { OidcModule } from './oidc/oidc.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
-import { PASSKEY_OPTIONS, resolvePasskeyOptions } from './passkeys/passkeys.options';
-import { PasskeysModule } from './passkeys/passkeys.module';
-import { authRouteModules, authRoutesPrefix } from './routes/auth-routes.module';
-import { resolveSessionOptions, SESSION_OPTIONS } from './session/session.options';
-import { SessionAuthModule } from './session/session.module';
+import { AuthRoutesModule, authRoutesPrefix, mountedControllers } from './routes/auth-routes.module';
 import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
@@ -36,67 +22,100 @@ import { UsersModule } from './users/users.module';
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<AuthModuleOptions>()
     .setClassMethodName('forRoot')
-    .setExtras<AuthModuleExtras>({ isGlobal: true, routes: {}, users: undefined }, (definition, extras) =>
+    .setExtras<AuthModuleExtras>({ features: [], isGlobal: true, routes: {}, users: undefined, globalGuard: true }, (definition, extras) =>
       composeAuthModule(definition, extras),
     )
     .build();
 
-/** Each feature's part of the options, resolved and validated once, at start, under the feature's own token. */
-const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> = [
+/** What every composition has, whatever its features: the options of the base modules. */
+const BASE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> = [
   [REDIS_OPTIONS, (o) => resolveRedisOptions(o.redis)],
-  [SESSION_OPTIONS, (o) => resolveSessionOptions(o.session)],
-  [JWT_OPTIONS, (o) => resolveJwtOptions(o.jwt)],
-  [API_KEY_OPTIONS, (o) => resolveApiKeyOptions(o.apiKeys)],
-  [MTLS_OPTIONS, (o) => resolveMtlsOptions(o.mtls)],
   [THROTTLE_OPTIONS, (o) => resolveThrottleOptions(o.throttle)],
   [LOCKOUT_OPTIONS, (o) => resolveLockoutOptions(o.lockout)],
   [PASSWORD_HASHING_OPTIONS, (o) => resolvePasswordHashingOptions(o.passwordHashing)],
   [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
-  [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],
-  [EMAIL_OPTIONS, (o) => resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? '')],
-  [PASSKEY_OPTIONS, (o) => resolvePasskeyOptions(o.passkeys)],
-  [MFA_OPTIONS, (o) => resolveMfaOptions(o.mfa)],
-  [OIDC_OPTIONS, (o) => resolveOidcOptions(o.oidc)],
+  [SIGN_IN_POLICY, (o): SignInPolicy => ({ requireVerifiedEmail: o.email?.requireVerified === true })],
 ];
 
 /**
- * Wires the feature modules of one AuthModule: each gets the modules it needs, built once here, so
- * that every feature shares one core (options, Redis, bus, mechanisms) and nothing is process-global.
+ * Wires one AuthModule from the host's list of features: the base modules every feature builds on
+ * (core, users, audit, throttling, login, accounts), then each listed feature's module, options,
+ * routes and mechanisms. Nothing unlisted is loaded, mounted or read; nothing is process-global.
  */
 function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras): DynamicModule {
-  const options: Provider[] = FEATURE_OPTIONS.map(([token, resolve]) => ({
+  const features = checkFeatures(extras.features ?? []);
+  const resolvers = [
+    ...BASE_OPTIONS.map(([token, resolve]) => ({ token, resolve })),
+    ...features.flatMap((feature) => feature.options ?? []),
+  ];
+  const options: Provider[] = resolvers.map(({ token, resolve }) => ({
     provide: token,
     inject: [MODULE_OPTIONS_TOKEN],
-    useFactory: resolve,
+    useFactory: (all: AuthModuleOptions) => resolve(all),
   }));
+  const telemetry: Type = features.find((feature) => feature.telemetry)?.telemetry ?? NoTelemetry;
   const core = AuthCoreModule.register({
     options: [...(definition.providers ?? []), ...options],
-    optionTokens: FEATURE_OPTIONS.map(([token]) => token),
-    telemetry: { provide: AuthTelemetry, useClass: PrometheusTelemetry },
-    // A browser's session before a bearer token, then the machine credentials.
-    mechanismOrder: ['session', 'jwt', 'apiKey', 'mtls'],
+    optionTokens: resolvers.map(({ token }) => token),
+    telemetry: { provide: AuthTelemetry, useClass: telemetry },
+    mechanismOrder: features
+      .flatMap((feature) => (feature.mechanism ? [feature.mechanism] : []))
+      .sort((a, b) => a.rank - b.rank)
+      .map((mechanism) => mechanism.name),
+    globalGuard: extras.globalGuard ?? true,
     imports: definition.imports ?? [],
   });
   const users = UsersModule.register(extras.users);
   const audit = AuditModule.register(core);
   const throttling = ThrottlingModule.register(core);
   const login = LoginModule.register(core, users, throttling, audit);
-  const session = SessionAuthModule.register(core, audit);
-  const jwt = JwtAuthModule.register(core, users, audit);
-  const apiKey = ApiKeyAuthModule.register(core, users);
-  const mtls = MtlsAuthModule.register(core, users);
   const accounts = AccountsModule.register(core, users, login, audit);
-  const email = EmailModule.register(core, users, accounts, login, audit);
-  const mfa = MfaModule.register(core, users, login, throttling, audit);
-  const passkeys = PasskeysModule.register(core, users, login, audit, mfa);
-  const oidc = OidcModule.register(authRoutesPrefix(extras.routes), core, users, session, jwt, audit, mfa);
-  const ops = OpsModule.register(core);
-  const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, mfa, passkeys, oidc, ops];
+  const base = [core, users, audit, throttling, login, accounts];
+  const composition: FeatureComposition = { routesPrefix: authRoutesPrefix(extras.routes), listed: new Set(features.map((f) => f.name)) };
+  const featureModules = features.map((feature) => feature.module(base, composition));
+  const issuers = new Set(features.flatMap((feature) => (feature.issuer ? [feature.issuer] : [])));
+  const everything = [...base, ...featureModules];
   return {
     module: definition.module,
     global: extras.isGlobal,
-    imports: [...features, users, ...authRouteModules(extras.routes, features)],
-    exports: features,
+    imports: [...everything, ...routeModules(features, composition, issuers, everything)],
+    exports: everything,
   };
 }
+
+/** The modules that mount the listed features' routes: under the prefix, at the root, and at each feature's own path. */
+function routeModules(
+  features: AuthFeature[],
+  composition: FeatureComposition,
+  issuers: ReadonlySet<string>,
+  imports: DynamicModule[],
+): DynamicModule[] {
+  const modules: DynamicModule[] = [];
+  const prefix = composition.routesPrefix;
+  if (prefix !== null) {
+    // The caller's account and the administration of users come with every composition.
+    const controllers = mountedControllers(
+      [AccountController, AdminController, ...features.flatMap((feature) => feature.controllers ?? [])],
+      issuers,
+    );
+    const routes = AuthRoutesModule.register(prefix, controllers, ...imports);
+    modules.push(routes, RouterModule.register([{ path: prefix, module: routes.module }]));
+  }
+  // `routes: false` serves nothing of the module's own, at the root either.
+  for (const feature of prefix === null ? [] : features) {
+    if (!feature.rootControllers?.length) continue;
+    const mounted = RootRoutesModule.for(feature.name, feature.rootControllers, imports);
+    modules.push(mounted);
+    if (feature.rootPath) modules.push(RouterModule.register([{ path: feature.rootPath, module: mounted.module }]));
+  }
+  return modules;
+}
+
+/** One module per feature that mounts controllers outside the prefix, so RouterModule can give each its own path. */
+const RootRoutesModule = {
+  for(name: string, controllers: readonly Type[], imports: DynamicModule[]): DynamicModule {
+    const module = { [`${name}RootRoutes`]: class {} }[`${name}RootRoutes`];
+    return { module, imports, controllers: [...controllers] };
+  },
+};

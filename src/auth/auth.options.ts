@@ -1,6 +1,7 @@
 import type { AccountsOptions } from './accounts/accounts.options';
 import type { ApiKeyOptions } from './api-key/api-key.options';
 import type { AuditOptions } from './audit/audit.options';
+import type { AuthFeature } from './core/auth-feature';
 import type { AuthRedisOptions } from './core/redis.options';
 import type { EmailOptions } from './email/email.options';
 import type { MetricsOptions } from './ops/metrics.options';
@@ -16,42 +17,50 @@ import type { AuthThrottleOptions, LockoutOptions } from './throttling/throttlin
 import type { UsersOption } from './users/users.module';
 
 /**
- * Options of AuthModule.forRoot / forRootAsync, one part per feature. Each part is resolved and
- * validated once, at start, by its feature. Durations are in seconds.
+ * Options of AuthModule.forRoot / forRootAsync, one part per feature. Only the parts of the listed
+ * features are read, and each is resolved and validated once, at start, by its feature. Durations
+ * are in seconds.
  */
 export interface AuthModuleOptions extends AccountsOptions {
   /** Where sessions, rate limits and revocation fan-out live; without it, in the database and in memory (one instance). */
   redis?: AuthRedisOptions;
-  /** Session cookies: secrets (required), idle and absolute timeouts. */
-  session: SessionOptions;
-  /** JWT access tokens and refresh tokens: signing key, rotation keys, issuer, audience, lifetimes. */
+  /** `sessions`: session cookies: secrets (required), idle and absolute timeouts. */
+  session?: SessionOptions;
+  /** `jwt`: access tokens and refresh tokens: signing key, rotation keys, issuer, audience, lifetimes. */
   jwt?: JwtOptions;
-  /** API keys: prefix, default per-key rate limit, verification cache. */
+  /** `apiKeys`: prefix, default per-key rate limit, verification cache. */
   apiKeys?: ApiKeyOptions;
-  /** Client certificates: the CAs that issue them, and the header a TLS-terminating proxy forwards them in. */
+  /** `mtls`: the CAs that issue client certificates, and the header a TLS-terminating proxy forwards them in. */
   mtls?: MtlsOptions;
-  /** Requests per client IP to the register, login and token routes (default 10 per 60 s). */
+  /** Requests per client IP to the routes that take credentials (default 10 per 60 s). */
   throttle?: AuthThrottleOptions;
   /** Back-off per account after consecutive failed logins (default: after 5, from 60 s doubling to 900 s). */
   lockout?: LockoutOptions;
   passwordHashing?: PasswordHashingOptions;
   audit?: AuditOptions;
-  /** Where mails go (SMTP or an outbox folder: one is required), their links, lifetimes and limits. */
-  email: EmailOptions;
-  /** TOTP and recovery codes: the keys that encrypt TOTP secrets at rest (required), the issuer authenticator apps show. */
-  mfa: MfaOptions;
-  /** `GET /metrics` (Prometheus): its bearer token, and whether it may be open without one. */
+  /** `email`: where mails go (SMTP or an outbox folder: one is required), their links, lifetimes and limits. `requireVerified` applies to every way to sign in. */
+  email?: EmailOptions;
+  /** `mfa`: the keys that encrypt TOTP secrets at rest (required), the issuer authenticator apps show. */
+  mfa?: MfaOptions;
+  /** `metrics`: the bearer token of the metrics route, and whether it may be open without one. */
   metrics?: MetricsOptions;
-  /** Passkeys (WebAuthn): the relying party id, its name, and the origins ceremonies may come from. Without it there are no passkeys. */
+  /** `passkeys`: the relying party id, its name, and the origins ceremonies may come from. */
   passkeys?: PasskeyOptions;
-  /** Sign-in with OpenID providers (Google, any OpenID Connect issuer): the providers and the origin their redirect URIs are on. */
+  /** `oidc`: the providers, and the origin their redirect URIs are on. */
   oidc?: OidcOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */
 export interface AuthModuleExtras {
-  /** Whether the module's services are visible to every module of the app (default true). The guard is global either way. */
+  /** The features of this app, e.g. `[sessions, jwt, apiKeys, password]`: nothing unlisted is loaded, mounted or created. */
+  features?: AuthFeature[];
+  /** Whether the module's services are visible to every module of the app (default true). */
   isGlobal?: boolean;
+  /**
+   * Whether the guard runs on every route of the app, denying those without `@Auth` or `@Public` (default true).
+   * `false` for adopting route by route: only routes with `@Auth` are guarded, every other route stays open.
+   */
+  globalGuard?: boolean;
   /** The built-in HTTP routes: `false` for none, or `{ prefix }` to mount them elsewhere (default under `auth`). */
   routes?: AuthRoutesOptions | false;
   /** The host's own users: an adapter of the UserStore port. Default: the built-in `auth_users` table. */

@@ -1,47 +1,58 @@
+// The module and its options.
 export { AuthModule } from './auth.module';
 export type { AuthModuleOptions, AuthModuleExtras } from './auth.options';
 export type { AuthRoutesOptions } from './routes/auth-routes.module';
 export type { UsersOption } from './users/users.module';
+export type { AuthRedisOptions } from './core/redis.options';
+export type { SessionOptions } from './session/session.options';
+export type { JwtOptions, JwtAlgorithm } from './jwt/jwt.options';
+export type { ApiKeyOptions } from './api-key/api-key.options';
+export type { MtlsOptions } from './mtls/mtls.options';
+export type { PasswordHashingOptions } from './login/password-hashing.options';
+export type { AuthThrottleOptions, LockoutOptions } from './throttling/throttling.options';
+export type { AuditOptions } from './audit/audit.options';
+export type { EmailOptions } from './email/email.options';
+export type { MailTemplates, MailKind, MailParams, MailContent } from './email/mail-templates';
+export type { MfaOptions } from './mfa/mfa.options';
+export type { PasskeyOptions } from './passkeys/passkeys.options';
+export type { OidcOptions } from './oidc/oidc.options';
+export type { MetricsOptions } from './ops/metrics.options';
 
-export type { AuthPrincipal } from './core/auth-principal';
-export type { AuthMechanism, AuthMechanismName, AuthMechanismNames } from './core/auth-mechanism';
-export { AuthMechanisms } from './core/auth-mechanism';
+// The features a host lists: `AuthModule.forRoot({ features: [sessions, jwt, apiKeys, password] })`.
+export { sessions } from './session/session.feature';
+export { jwt } from './jwt/jwt.feature';
+export { apiKeys } from './api-key/api-key.feature';
+export { mtls } from './mtls/mtls.feature';
+export { password } from './login/password.feature';
+export { email } from './email/email.feature';
+export { mfa } from './mfa/mfa.feature';
+export { passkeys } from './passkeys/passkeys.feature';
+export { oidc } from './oidc/oidc.feature';
+export { metrics, metricsAt } from './ops/metrics.feature';
+export { pages } from './pages/pages.feature';
+export type { AuthFeature } from './core/auth-feature';
+
+// Decorators and the principal. The mechanisms' names (`'session'`, `'jwt'`, ...) come with their features' types.
 export { Auth, Public, CurrentPrincipal } from './core/auth.decorator';
 export type { AuthRouteOptions } from './core/auth.decorator';
-export { AuthGuard } from './core/auth.guard';
-export { configureAuthHttp } from './core/http-hardening';
-export { runStrategy, privatePassportInstance } from './core/passport-strategy-runner';
-export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser } from './core/user-store';
-export { EmailTakenError } from './core/user-store';
-export type { IdentifiedUser } from './core/identified-user';
-export { SecondStep } from './core/second-step';
-export type { SecondFactor, SecondStepChallenge } from './core/second-step';
-export { RevocationBus } from './core/revocation-bus';
-export type { RevocationEvent, RevocationEvents } from './core/revocation-bus';
-export { AUTH_REDIS } from './core/redis.provider';
-export type { AuthRedis } from './core/redis.provider';
-export type { AuthRedisOptions } from './core/redis.options';
+export type { AuthPrincipal } from './core/auth-principal';
+export type { AuthMechanismName, AuthCaller } from './core/auth-mechanism';
+export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
 export { TooManyRequestsException } from './core/too-many-requests.exception';
+export { addAuthSecuritySchemes } from './core/openapi';
 
-export { authEntities } from './entities';
-export type { AuthSchemaOptions } from './entities';
-export { authMigrations } from './migrations';
-
+// Services a host calls.
 export { AccountsService } from './accounts/accounts.service';
 export type { Registration, Actor } from './accounts/accounts.service';
 export { PasswordLogin } from './login/password-login';
-export type { PasswordHashingOptions } from './login/password-hashing.options';
+export { SignInFunnel } from './login/sign-in-funnel';
 export { SessionsService } from './session/sessions.service';
-export type { SessionOptions } from './session/session.options';
 export { JwtTokensService } from './jwt/jwt-tokens.service';
 export type { TokenPair } from './jwt/jwt-tokens.service';
-export type { JwtOptions, JwtAlgorithm } from './jwt/jwt.options';
-export { JwtKeyRing } from './jwt/jwt-key-ring';
 export { ApiKeysService } from './api-key/api-keys.service';
 export type { CreatedApiKey, ApiKeyView, NewApiKey } from './api-key/api-keys.service';
-export type { ApiKeyOptions } from './api-key/api-key.options';
-export { ApiKeyFormat } from './api-key/api-key-format';
 export { ServiceAccountKeys, ServiceAccountError } from './api-key/service-account-keys';
+export { ApiKeyFormat } from './api-key/api-key-format';
 export { ServiceCertificatesService } from './mtls/service-certificates.service';
 export type {
   CertificateOwner,
@@ -49,26 +60,16 @@ export type {
   RegisteredServiceCertificate,
   ServiceCertificateView,
 } from './mtls/service-certificates.service';
-export type { MtlsOptions } from './mtls/mtls.options';
 export { fingerprintOf, normalizeFingerprint } from './mtls/fingerprint';
-export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
-export { AuthThrottlerGuard } from './throttling/auth-throttler.guard';
 export { LoginAttempts } from './throttling/login-attempts.service';
-export type { AuthThrottleOptions, LockoutOptions } from './throttling/throttling.options';
 export { AuditLog } from './audit/audit-log.service';
-export type { AuditOptions } from './audit/audit.options';
-export { addAuthSecuritySchemes } from './core/openapi';
-export { createAuthLogging, PinoLoggerService, REDACTED_PATHS } from './ops/logging';
-export { aboutRequest } from './core/request-log';
-export type { AuthLogging, AuthLoggingOptions } from './ops/logging';
-export type { MetricsOptions } from './ops/metrics.options';
 export { AuthTelemetry } from './core/auth-telemetry';
-export { AuthHealthIndicators } from './ops/auth-health.indicators';
-export type { EmailOptions } from './email/email.options';
-export type { MfaOptions } from './mfa/mfa.options';
-export { OneTimeCodes } from './mfa/one-time-codes.service';
-export { EmailFlows } from './email/email-flows.service';
-export type { MailTemplates, MailKind, MailParams, MailContent } from './email/mail-templates';
-export { Passkeys } from './passkeys/passkeys.service';
-export type { PasskeyView, AssertionExpectations } from './passkeys/passkeys.service';
-export type { PasskeyOptions } from './passkeys/passkeys.options';
+
+// The schema, for the host's DataSource.
+export { authEntities } from './entities';
+export type { AuthSchemaOptions } from './entities';
+export { authMigrations } from './migrations';
+
+// A host's own users table behind the UserStore port.
+export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser } from './core/user-store';
+export { EmailTakenError } from './core/user-store';

@@ -12,12 +12,12 @@ import {
   ApiKeysService,
   AuthUser,
   CertificateOwner,
-  createAuthLogging,
   fingerprintOf,
   ServiceAccountError,
   ServiceAccountKeys,
   ServiceCertificatesService,
 } from '../auth';
+import { createAuthLogging } from '../auth/ops';
 import { TrustedIssuers } from '../auth/mtls/trusted-issuers';
 import { isScope } from '../auth/core/scopes';
 import { ConfigError, loadConfig } from '../config/app.config';

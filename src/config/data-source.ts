@@ -2,14 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { authEntities, authMigrations } from '../auth';
+import { referenceFeatures } from '../app.features';
 import { DatabaseConfig } from './app.config';
 
 /** One DataSource definition for the app, the tests and the TypeORM CLI (`ormconfig.ts`). */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const type = database.type === 'postgres' ? 'postgres' : 'better-sqlite3';
   const common = {
-    entities: authEntities(type),
-    migrations: authMigrations(),
+    entities: authEntities(type, { features: referenceFeatures }),
+    migrations: authMigrations({ features: referenceFeatures }),
     synchronize: false,
     migrationsTransactionMode: 'each' as const,
   };

@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { AuthHealthIndicators, Public } from '../auth';
+import { Public } from '../auth';
+import { AuthHealthIndicators } from '../auth/ops';
 
 const CHECK_TIMEOUT_MS = 2000;
 

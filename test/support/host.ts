@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions, configureAuthHttp } from 'nest-auth';
+import { AuthFeature, AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions } from 'nest-auth';
 import { productionMode } from './app';
 import { freshDatabase, FreshDatabase } from './database';
 import { testRedisOptions } from './redis';
@@ -19,6 +19,8 @@ export interface HostApp {
 }
 
 export interface HostAppDefinition {
+  /** The features the host lists: a suite's host lists only what it tests. */
+  features: AuthFeature[];
   controllers?: Type[];
   providers?: Provider[];
   /** Host entities and migrations beside the module's; `builtInUsers: false` leaves out the module's users table. */
@@ -36,24 +38,30 @@ export interface HostAppDefinition {
 export async function startHostApp(definition: HostAppDefinition): Promise<HostApp> {
   const db = await freshDatabase('host');
   const builtInUsers = definition.builtInUsers ?? true;
+  const { features } = definition;
+  const listed = new Set(features.map((feature) => feature.name));
+  // Options only for what is listed: an unlisted feature's options are never asked for.
   const auth = AuthModule.forRoot({
-    session: { secrets: [randomBytes(32).toString('hex')] },
+    ...(listed.has('sessions') ? { session: { secrets: [randomBytes(32).toString('hex')] } } : {}),
     passwordHashing: { memoryCost: 8192, timeCost: 1 },
     throttle: { limit: 100_000 },
-    mfa: { encryptionKeys: [randomBytes(32).toString('hex')] },
-    email: { outboxDir: join(tmpdir(), `nest-auth-host-outbox-${randomUUID()}`), publicUrl: 'http://127.0.0.1' },
+    ...(listed.has('mfa') ? { mfa: { encryptionKeys: [randomBytes(32).toString('hex')] } } : {}),
+    ...(listed.has('email')
+      ? { email: { outboxDir: join(tmpdir(), `nest-auth-host-outbox-${randomUUID()}`), publicUrl: 'http://127.0.0.1' } }
+      : {}),
     ...(productionMode
       ? { redis: { ...testRedisOptions(), keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
       : {}),
     ...definition.options,
     ...definition.extras,
+    features,
   } as AuthModuleOptions & AuthModuleExtras);
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...db.connection,
-        entities: [...(definition.entities ?? []), ...authEntities(db.type, { builtInUsers })],
-        migrations: [...(definition.migrations ?? []), ...authMigrations({ builtInUsers })],
+        entities: [...(definition.entities ?? []), ...authEntities(db.type, { features, builtInUsers })],
+        migrations: [...(definition.migrations ?? []), ...authMigrations({ features, builtInUsers })],
         migrationsRun: true,
       }),
       auth,
@@ -65,8 +73,8 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
   class HostModule {}
   let app: NestExpressApplication | undefined;
   try {
-    app = await NestFactory.create<NestExpressApplication>(HostModule, { bodyParser: false, logger: false, abortOnError: false });
-    configureAuthHttp(app);
+    // A host as Nest makes it, with its own body parser: the module parses and limits only its own routes.
+    app = await NestFactory.create<NestExpressApplication>(HostModule, { logger: false, abortOnError: false });
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -13,7 +13,7 @@ import { UserSearchDto } from './user-search.dto';
 import { UserIdPipe } from './user-id.pipe';
 
 @ApiTags('admin')
-@Auth('session', 'jwt', { roles: ['admin'] })
+@Auth({ caller: 'user', roles: ['admin'] })
 @AuthRoutes()
 @Controller('admin')
 export class AdminController {

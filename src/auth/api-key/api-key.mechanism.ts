@@ -20,6 +20,7 @@ declare module '../core/auth-mechanism' {
 @Injectable()
 export class ApiKeyMechanism implements AuthMechanism {
   readonly name = 'apiKey';
+  readonly caller = 'service';
   readonly securityScheme = { type: 'apiKey', in: 'header', name: API_KEY_HEADER } as const;
 
   private readonly unknownKeys: UnknownKeyBudget;

@@ -14,7 +14,7 @@ const KEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException
 
 /** A person manages their keys with a session or a JWT; a key can never mint or rotate keys. */
 @ApiTags('api-keys')
-@Auth('session', 'jwt')
+@Auth({ caller: 'user' })
 @AuthRoutes()
 @Controller('api-keys')
 export class ApiKeysController {

@@ -1,12 +1,13 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
 import { AuthTelemetry } from './auth-telemetry';
 import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider';
-import { RetryAfterFilter } from './retry-after.filter';
+import { CredentialIssuers } from './credential-issuer';
+import { SecondStepSlot } from './second-step';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
 import { ShortLivedKeys } from './short-lived-keys';
@@ -20,6 +21,8 @@ export interface CoreParts {
   telemetry: Provider;
   /** The order `@Auth()` tries the mechanisms in; those not listed come last. */
   mechanismOrder: string[];
+  /** Whether the guard runs on every route of the app (deny by default), or only where `@Auth` puts it. */
+  globalGuard: boolean;
   /** The resolved options of every feature, one provider each, and what the host's options factory needs. */
   options: Provider[];
   /** The tokens of `options` the features inject. */
@@ -29,7 +32,7 @@ export interface CoreParts {
 
 /**
  * What every feature of one AuthModule shares: its options, the Redis connection, the revocation
- * bus, the registry of mechanisms, the per-user revocations, short-lived keys, and the global guard.
+ * bus, the registries of mechanisms and issuers, the per-user revocations, short-lived keys, and the guard.
  */
 @Module({})
 export class AuthCoreModule {
@@ -48,9 +51,11 @@ export class AuthCoreModule {
         SignInMethods,
         ShortLivedKeys,
         parts.telemetry,
+        CredentialIssuers,
+        SecondStepSlot,
+        AuthGuard,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
-        { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_FILTER, useClass: RetryAfterFilter },
+        ...(parts.globalGuard ? [{ provide: APP_GUARD, useExisting: AuthGuard }] : []),
       ],
       exports: [
         ...parts.optionTokens,
@@ -61,6 +66,10 @@ export class AuthCoreModule {
         SignInMethods,
         ShortLivedKeys,
         AuthTelemetry,
+        CredentialIssuers,
+        SecondStepSlot,
+        RouteRequirements,
+        AuthGuard,
       ],
     };
   }

@@ -19,6 +19,8 @@ export type AuthMechanismName = Extract<keyof AuthMechanismNames, string>;
  */
 export interface AuthMechanism {
   readonly name: AuthMechanismName;
+  /** Whom its credential stands for: a person signed in (`user`) or another system (`service`); `@Auth({ caller })` routes by it. */
+  readonly caller: AuthCaller;
   /** How routes that accept this mechanism are documented; the OpenAPI security scheme is registered under `name`. */
   readonly securityScheme: SecuritySchemeObject;
   /** `WWW-Authenticate` for a request whose credential of this kind was refused (RFC 9110 §11.6.1). */
@@ -35,6 +37,9 @@ export interface AuthMechanism {
    */
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
 }
+
+/** Whom a credential stands for: built-in routes ask for a kind of caller, never for a mechanism a host may leave out. */
+export type AuthCaller = 'user' | 'service';
 
 /** The order `@Auth()` tries the mechanisms in and documents them, as the module's composition gives it. */
 export const MECHANISM_ORDER = Symbol('MECHANISM_ORDER');

@@ -1,25 +1,18 @@
-import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { AuthMechanismName } from './auth-mechanism';
+import type { AuthCaller, AuthMechanismName } from './auth-mechanism';
 import type { AuthPrincipal } from './auth-principal';
+import { AuthGuard } from './auth.guard';
+import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth-metadata';
 
 export interface AuthRouteOptions {
   /** Every listed scope must be granted to a scoped credential (an API key); unscoped ones (a session, a JWT) act with the user's rights. */
   scopes?: string[];
   /** The user must hold at least one of these roles. */
   roles?: string[];
+  /** With no mechanism named: every mechanism of the module whose credentials stand for this kind of caller. */
+  caller?: AuthCaller;
 }
-
-export interface AuthRequirement {
-  /** The mechanisms a route accepts, in the order they are tried; `any`: every mechanism of the module. */
-  mechanisms: AuthMechanismName[] | 'any';
-  scopes: string[];
-  roles: string[];
-}
-
-export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();
-export const PublicMetadata = Reflector.createDecorator<true>();
 
 /**
  * Requires authentication by one of the named mechanisms (any of the module's when none is named),
@@ -28,7 +21,8 @@ export const PublicMetadata = Reflector.createDecorator<true>();
  *
  * @example
  * `@Auth('apiKey', { scopes: ['reports:read'] })`
- * `@Auth('session', 'jwt', { roles: ['admin'] })`
+ * `@Auth({ caller: 'user', roles: ['admin'] })`
+ * `@Auth({ caller: 'user' })` (every mechanism listed that signs people in)
  * `@Auth()`
  */
 export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): MethodDecorator & ClassDecorator {
@@ -36,6 +30,7 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
   const options = args.find((a): a is AuthRouteOptions => typeof a === 'object' && a !== null) ?? {};
   const requirement: AuthRequirement = {
     mechanisms: named.length ? [...new Set(named)] : 'any',
+    ...(options.caller && !named.length ? { caller: options.caller } : {}),
     scopes: [...(options.scopes ?? [])],
     roles: [...(options.roles ?? [])],
   };
@@ -45,6 +40,8 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     requirement.scopes.length || requirement.roles.length ? [ApiForbiddenResponse({ description: 'Missing scope or role' })] : [];
   return applyDecorators(
     AuthRequirementMetadata(requirement),
+    // For hosts that leave the guard off globally (adopting route by route); with it on, the guard decides once per request.
+    UseGuards(AuthGuard),
     ...openApi,
     ApiUnauthorizedResponse({ description: 'Missing or invalid credentials' }),
     ...forbidden,

@@ -17,7 +17,10 @@ import { TooManyRequestsException } from './too-many-requests.exception';
 import { RouteRequirement, RouteRequirements } from './route-requirements';
 
 type AuthRoute = Extract<RouteRequirement, { kind: 'auth' }>;
-type AuthRequest = Request & { user?: AuthPrincipal };
+type AuthRequest = Request & { user?: AuthPrincipal; [DECIDED]?: true };
+
+/** Set on a request the guard has admitted: with the global guard on, `@Auth`'s own use of it decides nothing twice. */
+const DECIDED = Symbol('nest-auth:decided');
 
 /**
  * The one global guard. Routes say who may call them with `@Auth` or `@Public`; a route that says
@@ -36,31 +39,36 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthRequest>();
+    if (request[DECIDED]) return true;
     const requirement = this.routes.of(context.getClass(), context.getHandler());
     if (requirement.kind === 'public') return true;
     if (requirement.kind === 'closed') throw new ForbiddenException('Route is not open to any caller');
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthRequest>();
     const started = performance.now();
     try {
-      const admitted = this.tryFrom(0, requirement, request, http.getResponse<Response>(), []);
+      const response = http.getResponse<Response>();
+      const admitted = this.tryFrom(0, requirement, request, response, []);
       if (!(admitted instanceof Promise)) return this.counted(admitted, request, started);
       return admitted.then(
         (ok) => this.counted(ok, request, started),
-        (error: unknown) => this.countedError(error, request, started),
+        (error: unknown) => this.countedError(error, request, response, started),
       );
     } catch (error) {
-      return this.countedError(error, request, started);
+      return this.countedError(error, request, http.getResponse<Response>(), started);
     }
   }
 
   private counted(admitted: true, request: AuthRequest, started: number): true {
+    request[DECIDED] = true;
     this.telemetry.guarded(request.user?.via ?? 'none', 'success', (performance.now() - started) / 1000);
     return admitted;
   }
 
-  private countedError(error: unknown, request: AuthRequest, started: number): never {
+  private countedError(error: unknown, request: AuthRequest, response: Response, started: number): never {
     this.telemetry.guarded(request.user?.via ?? 'none', outcomeOf(error), (performance.now() - started) / 1000);
+    // Here rather than in an exception filter: the host's routes answer with it too, and the module registers no global filter.
+    if (error instanceof TooManyRequestsException) response.setHeader('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     throw error;
   }
 

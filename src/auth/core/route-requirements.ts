@@ -3,7 +3,7 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ApiSecurity } from '@nestjs/swagger';
 import { AuthMechanism, AuthMechanisms } from './auth-mechanism';
-import { AuthRequirementMetadata, PublicMetadata } from './auth.decorator';
+import { AuthRequirementMetadata, PublicMetadata } from './auth-metadata';
 
 /** What the guard needs of a route: open to all, closed to all, or the mechanism instances it accepts. */
 export type RouteRequirement =
@@ -82,7 +82,18 @@ export class RouteRequirements implements OnApplicationBootstrap {
       if (isPublic && auth) throw new Error(`AuthModule: ${describe(controller, handler)} has both @Auth and @Public on one target`);
       if (isPublic) return PUBLIC;
       if (auth) {
-        const names = auth.mechanisms === 'any' ? this.mechanisms.all().map((m) => m.name) : auth.mechanisms;
+        const names =
+          auth.mechanisms !== 'any'
+            ? auth.mechanisms
+            : this.mechanisms
+                .all()
+                .filter((m) => !auth.caller || m.caller === auth.caller)
+                .map((m) => m.name);
+        if (!names.length) {
+          throw new Error(
+            `AuthModule: ${describe(controller, handler)} serves ${auth.caller ?? 'any'} callers, and no listed feature authenticates them`,
+          );
+        }
         const mechanisms = names.map((name) => {
           const mechanism = this.mechanisms.get(name);
           if (!mechanism)

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { IdentifiedUser } from './identified-user';
 
@@ -44,4 +45,22 @@ export abstract class SecondStep {
   abstract complete(mfaToken: string, method: string, request: Request): Promise<IdentifiedUser | null>;
   /** A wrong second factor for the token: counts toward the token's limit and the account's back-off. */
   abstract refused(mfaToken: string, method: string, request: Request): Promise<void>;
+}
+
+/**
+ * Where the feature that keeps second steps puts its `SecondStep`: sign-in funnels and second factors
+ * reach it here, so none of them needs that feature listed (without it, every sign-in is one step).
+ */
+@Injectable()
+export class SecondStepSlot {
+  private step?: SecondStep;
+
+  provide(step: SecondStep): void {
+    if (this.step) throw new Error('AuthModule: two features provide the second step');
+    this.step = step;
+  }
+
+  get current(): SecondStep | undefined {
+    return this.step;
+  }
 }

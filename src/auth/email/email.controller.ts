@@ -15,7 +15,7 @@ import { EmailFlows } from './email-flows.service';
 export class EmailController {
   constructor(private readonly flows: EmailFlows) {}
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Send a new verification mail to the caller’s address', {
     202: 'Queued (nothing is sent for a verified address)',
     429: 'Three mails of this kind to the address this hour; see Retry-After',
@@ -73,7 +73,7 @@ export class EmailController {
     await this.flows.resetPassword(body.token, body.newPassword, request);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Move the account to a new address: a confirmation link goes there, a notice to the old one', {
     202: 'Queued; the address changes when the link is used',
     400: 'Invalid input or wrong current password',

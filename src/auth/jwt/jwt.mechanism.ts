@@ -18,6 +18,7 @@ const BEARER_SCHEME = /^bearer(\s|$)/i;
 @Injectable()
 export class JwtMechanism implements AuthMechanism {
   readonly name = 'jwt';
+  readonly caller = 'user';
   readonly securityScheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } as const;
   readonly challenge = 'Bearer error="invalid_token"';
 

@@ -1,6 +1,8 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthMechanisms } from '../core/auth-mechanism';
+import { CredentialIssuers } from '../core/credential-issuer';
+import { JwtIssuer } from './jwt.issuer';
 import { AccessTokenSigner } from './access-token.signer';
 import { JwtKeyRing } from './jwt-key-ring';
 import { JwtMechanism } from './jwt.mechanism';
@@ -35,12 +37,14 @@ export class JwtAuthModule {
         JwtTokensService,
         JwtStrategy,
         JwtMechanism,
+        JwtIssuer,
       ],
       exports: [JwtTokensService, JwtKeyRing],
     };
   }
 
-  constructor(mechanisms: AuthMechanisms, mechanism: JwtMechanism) {
+  constructor(mechanisms: AuthMechanisms, mechanism: JwtMechanism, issuers: CredentialIssuers, issuer: JwtIssuer) {
     mechanisms.add(mechanism);
+    issuers.add(issuer);
   }
 }

@@ -4,9 +4,6 @@ import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import type { Request } from 'express';
 import { Public } from '../core/auth.decorator';
-import { SecondStep, SecondStepChallenge } from '../core/second-step';
-import { LoginDto } from '../login/credentials.dto';
-import { PasswordLogin } from '../login/password-login';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { JwtTokensService, TokenPair } from './jwt-tokens.service';
 import { RefreshTokenDto } from './token.dto';
@@ -15,26 +12,7 @@ import { RefreshTokenDto } from './token.dto';
 @AuthRoutes()
 @Controller('token')
 export class TokensController {
-  constructor(
-    private readonly passwordLogin: PasswordLogin,
-    private readonly tokens: JwtTokensService,
-    private readonly secondStep: SecondStep,
-  ) {}
-
-  @Public()
-  @RateLimitedAuthRoute()
-  @Documented('Exchange email and password for an access token and a refresh token', {
-    200: 'The token pair (RFC 6749 §5.1); with MFA on, `{mfaRequired: true, mfaToken, methods}` and no token (finish at `POST /auth/token/mfa`)',
-    400: 'Malformed body',
-    401: 'Invalid email or password',
-  })
-  @Post()
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  async token(@Body() body: LoginDto, @Req() request: Request): Promise<TokenPair | SecondStepChallenge> {
-    const identified = await this.passwordLogin.identify(body.email, body.password, request, 'jwt');
-    return (await this.secondStep.begin(identified, request)) ?? this.tokens.issue(identified, request);
-  }
+  constructor(private readonly tokens: JwtTokensService) {}
 
   @Public()
   @RateLimitedAuthRoute()

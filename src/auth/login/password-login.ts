@@ -8,7 +8,7 @@ import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { LoginAttempts } from '../throttling/login-attempts.service';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
-import { EMAIL_OPTIONS, ResolvedEmailOptions } from '../email/email.options';
+import { SIGN_IN_POLICY, SignInPolicy } from '../core/sign-in-policy';
 import { PasswordHasher } from './password-hasher';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
@@ -26,7 +26,7 @@ export class PasswordLogin implements OnModuleInit {
     private readonly attempts: LoginAttempts,
     private readonly revocations: UserRevocations,
     private readonly audit: AuditLog,
-    @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
+    @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
     private readonly telemetry: AuthTelemetry,
     private readonly signInMethods: SignInMethods,
   ) {}
@@ -57,7 +57,7 @@ export class PasswordLogin implements OnModuleInit {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.attempts.recordSuccess(email);
-    if (this.email.requireVerified && !known.user.emailVerified) {
+    if (this.policy.requireVerifiedEmail && !known.user.emailVerified) {
       this.audit.record({ type: 'login.failed', userId: known.user.id, mechanism, request, detail: { reason: 'email_not_verified' } });
       this.telemetry.login('password', 'unverified');
       throw new ForbiddenException('Email not verified');

@@ -16,11 +16,10 @@ import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
 import { IdentifiedUser } from '../core/identified-user';
-import { toPublicUser } from '../core/public-user';
-import { JwtTokensService, TokenPair } from '../jwt/jwt-tokens.service';
+import { SignInFunnel } from '../login/sign-in-funnel';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { SessionsService } from '../session/sessions.service';
+import { IssuingRoute } from '../routes/issuing-route.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { CurrentPasswordDto, DisableTotpDto, MfaLoginDto, TotpCodeDto } from './mfa.dto';
 import { MfaSecondStep } from './mfa-second-step';
@@ -35,11 +34,10 @@ export class MfaController {
   constructor(
     private readonly codes: OneTimeCodes,
     private readonly secondStep: MfaSecondStep,
-    private readonly sessions: SessionsService,
-    private readonly tokens: JwtTokensService,
+    private readonly funnel: SignInFunnel,
   ) {}
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('The caller’s second factors', { 200: '`{totp, recoveryCodesLeft, passkeys}`' })
   @Get('mfa')
   async status(@CurrentPrincipal() principal: AuthPrincipal) {
@@ -52,7 +50,7 @@ export class MfaController {
     return { totp, recoveryCodesLeft, passkeys };
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @RateLimitedAuthRoute()
   @Documented('Start TOTP enrolment: a new secret, pending until a code of it is confirmed', {
     201: '`{secret, otpauthUrl}` (shown once; the QR code of `otpauthUrl` is for authenticator apps)',
@@ -72,7 +70,7 @@ export class MfaController {
     return this.codes.startEnrolment(principal, body.currentPassword, request);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Confirm the pending TOTP secret with a code of it: MFA is on', {
     200: '`{recoveryCodes}`: 10 codes, shown once',
     400: 'Wrong code, or no enrolment pending',
@@ -85,7 +83,7 @@ export class MfaController {
     return { recoveryCodes: await this.codes.confirm(principal, body.code, request) };
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @RateLimitedAuthRoute()
   @Documented('Turn TOTP off with the current password and a code (or a recovery code); the recovery codes are void', {
     204: 'MFA is off',
@@ -99,7 +97,7 @@ export class MfaController {
     await this.codes.disable(principal, body.currentPassword, body.code, request);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @RateLimitedAuthRoute()
   @Documented('A new set of recovery codes; the old ones are void', {
     200: '`{recoveryCodes}`: 10 codes, shown once',
@@ -122,12 +120,11 @@ export class MfaController {
     401: '`Invalid code` for a wrong code and an unknown, spent, expired or dead `mfaToken` alike',
     429: 'Too many attempts from this IP or for this account; see Retry-After',
   })
+  @IssuingRoute('session')
   @Post('login/mfa')
   @HttpCode(200)
   async loginMfa(@Body() body: MfaLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const identified = await this.secondFactor(body, request);
-    const { csrfToken } = await this.sessions.issue(identified, request, response);
-    return { user: toPublicUser(identified.user), csrfToken };
+    return this.funnel.finish(await this.secondFactor(body, request), 'session', request, response);
   }
 
   @Public()
@@ -138,11 +135,12 @@ export class MfaController {
     401: '`Invalid code` for a wrong code and an unknown, spent, expired or dead `mfaToken` alike',
     429: 'Too many attempts from this IP or for this account; see Retry-After',
   })
+  @IssuingRoute('jwt')
   @Post('token/mfa')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async tokenMfa(@Body() body: MfaLoginDto, @Req() request: Request): Promise<TokenPair> {
-    return this.tokens.issue(await this.secondFactor(body, request), request);
+  async tokenMfa(@Body() body: MfaLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    return this.funnel.finish(await this.secondFactor(body, request), 'jwt', request, response);
   }
 
   private async secondFactor(body: MfaLoginDto, request: Request): Promise<IdentifiedUser> {

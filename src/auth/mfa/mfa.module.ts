@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { SecondStep } from '../core/second-step';
+import { SecondStepSlot } from '../core/second-step';
 import { AUTH_REDIS, AuthRedis } from '../core/redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from '../core/redis.options';
 import { MfaChallenge } from './mfa-challenge.entity';
@@ -32,10 +32,13 @@ export class MfaModule {
             redis ? new RedisMfaTokenStore(redis, `${options.keyPrefix}mfa:`) : new SqlMfaTokenStore(rows),
         },
         MfaSecondStep,
-        { provide: SecondStep, useExisting: MfaSecondStep },
         OneTimeCodes,
       ],
-      exports: [SecondStep, MfaSecondStep, OneTimeCodes],
+      exports: [MfaSecondStep, OneTimeCodes],
     };
+  }
+
+  constructor(slot: SecondStepSlot, step: MfaSecondStep) {
+    slot.provide(step);
   }
 }

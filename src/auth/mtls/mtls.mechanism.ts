@@ -17,6 +17,7 @@ declare module '../core/auth-mechanism' {
 @Injectable()
 export class MtlsMechanism implements AuthMechanism {
   readonly name = 'mtls';
+  readonly caller = 'service';
   // OpenAPI 3.1's scheme for TLS client certificates; @nestjs/swagger's types know only those of 3.0.
   readonly securityScheme = { type: 'mutualTLS' } as unknown as SecuritySchemeObject;
 

@@ -14,7 +14,7 @@ const CERTIFICATE_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundE
 
 /** Admins bind client certificates to users; a certificate can never register or revoke certificates. */
 @ApiTags('admin')
-@Auth('session', 'jwt', { roles: ['admin'] })
+@Auth({ caller: 'user', roles: ['admin'] })
 @AuthRoutes()
 @Controller('admin/service-certificates')
 export class ServiceCertificatesController {

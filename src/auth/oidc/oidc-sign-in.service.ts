@@ -6,14 +6,12 @@ import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
 import { runRedirectingStrategy, StrategyOutcome } from '../core/passport-strategy-runner';
-import { SecondStep, SecondStepChallenge } from '../core/second-step';
+import { SecondStepChallenge, SecondStepSlot } from '../core/second-step';
 import { sha256Hex } from '../core/secrets';
 import { ShortLivedKeys } from '../core/short-lived-keys';
 import { EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
-import { JwtTokensService, TokenPair } from '../jwt/jwt-tokens.service';
-import { SessionHandlers } from '../session/session-handlers';
-import { SessionsService } from '../session/sessions.service';
+import { SignInFunnel } from '../login/sign-in-funnel';
 import { AssertedIdentity, Identities } from './identities.service';
 import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS, IdTokenVerifier } from './id-token-verifier';
 import { OidcPhase } from './oidc-login.strategy';
@@ -85,19 +83,17 @@ export class OidcSignIn {
     private readonly identities: Identities,
     private readonly verifier: IdTokenVerifier,
     private readonly revocations: UserRevocations,
-    private readonly sessions: SessionsService,
-    private readonly handlers: SessionHandlers,
-    private readonly tokens: JwtTokensService,
+    private readonly funnel: SignInFunnel,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
-    private readonly secondStep: SecondStep,
+    private readonly secondSteps: SecondStepSlot,
     private readonly spentIdTokens: ShortLivedKeys,
   ) {}
 
   /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
   async start(name: string, returnTo: unknown, request: Request, response: Response, linking?: AuthPrincipal): Promise<string> {
     const provider = this.providers.get(name);
-    await this.handlers.ensureSession(request, response);
+    await this.funnel.prepare('session', request, response);
     const phase: OidcPhase = { phase: 'start' };
     const outcome = await runRedirectingStrategy<VerifiedTokens>(provider.strategy, request, phase);
     if (!('redirect' in outcome)) throw new Error('The OpenID strategy did not redirect');
@@ -122,7 +118,7 @@ export class OidcSignIn {
         return flow.returnTo;
       }
       const identified = await this.identify(asserted, request);
-      const challenge = asserted.providerDidMfa ? null : await this.secondStep.begin(identified, request);
+      const challenge = asserted.providerDidMfa ? null : await this.secondSteps.current?.begin(identified, request);
       if (!challenge) {
         await this.finishInBrowser(identified, request, response);
         return flow.returnTo;
@@ -142,7 +138,8 @@ export class OidcSignIn {
     idToken: string,
     nonce: string | undefined,
     request: Request,
-  ): Promise<TokenPair | SecondStepChallenge> {
+    response: Response,
+  ): Promise<object | SecondStepChallenge> {
     const provider = this.providers.get(name);
     try {
       const claims = await this.verifier.verify(provider, idToken, nonce);
@@ -155,8 +152,8 @@ export class OidcSignIn {
       }
       const asserted = this.fromClaims(name, claims);
       const identified = await this.identify(asserted, request);
-      const challenge = asserted.providerDidMfa ? null : await this.secondStep.begin(identified, request);
-      return challenge ?? (await this.finishForApp(identified, request));
+      const challenge = asserted.providerDidMfa ? null : await this.secondSteps.current?.begin(identified, request);
+      return challenge ?? (await this.finishForApp(identified, request, response));
     } catch (error) {
       throw this.refusal(error, name, 'jwt', request, invalidIdToken);
     }
@@ -219,15 +216,15 @@ export class OidcSignIn {
 
   /** Where a browser sign-in by an OpenID provider ends: the session of a password login. */
   private async finishInBrowser(identified: IdentifiedUser, request: Request, response: Response): Promise<void> {
-    await this.sessions.issue(identified, request, response).catch((error: unknown) => {
+    await this.funnel.finish(identified, 'session', request, response).catch((error: unknown) => {
       // A revocation of the user began while the sign-in ran (SessionsService audits it).
       throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
     });
   }
 
   /** Where the mobile flow ends: the token pair of a password login. */
-  private async finishForApp(identified: IdentifiedUser, request: Request): Promise<TokenPair> {
-    return this.tokens.issue(identified, request).catch((error: unknown) => {
+  private async finishForApp(identified: IdentifiedUser, request: Request, response: Response): Promise<object> {
+    return this.funnel.finish(identified, 'jwt', request, response).catch((error: unknown) => {
       throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
     });
   }

@@ -18,7 +18,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
-import type { TokenPair } from '../jwt/jwt-tokens.service';
+import { IssuingRoute } from '../routes/issuing-route.decorator';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
@@ -51,6 +51,7 @@ export class OidcController {
     404: 'Unknown provider',
     503: 'The provider’s discovery has not succeeded yet',
   })
+  @IssuingRoute('session')
   @Get('oidc/:provider/login')
   async login(
     @Param('provider') provider: string,
@@ -68,6 +69,7 @@ export class OidcController {
     401: '`Sign-in failed` for any state, nonce, PKCE, ID-token or provider error, and no session',
     409: 'An account has this email but one side has not verified it; or (linking) the identity belongs to another user',
   })
+  @IssuingRoute('session')
   @Get('oidc/:provider/callback')
   async callback(@Param('provider') provider: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     response.redirect(302, await this.signIn.callback(provider, request, response));
@@ -81,11 +83,17 @@ export class OidcController {
     401: '`invalid_grant` for any ID token that does not hold (signature, issuer, audience, expiry, nonce), one already exchanged, or a disabled user',
     409: 'An account has this email but one side has not verified it',
   })
+  @IssuingRoute('jwt')
   @Post('oidc/:provider/token')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  token(@Param('provider') provider: string, @Body() body: IdTokenDto, @Req() request: Request): Promise<TokenPair | SecondStepChallenge> {
-    return this.signIn.exchangeIdToken(provider, body.id_token, body.nonce, request);
+  token(
+    @Param('provider') provider: string,
+    @Body() body: IdTokenDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<object> {
+    return this.signIn.exchangeIdToken(provider, body.id_token, body.nonce, request, response);
   }
 
   @Public()
@@ -93,6 +101,7 @@ export class OidcController {
     200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
     404: 'No sign-in of this browser waits for a second factor',
   })
+  @IssuingRoute('session')
   @Get('oidc/second-step')
   @Header('Cache-Control', 'no-store')
   async secondStep(@Req() request: Request): Promise<SecondStepChallenge> {
@@ -106,6 +115,7 @@ export class OidcController {
     302: 'To the provider; on return the identity is linked',
     404: 'Unknown provider',
   })
+  @IssuingRoute('session')
   @Get('oidc/:provider/link')
   async link(
     @Param('provider') provider: string,
@@ -117,14 +127,14 @@ export class OidcController {
     response.redirect(302, await this.signIn.start(provider, returnTo, request, response, principal));
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('The caller’s linked identities', { 200: '`[{id, provider, email, createdAt}]`' })
   @Get('identities')
   identitiesOf(@CurrentPrincipal() principal: AuthPrincipal): Promise<IdentityView[]> {
     return this.identities.list(principal.user.id);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Unlink one of the caller’s identities', {
     204: 'Unlinked',
     403: 'Missing CSRF token',

@@ -17,7 +17,7 @@ export class MetricsController {
   ) {}
 
   @Public()
-  @Get('metrics')
+  @Get()
   @Header('Cache-Control', 'no-store')
   async metrics(@Req() request: Request, @Res() response: Response): Promise<void> {
     const { token, requireToken } = this.options;

@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Optional, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../core/auth.decorator';
-import { PASSKEY_OPTIONS, ResolvedPasskeyOptions } from '../passkeys/passkeys.options';
+import type { ResolvedPasskeyOptions } from '../passkeys/passkeys.options';
+import { PASSKEY_OPTIONS } from '../passkeys/passkeys.options';
 import { loadPageAssets, PageAsset } from './page-assets';
 import { PAGES_OPTIONS, PagesOptions } from './pages.options';
 
@@ -25,10 +26,13 @@ const PAGES_CSP =
 export class PagesController {
   private readonly assets: Map<string, PageAsset>;
 
-  constructor(@Inject(PAGES_OPTIONS) options: PagesOptions, @Inject(PASSKEY_OPTIONS) passkeys: Pick<ResolvedPasskeyOptions, 'enabled'>) {
+  constructor(
+    @Inject(PAGES_OPTIONS) options: PagesOptions,
+    @Optional() @Inject(PASSKEY_OPTIONS) passkeys?: Pick<ResolvedPasskeyOptions, 'enabled'>,
+  ) {
     // The sign-in screen offers "Sign in with a passkey" only where its routes are on; asking a
     // throttled route on every page load would spend the visitor's sign-in attempts.
-    this.assets = loadPageAssets(options.apiPrefix, passkeys.enabled);
+    this.assets = loadPageAssets(options.apiPrefix, passkeys?.enabled ?? false);
   }
 
   @Get('account')

@@ -18,11 +18,10 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
-import { toPublicUser } from '../core/public-user';
-import { JwtTokensService, TokenPair } from '../jwt/jwt-tokens.service';
+import { SignInFunnel } from '../login/sign-in-funnel';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
-import { SessionsService } from '../session/sessions.service';
+import { IssuingRoute } from '../routes/issuing-route.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { PasskeyLoginDto, PasskeyLoginOptionsDto, PasskeyRegistrationDto, PasskeyRemovalDto } from './passkey.dto';
 import { PasskeysConfigured } from './passkeys-configured.guard';
@@ -38,11 +37,10 @@ const PASSKEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundExcep
 export class PasskeysController {
   constructor(
     private readonly passkeys: Passkeys,
-    private readonly sessions: SessionsService,
-    private readonly tokens: JwtTokensService,
+    private readonly funnel: SignInFunnel,
   ) {}
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Options to register a passkey for the caller (`PublicKeyCredentialCreationOptionsJSON`); the challenge lives 5 minutes', {
     200: 'Registration options for `navigator.credentials.create()`',
     403: 'Missing CSRF token',
@@ -54,7 +52,7 @@ export class PasskeysController {
     return this.passkeys.registrationOptions(principal);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Register the passkey the browser made with those options', {
     201: '`{id, name, createdAt}`',
     400: 'Invalid input, or a response that does not hold (challenge, origin, RP id, user verification, signature)',
@@ -87,12 +85,11 @@ export class PasskeysController {
     400: 'Malformed body',
     401: 'Sign-in failed (any response that does not hold, an unknown passkey, a disabled account alike)',
   })
+  @IssuingRoute('session')
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: PasskeyLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const identified = await this.identify(body, request, 'session');
-    const { csrfToken } = await this.sessions.issue(identified, request, response);
-    return { user: toPublicUser(identified.user), csrfToken };
+    return this.funnel.finish(await this.identify(body, request, 'session'), 'session', request, response);
   }
 
   @Public()
@@ -102,12 +99,12 @@ export class PasskeysController {
     400: 'Malformed body',
     401: 'Sign-in failed',
   })
+  @IssuingRoute('jwt')
   @Post('token')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async token(@Body() body: PasskeyLoginDto, @Req() request: Request): Promise<TokenPair> {
-    const identified = await this.identify(body, request, 'jwt');
-    return this.tokens.issue(identified, request);
+  async token(@Body() body: PasskeyLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    return this.funnel.finish(await this.identify(body, request, 'jwt'), 'jwt', request, response);
   }
 
   /** A passkey alone (passwordless, user verification required), or as the second factor of the login `mfaToken` waits for. */
@@ -117,14 +114,14 @@ export class PasskeysController {
       : this.passkeys.secondFactor(body.mfaToken, body.response, request);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('The caller’s passkeys', { 200: '`[{id, name, createdAt, lastUsedAt}]`' })
   @Get()
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<PasskeyView[]> {
     return this.passkeys.list(principal.user.id);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('Remove one of the caller’s passkeys; the last one of a user with a password takes `{currentPassword}`', {
     204: 'Removed',
     400: 'The last passkey, without the right current password',

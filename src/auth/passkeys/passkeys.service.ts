@@ -24,11 +24,11 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
-import { SecondStep } from '../core/second-step';
+import { SecondStep, SecondStepSlot } from '../core/second-step';
 import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
-import { EMAIL_OPTIONS, ResolvedEmailOptions } from '../email/email.options';
+import { SIGN_IN_POLICY, SignInPolicy } from '../core/sign-in-policy';
 import { PasswordLogin } from '../login/password-login';
 import { PasskeyChallenges } from './passkey-challenges';
 import { Passkey } from './passkey.entity';
@@ -79,13 +79,21 @@ export class Passkeys implements OnModuleInit {
     private readonly passwordLogin: PasswordLogin,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
-    @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
-    private readonly secondStep: SecondStep,
+    @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
+    private readonly secondSteps: SecondStepSlot,
   ) {}
+
+  private get secondStep(): SecondStep {
+    const step = this.secondSteps.current;
+    // No second step can be pending where none is kept: the same answer as for an unknown mfaToken.
+    if (!step) throw new UnauthorizedException('Sign-in failed');
+    return step;
+  }
 
   onModuleInit(): void {
     this.signInMethods.register({ name: 'passkeys', count: (userId) => this.countOf(userId) });
-    this.secondStep.register({
+    // Without the feature that keeps second steps, a passkey is a way to sign in only.
+    this.secondSteps.current?.register({
       methods: ['passkey'],
       turnsStepOn: false,
       enrolled: async (userId) => (await this.countOf(userId)) > 0,
@@ -230,7 +238,7 @@ export class Passkeys implements OnModuleInit {
       this.telemetry.login('passkey', 'failure');
       throw new UnauthorizedException(PASSKEY_SIGN_IN_FAILED);
     }
-    if (this.email.requireVerified && !user.emailVerified) {
+    if (this.policy.requireVerifiedEmail && !user.emailVerified) {
       this.audit.record({
         type: 'login.failed',
         userId: user.id,

@@ -1,16 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import type { Request, Response } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
-import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
-import { LoginDto } from '../login/credentials.dto';
-import { PasswordLogin } from '../login/password-login';
-import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
-import { toPublicUser } from '../core/public-user';
-import { SecondStep } from '../core/second-step';
+import { Auth, CurrentPrincipal } from '../core/auth.decorator';
 import { CsrfService } from './csrf.service';
 import { SessionHandlers } from './session-handlers';
 import { SessionsService, SessionView } from './sessions.service';
@@ -20,30 +15,11 @@ import { SessionsService, SessionView } from './sessions.service';
 @Controller()
 export class SessionController {
   constructor(
-    private readonly passwordLogin: PasswordLogin,
     private readonly sessions: SessionsService,
     private readonly handlers: SessionHandlers,
     private readonly csrf: CsrfService,
     private readonly audit: AuditLog,
-    private readonly secondStep: SecondStep,
   ) {}
-
-  @Public()
-  @RateLimitedAuthRoute()
-  @Documented('Log in with email and password; starts a session on a new session ID', {
-    200: '`{user, csrfToken}` and the session cookie; with MFA on, `{mfaRequired: true, mfaToken, methods}` and no cookie (finish at `POST /auth/login/mfa`)',
-    400: 'Malformed body',
-    401: 'Invalid email or password (unknown email, wrong password and disabled account alike)',
-  })
-  @Post('login')
-  @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const identified = await this.passwordLogin.identify(body.email, body.password, request, 'session');
-    const challenge = await this.secondStep.begin(identified, request);
-    if (challenge) return challenge;
-    const { csrfToken } = await this.sessions.issue(identified, request, response);
-    return { user: toPublicUser(identified.user), csrfToken };
-  }
 
   @Auth('session')
   @Documented('End the current session', { 204: 'Session destroyed, cookie cleared', 403: 'Missing CSRF token' })
@@ -63,7 +39,7 @@ export class SessionController {
     return { csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('The caller’s sessions', {
     200: '`[{id, createdAt, lastSeenAt, expiresAt, ip, userAgent, current}]`',
   })
@@ -72,7 +48,7 @@ export class SessionController {
     return this.sessions.list(principal.user.id, principal.sessionId);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('End one of the caller’s sessions', {
     204: 'Ended on every instance',
     403: 'Missing CSRF token',
@@ -87,7 +63,7 @@ export class SessionController {
     await this.sessions.revoke(principal.user.id, id);
   }
 
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Documented('End every other session of the caller', { 204: 'Ended', 403: 'Missing CSRF token' })
   @Delete('sessions')
   @HttpCode(204)

@@ -19,6 +19,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 @Injectable()
 export class SessionMechanism implements AuthMechanism {
   readonly name = 'session';
+  readonly caller = 'user';
   readonly securityScheme = { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } as const;
 
   constructor(

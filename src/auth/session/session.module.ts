@@ -1,5 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthMechanisms } from '../core/auth-mechanism';
+import { CredentialIssuers } from '../core/credential-issuer';
+import { SessionIssuer } from './session.issuer';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CsrfService } from './csrf.service';
 import { SessionHandlers } from './session-handlers';
@@ -9,7 +11,7 @@ import { SessionsService } from './sessions.service';
 import { SessionRecord } from './session-record.entity';
 import { UserSession } from './user-session.entity';
 
-/** The `session` mechanism: express-session on every route, the session list, CSRF tokens. */
+/** The `session` mechanism and issuer: express-session for requests with a session cookie, the session list, CSRF tokens. */
 @Module({})
 export class SessionAuthModule implements NestModule {
   /** `imports`: the module's core and audit modules, as AuthModule builds them. */
@@ -17,13 +19,14 @@ export class SessionAuthModule implements NestModule {
     return {
       module: SessionAuthModule,
       imports: [...imports, TypeOrmModule.forFeature([UserSession, SessionRecord])],
-      providers: [SessionHandlers, SessionsService, SessionMechanism, SessionMiddleware, CsrfService],
+      providers: [SessionHandlers, SessionsService, SessionMechanism, SessionIssuer, SessionMiddleware, CsrfService],
       exports: [SessionsService, SessionHandlers, CsrfService],
     };
   }
 
-  constructor(mechanisms: AuthMechanisms, mechanism: SessionMechanism) {
+  constructor(mechanisms: AuthMechanisms, mechanism: SessionMechanism, issuers: CredentialIssuers, issuer: SessionIssuer) {
     mechanisms.add(mechanism);
+    issuers.add(issuer);
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../database';
 
 export class CreateUserRevocations1796083205000 implements MigrationInterface {
   name = 'CreateUserRevocations1796083205000';

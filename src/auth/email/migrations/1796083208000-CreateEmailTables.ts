@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateEmailTables1796083208000 implements MigrationInterface {
   name = 'CreateEmailTables1796083208000';

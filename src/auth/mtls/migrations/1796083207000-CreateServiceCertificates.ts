@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateServiceCertificates1796083207000 implements MigrationInterface {
   name = 'CreateServiceCertificates1796083207000';

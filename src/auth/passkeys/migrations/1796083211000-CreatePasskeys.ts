@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreatePasskeys1796083211000 implements MigrationInterface {
   name = 'CreatePasskeys1796083211000';

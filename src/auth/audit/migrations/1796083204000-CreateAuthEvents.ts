@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateAuthEvents1796083204000 implements MigrationInterface {
   name = 'CreateAuthEvents1796083204000';

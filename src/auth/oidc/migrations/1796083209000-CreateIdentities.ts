@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateIdentities1796083209000 implements MigrationInterface {
   name = 'CreateIdentities1796083209000';

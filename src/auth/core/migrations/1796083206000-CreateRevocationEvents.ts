@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../database';
 
 export class CreateRevocationEvents1796083206000 implements MigrationInterface {
   name = 'CreateRevocationEvents1796083206000';

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateApiKeys1796083203000 implements MigrationInterface {
   name = 'CreateApiKeys1796083203000';

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateSessionTables1796083201000 implements MigrationInterface {
   name = 'CreateSessionTables1796083201000';

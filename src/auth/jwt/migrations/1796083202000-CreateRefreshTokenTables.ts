@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateRefreshTokenTables1796083202000 implements MigrationInterface {
   name = 'CreateRefreshTokenTables1796083202000';

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { migrationTimestampType } from '../core/database';
+import { migrationTimestampType } from '../../core/database';
 
 export class CreateMfaTables1796083210000 implements MigrationInterface {
   name = 'CreateMfaTables1796083210000';

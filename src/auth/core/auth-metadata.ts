@@ -1,0 +1,13 @@
+import { Reflector } from '@nestjs/core';
+import type { AuthCaller, AuthMechanismName } from './auth-mechanism';
+
+export interface AuthRequirement {
+  /** The mechanisms a route accepts, in the order they are tried; `any`: every mechanism of the module (of `caller`'s kind when set). */
+  mechanisms: AuthMechanismName[] | 'any';
+  caller?: AuthCaller;
+  scopes: string[];
+  roles: string[];
+}
+
+export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();
+export const PublicMetadata = Reflector.createDecorator<true>();

@@ -1,0 +1,3 @@
+// The services of the `email` feature: `import { EmailFlows } from 'nest-auth/email'` (loads nodemailer).
+export { EmailFlows } from './email-flows.service';
+export type { MailTemplates, MailKind, MailParams, MailContent } from './mail-templates';

@@ -1,0 +1,3 @@
+// The services of the `passkeys` feature: `import { Passkeys } from 'nest-auth/passkeys'` (loads @simplewebauthn/server).
+export { Passkeys } from './passkeys.service';
+export type { PasskeyView, AssertionExpectations } from './passkeys.service';
