@@ -15,7 +15,7 @@ const parseJson = express.json({ limit: AUTH_BODY_LIMIT_BYTES });
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
-    if ((request as Request & { _body?: boolean })._body) {
+    if (request.readableEnded) {
       const declared = Number(request.header('content-length') ?? NaN);
       const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(request.body ?? null));
       return size > AUTH_BODY_LIMIT_BYTES ? sendJsonError(response, 413, 'Request body too large') : next();
