@@ -6,6 +6,7 @@ export type { UsersOption } from './users/users.module';
 export type { AuthRedisOptions } from './core/redis.options';
 export type { SessionOptions } from './session/session.options';
 export type { JwtOptions, JwtAlgorithm } from './jwt/jwt.options';
+export { JWT_ALGORITHMS } from './jwt/jwt.options';
 export type { ApiKeyOptions } from './api-key/api-key.options';
 export type { MtlsOptions } from './mtls/mtls.options';
 export type { PasswordHashingOptions } from './login/password-hashing.options';
@@ -61,6 +62,8 @@ export type {
   ServiceCertificateView,
 } from './mtls/service-certificates.service';
 export { fingerprintOf, normalizeFingerprint } from './mtls/fingerprint';
+export { TrustedIssuers } from './mtls/trusted-issuers';
+export { isScope } from './core/scopes';
 export { LoginAttempts } from './throttling/login-attempts.service';
 export { AuditLog } from './audit/audit-log.service';
 export { AuthTelemetry } from './core/auth-telemetry';

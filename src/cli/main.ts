@@ -13,13 +13,13 @@ import {
   AuthUser,
   CertificateOwner,
   fingerprintOf,
+  isScope,
   ServiceAccountError,
   ServiceAccountKeys,
   ServiceCertificatesService,
+  TrustedIssuers,
 } from '../auth';
 import { createAuthLogging } from '../auth/ops';
-import { TrustedIssuers } from '../auth/mtls/trusted-issuers';
-import { isScope } from '../auth/core/scopes';
 import { ConfigError, loadConfig } from '../config/app.config';
 import { dataSourceOptions } from '../config/data-source';
 

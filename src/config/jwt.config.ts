@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JWT_ALGORITHMS, JwtAlgorithm } from '../auth/jwt/jwt.options';
+import { JWT_ALGORITHMS, JwtAlgorithm } from '../auth';
 import { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;

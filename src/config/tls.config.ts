@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { TrustedIssuers } from '../auth/mtls/trusted-issuers';
+import { TrustedIssuers } from '../auth';
 import { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;

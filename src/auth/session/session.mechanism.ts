@@ -2,8 +2,9 @@ import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { runStrategy } from '../core/passport-strategy-runner';
 import { CsrfService } from './csrf.service';
-import { SessionAuth } from './session-data';
+import { SessionStrategy } from './session.strategy';
 import { SESSION_COOKIE } from './session-handlers';
 import { SessionsService } from './sessions.service';
 
@@ -15,7 +16,7 @@ declare module '../core/auth-mechanism' {
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The session express-session loaded for the cookie; no further I/O. Unsafe requests carry the CSRF token. */
+/** The session express-session loaded for the cookie, by the session strategy; no further I/O. Unsafe requests carry the CSRF token. */
 @Injectable()
 export class SessionMechanism implements AuthMechanism {
   readonly name = 'session';
@@ -25,18 +26,16 @@ export class SessionMechanism implements AuthMechanism {
   constructor(
     private readonly sessions: SessionsService,
     private readonly csrf: CsrfService,
+    private readonly strategy: SessionStrategy,
   ) {}
 
   carriesCredential(request: Request): boolean {
     return request.session?.auth !== undefined;
   }
 
-  /** A live session answers at once, with no promise; one past its absolute timeout is ended and refused. */
-  authenticate(request: Request): AuthPrincipal | null | Promise<null> {
-    const auth = request.session?.auth;
-    if (!auth) return null;
-    if (this.sessions.isPastAbsoluteTimeout(auth)) return this.sessions.end(request).then(() => null);
-    return principalOf(auth);
+  /** By the session strategy (Passport, run from this module's own instance): a live session at once, with no promise. */
+  authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
+    return runStrategy<AuthPrincipal>(this.strategy, request);
   }
 
   afterAuthentication(_principal: AuthPrincipal, request: Request): void {
@@ -48,8 +47,4 @@ export class SessionMechanism implements AuthMechanism {
   async endUserCredentials(userId: string, keep?: AuthPrincipal): Promise<void> {
     await this.sessions.revokeAll(userId, keep?.via === this.name ? keep.sessionId : undefined);
   }
-}
-
-function principalOf(auth: SessionAuth): AuthPrincipal {
-  return { user: { id: auth.userId, email: auth.email, roles: auth.roles }, via: 'session', sessionId: auth.publicId };
 }

@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CsrfService } from './csrf.service';
 import { SessionHandlers } from './session-handlers';
 import { SessionMechanism } from './session.mechanism';
+import { SessionStrategy } from './session.strategy';
 import { SessionMiddleware } from './session.middleware';
 import { SessionsService } from './sessions.service';
 import { SessionRecord } from './session-record.entity';
@@ -19,7 +20,7 @@ export class SessionAuthModule implements NestModule {
     return {
       module: SessionAuthModule,
       imports: [...imports, TypeOrmModule.forFeature([UserSession, SessionRecord])],
-      providers: [SessionHandlers, SessionsService, SessionMechanism, SessionIssuer, SessionMiddleware, CsrfService],
+      providers: [SessionHandlers, SessionsService, SessionStrategy, SessionMechanism, SessionIssuer, SessionMiddleware, CsrfService],
       exports: [SessionsService, SessionHandlers, CsrfService],
     };
   }
