@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { AuthModuleOptions } from '../auth';
 import { parseMfaKey } from '../auth/mfa/mfa-cipher';
 import { ConfigError } from './config-error';
+import { firebaseScryptConfig } from './firebase-scrypt.config';
 import { jwtConfig, JwtConfig } from './jwt.config';
 import { tlsConfig, TlsConfig } from './tls.config';
 
@@ -40,8 +41,10 @@ export interface AppConfig extends TlsConfig {
   /** `write` is where lines go when not standard output (tests that read them in-process). */
   log: { level: string; format: 'json' | 'pretty'; write?: (line: string) => void };
   metricsToken?: string;
-  /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
+  /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets and queued mails, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
+  /** FIREBASE_SCRYPT_*: to verify the hashes of users imported from a Firebase project. */
+  firebaseScrypt?: ReturnType<typeof firebaseScryptConfig>;
   /** The origin users reach the app at: links in mails, OpenID redirect URIs, the WebAuthn origin. */
   publicUrl: string;
   /** The WebAuthn relying party; undefined (no passkeys) when its id would be an IP address, which browsers refuse. */
@@ -234,6 +237,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     jwt: config.jwt,
     passkeys: config.passkeys,
     mfa: { encryptionKeys: config.mfaEncryptionKeys },
+    passwordHashing: { firebaseScrypt: config.firebaseScrypt },
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
   };
@@ -295,5 +299,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0),
     },
     mfaEncryptionKeys: mfaKeys(env, production, dataDir),
+    firebaseScrypt: firebaseScryptConfig(env),
   };
 }
