@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { USER_STORE, UserStore } from '../src/auth/core/user-store';
 import { PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
 const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
@@ -136,6 +137,16 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
     assert.ok(tokens.body.access_token);
     await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
     assert.equal(await storedHash(email), rehashed, 'an argon2id hash is not rehashed');
+  });
+
+  it('the built-in store rehashes only over the hash that verified: a password changed meanwhile is never put back', async () => {
+    const email = uniqueEmail('raced');
+    assert.equal((await cli(t.env, ['users:import'], ndjson({ email, hash: BCRYPT_OF_PASSWORD }))).code, 0);
+    const store = t.app.get<UserStore>(USER_STORE);
+    const user = (await store.findByEmail(email))!;
+    await store.setPasswordHash(user.id, '$argon2id$v=19$m=19456,t=2,p=1$changedmeanwhile$changedmeanwhile');
+    assert.equal(await store.replacePasswordHash!(user.id, BCRYPT_OF_PASSWORD, '$argon2id$rehash-of-the-old-password'), false);
+    assert.match(await storedHash(email), /changedmeanwhile/);
   });
 
   it('Django and Firebase users sign in too, and are rehashed', async () => {
