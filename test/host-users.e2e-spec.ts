@@ -65,6 +65,19 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     await request(host.url).get('/auth/me').set('X-API-Key', key).expect(200);
   });
 
+  it('signs in a member whose row holds a bcrypt hash (the NestJS docs’ recipe), and the store’s setPasswordHash makes it argon2id', async () => {
+    const email = uniqueEmail('bcrypt');
+    // htpasswd -B of PASSWORD; this store has no replacePasswordHash, so the module reads the hash again before writing.
+    const bcrypt = '$2y$05$1HmzVgicLNAWva7EnOWihOjYINzXmtZy7AoyvZ.zaHq7UhORlV8Dy';
+    await members().insert({ mail: email, displayName: null, secretHash: bcrypt, role: 'member', blocked: false, mailConfirmed: false });
+    await request(host.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
+    assert.equal((await members().findOneBy({ mail: email }))?.secretHash, bcrypt);
+    const token = (await request(host.url).post('/auth/token').send({ email, password: PASSWORD }).expect(200)).body;
+    await request(host.url).get('/reports').set('Authorization', `Bearer ${token.access_token}`).expect(200);
+    assert.match((await members().findOneBy({ mail: email }))?.secretHash ?? '', /^\$argon2id\$/);
+    await login(host.url, email, PASSWORD, false);
+  });
+
   it('ends everything of a member the host disables through AccountsService, and lets them back in when enabled', async () => {
     const session = await login(host.url);
     const token = (await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;

@@ -4,7 +4,7 @@ import { HttpException, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import {
@@ -14,14 +14,17 @@ import {
   CertificateOwner,
   fingerprintOf,
   isScope,
+  PasswordHasher,
   ServiceAccountError,
   ServiceAccountKeys,
   ServiceCertificatesService,
   TrustedIssuers,
 } from '../auth';
 import { createAuthLogging } from '../auth/ops';
+import { USER_STORE, UserStore } from '../auth/extend';
 import { ConfigError, loadConfig } from '../config/app.config';
 import { dataSourceOptions } from '../config/data-source';
+import { importUsers } from './users-import';
 
 /** A failure the operator caused or can fix: printed as one line, exit status 1. */
 class CliError extends Error {}
@@ -137,6 +140,35 @@ export function program(): Command {
         report(`${done} ${user.email} (${user.id}).`, { id: user.id, email: user.email, action: name });
       });
   }
+
+  cli
+    .command('users:import')
+    .description(
+      'Create users of another system from NDJSON lines {"email", "hash", "name"?, "emailVerified"?}, keeping their password hashes ' +
+        '(bcrypt $2a$/$2b$/$2y$, $scrypt$ PHC, Django pbkdf2_sha256$, $firebase-scrypt$<salt>$<hash>, argon2id/i/d); ' +
+        'each becomes argon2id at its first sign-in. Registered emails are skipped; exit 1 when a line is invalid',
+    )
+    .argument('[file]', 'the NDJSON file; stdin when absent or -')
+    .option('--dry-run', 'check every line, create nothing')
+    .action(async (file: string | undefined, options: { dryRun?: boolean }) => {
+      if ((!file || file === '-') && process.stdin.isTTY)
+        throw new CliError('give the NDJSON file, or pipe it: `nest-auth users:import < users.ndjson`');
+      const input = file && file !== '-' ? createReadStream(file) : process.stdin;
+      const opened = new Promise<void>((resolve, reject) => {
+        if (input === process.stdin) return resolve();
+        input.once('open', () => resolve());
+        input.once('error', (error: Error) => reject(new CliError(`cannot read ${file}: ${error.message}`)));
+      });
+      await opened;
+      const result = await withApp((app) => importUsers(input, app.get<UserStore>(USER_STORE), app.get(PasswordHasher), options.dryRun));
+      const invalid = result.invalid.map(({ line, reason }) => `line ${line}: ${reason}`);
+      report(
+        `${options.dryRun ? 'Would create' : 'Created'} ${result.created}, skipped ${result.skipped} already registered, ` +
+          `${result.invalid.length} invalid${invalid.length ? `:\n${invalid.join('\n')}` : '.'}`,
+        { ...result, dryRun: !!options.dryRun },
+      );
+      if (result.invalid.length) throw new CliError(`${result.invalid.length} invalid line(s), see above`);
+    });
 
   cli
     .command('key:create')

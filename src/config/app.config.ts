@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AuthModuleOptions } from '../auth';
-import { parseMfaKey } from '../auth/mfa/mfa-cipher';
+import { EncryptionKey } from '../auth';
 import { ConfigError } from './config-error';
+import { firebaseScryptConfig } from './firebase-scrypt.config';
 import { jwtConfig, JwtConfig } from './jwt.config';
 import { tlsConfig, TlsConfig } from './tls.config';
 
@@ -40,8 +41,10 @@ export interface AppConfig extends TlsConfig {
   /** `write` is where lines go when not standard output (tests that read them in-process). */
   log: { level: string; format: 'json' | 'pretty'; write?: (line: string) => void };
   metricsToken?: string;
-  /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
+  /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets and queued mails, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
+  /** FIREBASE_SCRYPT_*: to verify the hashes of users imported from a Firebase project. */
+  firebaseScrypt?: ReturnType<typeof firebaseScryptConfig>;
   /** The origin users reach the app at: links in mails, OpenID redirect URIs, the WebAuthn origin. */
   publicUrl: string;
   /** The WebAuthn relying party; undefined (no passkeys) when its id would be an IP address, which browsers refuse. */
@@ -135,7 +138,7 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
 /** MFA_ENCRYPTION_KEY: comma-separated keys of 32+ bytes as hex or base64, the first encrypting; generated once into DATA_DIR in development. */
 function mfaKeys(env: Env, production: boolean, dataDir: string): string[] {
   const keys = secretList(env, 'MFA_ENCRYPTION_KEY', production, dataDir, 'mfa-encryption-key');
-  if (keys.some((key) => !parseMfaKey(key)))
+  if (keys.some((key) => !EncryptionKey.parse(key)))
     throw new ConfigError('MFA_ENCRYPTION_KEY: each key must be 32 or more bytes, as hex or base64');
   return keys;
 }
@@ -234,6 +237,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     jwt: config.jwt,
     passkeys: config.passkeys,
     mfa: { encryptionKeys: config.mfaEncryptionKeys },
+    passwordHashing: { firebaseScrypt: config.firebaseScrypt },
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
   };
@@ -295,5 +299,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0),
     },
     mfaEncryptionKeys: mfaKeys(env, production, dataDir),
+    firebaseScrypt: firebaseScryptConfig(env),
   };
 }

@@ -13,7 +13,11 @@ export interface AuthUser {
 
 export interface NewAuthUser {
   email: string;
-  /** argon2id PHC string, or null for an account that can never log in with a password (a service account). */
+  /**
+   * argon2id PHC string (or, for a user brought in from another system, any format `PasswordHasher`
+   * verifies: bcrypt, scrypt, Django's PBKDF2, Firebase's scrypt, argon2i/d), or null for an account that
+   * can never log in with a password (a service account).
+   */
   passwordHash: string | null;
   name: string | null;
   roles: string[];
@@ -66,6 +70,12 @@ export interface UserStore {
   /** Throws EmailTakenError when the email is registered already. */
   create(user: NewAuthUser): Promise<AuthUser>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Optional: `next` in place of the hash only while it is still `expected`, in one statement; false when it
+   * was not. The module rehashes other systems' hashes to argon2id at sign-in through it; without it, it
+   * reads the hash again before `setPasswordHash`, which leaves a window of one round trip.
+   */
+  replacePasswordHash?(id: string, expected: string, next: string): Promise<boolean>;
   /** Null when there is no such user. */
   setDisabled(id: string, disabled: boolean): Promise<AuthUser | null>;
   setEmailVerified(id: string, verified: boolean): Promise<void>;

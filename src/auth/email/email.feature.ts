@@ -16,8 +16,8 @@ export const email: AuthFeature = {
   options: [
     {
       token: EMAIL_OPTIONS,
-      resolve: (o: { email?: EmailOptions; session?: { secrets?: string[] } }) =>
-        resolveEmailOptions(o.email, o.session?.secrets?.[0] ?? ''),
+      resolve: (o: { email?: EmailOptions; mfa?: { encryptionKeys?: string[] }; session?: { secrets?: string[] } }) =>
+        resolveEmailOptions(o.email, o.mfa?.encryptionKeys, o.session?.secrets),
     },
   ],
   module: (base) => (require('./email.module') as typeof import('./email.module')).EmailModule.register(...base),

@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { EncryptionKey } from '../core/encryption-keys';
 import type { MailTemplates } from './mail-templates';
 
 /** The `email` options of AuthModule.forRoot: where mails go, what their links point at, and how long they hold. Durations in seconds. */
@@ -25,6 +26,12 @@ export interface EmailOptions {
   mailsPerHour?: number;
   /** Replaces the built-in mail templates, kind by kind. */
   templates?: Partial<MailTemplates>;
+  /**
+   * Keys of 32+ random bytes (hex or base64) that encrypt queued mails at rest: the first encrypts, every
+   * one decrypts (list a new key first, drop the old one once the queue has drained: hours at most).
+   * Default: `mfa.encryptionKeys`.
+   */
+  encryptionKeys?: string[];
 }
 
 export interface ResolvedEmailOptions {
@@ -39,8 +46,10 @@ export interface ResolvedEmailOptions {
   requireVerified: boolean;
   mailsPerHour: number;
   templates: Partial<MailTemplates>;
-  /** Encrypts queued mails at rest (their links carry tokens); derived from the first session secret. */
-  queueSecret: string;
+  /** Encrypt queued mails at rest (their links carry tokens): the first seals, all open. */
+  queueKeys: EncryptionKey[];
+  /** The session secrets: mails queued by a version before the key ring were sealed under the first of them. */
+  legacyQueueSecrets: string[];
 }
 
 export const EMAIL_OPTIONS = Symbol('EMAIL_OPTIONS');
@@ -59,7 +68,24 @@ function linkTemplate(explicit: string | undefined, publicUrl: string | undefine
   return template;
 }
 
-export function resolveEmailOptions(options: EmailOptions = {}, queueSecret: string): ResolvedEmailOptions {
+function queueKeys(encoded: string[]): EncryptionKey[] {
+  const keys = encoded.map((value) => {
+    const key = EncryptionKey.parse(value);
+    if (!key) throw new Error('AuthModule: each of email.encryptionKeys must be 32 or more bytes, as hex or base64');
+    return key;
+  });
+  if (!keys.length)
+    throw new Error('AuthModule: mfa.encryptionKeys is required (it encrypts queued mails too, unless email.encryptionKeys is given)');
+  if (new Set(keys.map((key) => key.id)).size !== keys.length) throw new Error('AuthModule: email.encryptionKeys lists a key twice');
+  return keys;
+}
+
+/** `defaultKeys`: `mfa.encryptionKeys`; `sessionSecrets`: what queued mails were sealed under before the key ring. */
+export function resolveEmailOptions(
+  options: EmailOptions = {},
+  defaultKeys: string[] = [],
+  sessionSecrets: string[] = [],
+): ResolvedEmailOptions {
   if (!options.smtpUrl && !options.outboxDir) throw new Error('AuthModule: email.smtpUrl or email.outboxDir is required');
   if (options.smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(options.smtpUrl))
     throw new Error('AuthModule: email.smtpUrl must start with smtp:// or smtps://');
@@ -76,6 +102,7 @@ export function resolveEmailOptions(options: EmailOptions = {}, queueSecret: str
     requireVerified: options.requireVerified ?? false,
     mailsPerHour: positive(options.mailsPerHour ?? 3, 'mailsPerHour'),
     templates: options.templates ?? {},
-    queueSecret,
+    queueKeys: queueKeys(options.encryptionKeys ?? defaultKeys),
+    legacyQueueSecrets: sessionSecrets,
   };
 }

@@ -36,7 +36,7 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
     private readonly transport: MailTransport,
     @Inject(EMAIL_OPTIONS) options: ResolvedEmailOptions,
   ) {
-    this.cipher = new MailCipher(options.queueSecret);
+    this.cipher = new MailCipher(options.queueKeys, options.legacyQueueSecrets);
   }
 
   onModuleInit(): void {
@@ -126,7 +126,7 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
       const payload = this.cipher.open(job.payload);
       mail = job.kind === 'mail' ? (payload as OutgoingMail) : await this.resolve(job, payload);
     } catch (error) {
-      // Sealed under a secret that was rotated out, or a resolver bug: it will never go out; drop it.
+      // Sealed under a key that was dropped from the list, or a resolver bug: it will never go out; drop it.
       this.logger.error(`Dropped a queued ${job.kind} that cannot be read: ${String(error)}`);
       await this.jobs.delete({ id: job.id });
       return;

@@ -1,4 +1,4 @@
-import { ForbiddenException, Inject, Injectable, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
@@ -20,6 +20,8 @@ export const INVALID_CREDENTIALS = 'Invalid email or password';
  */
 @Injectable()
 export class PasswordLogin implements OnModuleInit {
+  private readonly logger = new Logger('AuthPasswords');
+
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
     private readonly hasher: PasswordHasher,
@@ -57,6 +59,7 @@ export class PasswordLogin implements OnModuleInit {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.attempts.recordSuccess(email);
+    if (known.passwordHash && this.hasher.needsRehash(known.passwordHash)) await this.rehash(known.user.id, known.passwordHash, password);
     if (this.policy.requireVerifiedEmail && !known.user.emailVerified) {
       this.audit.record({ type: 'login.failed', userId: known.user.id, mechanism, request, detail: { reason: 'email_not_verified' } });
       this.telemetry.login('password', 'unverified');
@@ -75,6 +78,21 @@ export class PasswordLogin implements OnModuleInit {
     if (valid) await this.attempts.recordSuccess(email);
     else this.audit.record({ type: 'password.check_failed', userId, mechanism, request });
     return valid;
+  }
+
+  /**
+   * An imported hash (bcrypt, scrypt, …) becomes argon2id once its password is known. Written only over
+   * the hash that verified, so that a password changed meanwhile is never put back.
+   */
+  private async rehash(userId: string, verifiedHash: string, password: string): Promise<void> {
+    try {
+      const next = await this.hasher.hash(password);
+      if (this.users.replacePasswordHash) await this.users.replacePasswordHash(userId, verifiedHash, next);
+      else if ((await this.users.passwordHashOf(userId)) === verifiedHash) await this.users.setPasswordHash(userId, next);
+    } catch (error) {
+      // The sign-in stands; the next one tries again.
+      this.logger.warn(`Could not rehash the password of user ${userId}: ${String(error)}`);
+    }
   }
 
   private async beginAttempt(email: string, request: Request, mechanism: string): Promise<void> {

@@ -1,71 +1,46 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { EncryptionKey, KeyRing } from '../core/encryption-keys';
 
-/** One key of `mfa.encryptionKeys`, with the id its ciphertexts and hashes carry so that keys can be rotated. */
-export interface MfaKey {
-  /** 8 hex characters derived from the key: names it without revealing it, whatever order the keys are listed in. */
-  id: string;
-  /** AES-256-GCM key for TOTP secrets. */
-  sealing: Buffer;
-  /** HMAC-SHA-256 key for recovery codes. */
-  hashing: Buffer;
-}
+/** One key of `mfa.encryptionKeys`; its id is carried by the ciphertexts and hashes made under it, so that keys can be rotated. */
+export type MfaKey = EncryptionKey;
 
-const HEX = /^(?:[0-9a-f]{2})+$/i;
-const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
-
-/** A key from its hex or base64 form; null unless it holds 32 or more bytes. Hex is tried first: a hex string is valid base64 too. */
-export function parseMfaKey(encoded: string): MfaKey | null {
-  const value = encoded.trim();
-  const bytes = HEX.test(value) ? Buffer.from(value, 'hex') : BASE64.test(value) ? Buffer.from(value, 'base64') : null;
-  if (!bytes || bytes.length < 32) return null;
-  // Separate keys per use, so that the cipher key is never also an HMAC key.
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', bytes, 'nest-auth mfa', info, 32));
-  return { id: derive('key id').subarray(0, 4).toString('hex'), sealing: derive('totp secrets'), hashing: derive('recovery codes') };
-}
-
-const VERSION = 'v1';
+/** A key from its hex or base64 form; null unless it holds 32 or more bytes. */
+export const parseMfaKey = (encoded: string): MfaKey | null => EncryptionKey.parse(encoded);
 
 /**
- * TOTP secrets at rest: AES-256-GCM, `v1.<key id>.<base64url of iv | tag | ciphertext>`, with the
- * user id as additional data so that a sealed secret copied to another user's row does not open.
+ * TOTP secrets at rest, sealed by the key ring (AES-256-GCM, `v1.<key id>.<…>`) with the user id as
+ * additional data so that a sealed secret copied to another user's row does not open; recovery codes as
+ * HMAC-SHA-256 under a key of their own derived from the same listed key.
  */
 export class MfaCipher {
-  constructor(private readonly keys: MfaKey[]) {}
+  private readonly ring: KeyRing;
+
+  constructor(keys: MfaKey[]) {
+    this.ring = new KeyRing(keys, 'totp secrets');
+  }
 
   seal(plaintext: string, userId: string): string {
-    const key = this.keys[0];
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key.sealing, iv);
-    cipher.setAAD(Buffer.from(userId, 'utf8'));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return `${VERSION}.${key.id}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    return this.ring.seal(plaintext, userId);
   }
 
   /** Throws when no listed key sealed it, or it was altered or moved to another user. */
   open(sealed: string, userId: string): string {
-    const [version, keyId, payload] = sealed.split('.');
-    const key = this.keys.find((candidate) => candidate.id === keyId);
-    if (version !== VERSION || !key || !payload) throw new Error('TOTP secret sealed under an unknown key');
-    const data = Buffer.from(payload, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key.sealing, data.subarray(0, 12));
-    decipher.setAAD(Buffer.from(userId, 'utf8'));
-    decipher.setAuthTag(data.subarray(12, 28));
-    return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    return this.ring.open(sealed, userId);
   }
 
   /** Whether it was sealed under a key other than the first (then it is sealed again on its next use). */
   isStale(sealed: string): boolean {
-    return sealed.split('.')[1] !== this.keys[0].id;
+    return this.ring.isStale(sealed);
   }
 
   /** The id of the key new recovery codes are hashed under. */
   get currentKeyId(): string {
-    return this.keys[0].id;
+    return this.ring.currentKey.id;
   }
 
   /** HMAC-SHA-256 of a recovery code under the key `keyId` names, bound to the user; null when that key is no longer listed. */
-  hashCode(code: string, userId: string, keyId = this.keys[0].id): string | null {
-    const key = this.keys.find((candidate) => candidate.id === keyId);
-    return key ? createHmac('sha256', key.hashing).update(`${userId}\u0000${code}`).digest('hex') : null;
+  hashCode(code: string, userId: string, keyId = this.currentKeyId): string | null {
+    const key = this.ring.keyById(keyId);
+    return key ? createHmac('sha256', key.derive('recovery codes')).update(`${userId}\u0000${code}`).digest('hex') : null;
   }
 }

@@ -82,6 +82,12 @@ export class TypeOrmUserStore implements UserStore {
     if (UUID.test(id)) await this.users.update({ id }, { passwordHash });
   }
 
+  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const { affected } = await this.users.update({ id, passwordHash: expected }, { passwordHash: next });
+    return affected === 1;
+  }
+
   async setEmailVerified(id: string, verified: boolean): Promise<void> {
     if (UUID.test(id)) await this.users.update({ id }, { emailVerifiedAt: verified ? new Date() : null });
   }
