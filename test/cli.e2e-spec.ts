@@ -173,3 +173,32 @@ describe(`the operator CLI's migrate, on an empty database (${storageMode})`, ()
     }
   });
 });
+
+describe('the operator CLI, against a host’s own module (--module)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nest-auth-cli-host-'));
+  const env = { CLI_HOST_DB: join(dir, 'host.sqlite') };
+  const module = ['--module', `${join(__dirname, 'support', 'cli-host.js')}#cliHost`];
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('migrates the host’s DataSource: its users table and its features’ tables, never the built-in users table', async () => {
+    const migrated = await cli(env, [...module, '--json', 'migrate']);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const ran = JSON.parse(migrated.stdout).ran as string[];
+    assert.ok(ran.includes('CreateMembers1700000000000') && ran.includes('CreateApiKeys1796083203000'));
+    assert.ok(!ran.some((name) => name.startsWith('CreateAuthUsers')) && !ran.some((name) => name.startsWith('CreateRefreshTokenTables')));
+  });
+
+  it('creates a user in the host’s table, and a service account with a key', async () => {
+    const created = await cli(env, [...module, '--json', 'user:create', 'ops@example.com', '--password-stdin'], 'a-long-enough-password-1');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(JSON.parse(created.stdout).id, /^\d+$/);
+    const key = await cli(env, [...module, '--json', 'key:create', '--email', 'billing@svc.example.com', '--name', 'ci']);
+    assert.equal(key.code, 0, key.stderr);
+  });
+
+  it('says in one line when the module cannot be loaded', async () => {
+    const broken = await cli(env, ['--module', join(dir, 'missing.js'), 'migrate']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /--module .* could not be loaded/);
+  });
+});

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { HttpException, INestApplicationContext } from '@nestjs/common';
+import { DynamicModule, HttpException, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import {
@@ -30,17 +31,40 @@ import { importUsers } from './users-import';
 class CliError extends Error {}
 
 let json = false;
+/** `--module`: the host's own root module, instead of the reference app's. */
+let hostModule: string | undefined;
 
 /** What a command tells: a line for people, or with --json one JSON object on stdout for scripts. */
 function report(human: string, data: object): void {
   process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
 }
 
-/** The reference app's Nest context, configured from the environment exactly as the app is; its logs go to stderr. */
+/**
+ * The module to run the command in: the host's (`--module ./dist/app.module.js#AppModule`, a module
+ * class, a dynamic module or a function returning one), so its features, users table and database
+ * are the ones used; without it, the reference app's, configured from the environment as the app is.
+ */
+async function rootModule(): Promise<DynamicModule | Type> {
+  if (!hostModule) return AppModule.forConfig(loadConfig());
+  const [file, name = 'AppModule'] = hostModule.split('#');
+  let exported: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exported = (require(resolve(file)) as Record<string, unknown>)[name];
+  } catch (error) {
+    throw new CliError(`--module ${hostModule} could not be loaded (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!exported) throw new CliError(`--module ${file} exports no ${name}`);
+  // A module class, a dynamic module, or an (async) arrow function that builds one.
+  const isFactory = typeof exported === 'function' && exported.prototype === undefined;
+  const module: unknown = isFactory ? await (exported as () => unknown)() : exported;
+  return module as never;
+}
+
+/** The Nest context of the root module; its logs go to stderr. */
 async function withApp<T>(run: (app: INestApplicationContext) => Promise<T>): Promise<T> {
-  const config = loadConfig();
   const logging = createAuthLogging({ level: 'warn', format: 'json', write: (line) => void process.stderr.write(line) });
-  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { logger: logging.logger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(await rootModule(), { logger: logging.logger, abortOnError: false });
   try {
     return await run(app);
   } finally {
@@ -90,8 +114,13 @@ export function program(): Command {
   const cli = new Command('nest-auth')
     .description('Operate nest-auth from a shell, with the same environment as the app (DATABASE_URL, REDIS_URL, DATA_DIR, ...).')
     .option('--json', 'print one JSON object on stdout instead of a sentence')
+    .option(
+      '--module <file#export>',
+      "run against your app's root module (its features, users table and database), e.g. dist/app.module.js#AppModule",
+    )
     .hook('preAction', (command) => {
       json = !!command.opts().json;
+      hostModule = command.opts().module;
     })
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
@@ -250,13 +279,18 @@ export function program(): Command {
 
   cli
     .command('migrate')
-    .description('Run the pending migrations of the configured database')
+    .description("Run the pending migrations of the configured database (with --module, of your app's DataSource)")
     .action(async () => {
+      const ranOn = async (dataSource: DataSource) => {
+        const ran = await dataSource.runMigrations({ transaction: 'each' });
+        report(ran.length ? `Ran ${ran.map((m) => m.name).join(', ')}.` : 'Nothing to migrate.', { ran: ran.map((m) => m.name) });
+      };
+      // The host's DataSource holds the host's migrations: the module's for its features and users choice, and its own.
+      if (hostModule) return withApp((app) => ranOn(app.get(DataSource)));
       const dataSource = new DataSource(dataSourceOptions(loadConfig().database));
       await dataSource.initialize();
       try {
-        const ran = await dataSource.runMigrations({ transaction: 'each' });
-        report(ran.length ? `Ran ${ran.map((m) => m.name).join(', ')}.` : 'Nothing to migrate.', { ran: ran.map((m) => m.name) });
+        await ranOn(dataSource);
       } finally {
         await dataSource.destroy();
       }
