@@ -12,6 +12,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
+import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, EmailTakenError, USER_STORE, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { PasswordHasher } from '../login/password-hasher';
@@ -48,6 +49,7 @@ export interface Actor {
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
   private readonly listeners: { [Event in keyof AccountEvents]: Array<AccountEvents[Event]> } = { registered: [], passwordChanged: [] };
+  private readonly sweepers: Array<(userId: string) => Promise<void>> = [];
 
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
@@ -57,6 +59,7 @@ export class AccountsService implements OnApplicationBootstrap {
     private readonly bus: RevocationBus,
     private readonly mechanisms: AuthMechanisms,
     private readonly audit: AuditLog,
+    private readonly signInMethods: SignInMethods,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
   ) {}
 
@@ -75,6 +78,14 @@ export class AccountsService implements OnApplicationBootstrap {
   /** Listens to a user's lifecycle; a listener that throws is logged, never fails the change. */
   on<Event extends keyof AccountEvents>(event: Event, listener: AccountEvents[Event]): void {
     this.listeners[event].push(listener);
+  }
+
+  /**
+   * `sweep` runs, and is waited for, whenever the user's credentials end (a password change or reset,
+   * logout-all, an email change, disabling): the email feature voids pending reset and change links there.
+   */
+  onCredentialsEnded(sweep: (userId: string) => Promise<void>): void {
+    this.sweepers.push(sweep);
   }
 
   findUser(id: string): Promise<AuthUser | null> {
@@ -179,6 +190,21 @@ export class AccountsService implements OnApplicationBootstrap {
     const at = await this.revocations.revoke(userId);
     await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
     for (const mechanism of this.mechanisms.all()) await mechanism.endUserCredentials?.(userId, keep);
+    for (const sweep of this.sweepers) await sweep(userId);
+  }
+
+  /**
+   * The first proof that the user receives mail at their address (its verification link, or a reset
+   * by mail of an account never verified): every way in made before `before` ends but `keep`'s own,
+   * as whoever registered the address first may not be its owner (Sudhodanan and Paverd,
+   * "Pre-hijacked accounts", USENIX Security 2022): sessions, token families, API keys, passkeys,
+   * linked identities and pending links.
+   */
+  async endFootholdsMadeBefore(userId: string, before: Date, actor: Actor & { keep?: AuthPrincipal } = {}): Promise<void> {
+    await this.endEverything(userId, actor.keep);
+    for (const mechanism of this.mechanisms.all()) await mechanism.endCredentialsMadeBefore?.(userId, before, actor.keep);
+    const removed = await this.signInMethods.removeAllMadeBefore(userId, before);
+    this.audit.record({ type: 'account.first_proof_of_address', userId, mechanism: 'email', request: actor.request, detail: removed });
   }
 
   private emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): void {

@@ -19,7 +19,7 @@ import {
 } from '@simplewebauthn/server';
 import type { Request } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
@@ -84,7 +84,11 @@ export class Passkeys implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.signInMethods.register({ name: 'passkeys', count: (userId) => this.countOf(userId) });
+    this.signInMethods.register({
+      name: 'passkeys',
+      count: (userId) => this.countOf(userId),
+      removeAllMadeBefore: async (userId, before) => (await this.rows.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+    });
     this.secondStep.register({
       methods: ['passkey'],
       turnsStepOn: false,

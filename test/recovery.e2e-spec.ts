@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { USER_STORE, UserStore } from '../src/auth/core/user-store';
+import { Identities } from '../src/auth/oidc/identities.service';
+import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { linkPath, TestSmtpServer, tokenIn } from './support/smtp';
+import { SoftwareAuthenticator } from './support/software-authenticator';
+
+const ORIGIN = 'http://localhost:4711';
+const NEW_PASSWORD = 'a brand new passphrase';
+const INTRUDER_PASSWORD = 'the intruder chose this one';
+const VERIFY = /Confirm your email/;
+const RESET = /Reset your/;
+const CONFIRM_CHANGE = /Confirm your new email/;
+const INVALID = { statusCode: 400, message: 'Invalid or expired token', error: 'Bad Request' };
+
+describe(`recovery ends every way in that it must (${storageMode})`, () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  before(async () => {
+    smtp = await TestSmtpServer.start();
+    t = await startApp({
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: 'http://app.example',
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: ORIGIN,
+      LOCKOUT_THRESHOLD: '1000',
+    });
+  });
+  after(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  const csrf = (session: LoggedIn) => ({ 'X-CSRF-Token': session.csrfToken });
+
+  /** A signed-in user with a pending email change (its confirmation mail) and a reset link (its mail). */
+  async function withPendingLinks() {
+    const email = uniqueEmail('pending');
+    const session = await login(t.url, email);
+    const newEmail = uniqueEmail('elsewhere');
+    await session.agent.post('/auth/email').set(csrf(session)).send({ newEmail, currentPassword: PASSWORD }).expect(202);
+    const change = await smtp.mailTo(newEmail, CONFIRM_CHANGE);
+    await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
+    const reset = await smtp.mailTo(email, RESET);
+    return { email, session, change, reset };
+  }
+
+  async function assertDead(links: { change?: { text: string }; reset?: { text: string } }) {
+    if (links.change) await request(t.url).post('/auth/email/verify').send({ token: tokenIn(links.change) }).expect(400, INVALID);
+    if (links.reset) {
+      await request(t.url)
+        .post('/auth/password/reset')
+        .send({ token: tokenIn(links.reset), newPassword: NEW_PASSWORD })
+        .expect(400, INVALID);
+    }
+  }
+
+  it('a password change voids the pending email change and every reset link', async () => {
+    const { session, change, reset } = await withPendingLinks();
+    await session.agent.post('/auth/password').set(csrf(session)).send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+    await assertDead({ change, reset });
+  });
+
+  it('logout-all voids the pending email change and every reset link', async () => {
+    const { session, change, reset } = await withPendingLinks();
+    await session.agent.post('/auth/logout-all').set(csrf(session)).expect(204);
+    await assertDead({ change, reset });
+  });
+
+  it('an email change voids the reset links sent to the old address', async () => {
+    const { email, change, reset } = await withPendingLinks();
+    await request(t.url)
+      .post('/auth/email/verify')
+      .send({ token: tokenIn(change) })
+      .expect(204);
+    await assertDead({ reset });
+    await request(t.url).post('/auth/login').send({ email, password: PASSWORD }).expect(401);
+  });
+
+  it('a reset link holds only while the address it went to is the account’s, even when the address changes outside the module', async () => {
+    const email = uniqueEmail('moved');
+    const user = (await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201)).body;
+    await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
+    const reset = await smtp.mailTo(email, RESET);
+    // A host's own admin tool moving the address, which no sweep of the module hears.
+    await t.app.get<symbol, UserStore>(USER_STORE).setEmail(user.id, uniqueEmail('moved-by-host'));
+    await assertDead({ reset });
+  });
+
+  /**
+   * The pre-hijack of Sudhodanan and Paverd: someone registers the victim's address first and sets up
+   * a session, a token pair, an API key, a passkey and a linked identity, all before the owner proves
+   * the address. The answer for each, once the owner has proven it.
+   */
+  async function hijacked() {
+    const email = uniqueEmail('victim');
+    const user = (await request(t.url).post('/auth/register').send({ email, password: INTRUDER_PASSWORD }).expect(201)).body;
+    const verification = await smtp.mailTo(email, VERIFY);
+    const intruder = await login(t.url, email, INTRUDER_PASSWORD, false);
+    const tokens = (await request(t.url).post('/auth/token').send({ email, password: INTRUDER_PASSWORD }).expect(200)).body;
+    const key = (await intruder.agent.post('/auth/api-keys').set(csrf(intruder)).send({ name: 'mine now' }).expect(201)).body.key;
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    const options = (await intruder.agent.post('/auth/passkeys/register/options').set(csrf(intruder)).expect(200)).body;
+    await intruder.agent.post('/auth/passkeys/register').set(csrf(intruder)).send({ response: authenticator.create(options) }).expect(201);
+    await t.app.get(Identities).link(user.id, {
+      provider: 'test',
+      subject: `intruder-${user.id}`,
+      email,
+      emailVerified: false,
+      name: null,
+      providerDidMfa: false,
+    });
+    const passkeySignIn = async () => {
+      const loginOptions = (await request(t.url).post('/auth/passkeys/login/options').send({}).expect(200)).body;
+      return request(t.url).post('/auth/passkeys/login').send({ response: authenticator.get(loginOptions) });
+    };
+    // Everything works before the proof.
+    await intruder.agent.get('/examples/profile').expect(200);
+    await request(t.url).get('/auth/me').set('X-API-Key', key).expect(200);
+    await passkeySignIn().then((response) => assert.equal(response.status, 200));
+    return { email, user, verification, intruder, tokens, key, passkeySignIn };
+  }
+
+  async function assertFootholdsEnded(foothold: Awaited<ReturnType<typeof hijacked>>) {
+    await foothold.intruder.agent.get('/examples/profile').expect(401);
+    await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${foothold.tokens.access_token}`).expect(401);
+    await request(t.url).post('/auth/token/refresh').send({ refresh_token: foothold.tokens.refresh_token }).expect(401);
+    await request(t.url).get('/auth/me').set('X-API-Key', foothold.key).expect(401);
+    assert.equal((await foothold.passkeySignIn()).status, 401, 'the passkey is gone');
+    assert.deepEqual(await t.app.get(Identities).list(foothold.user.id), [], 'the identity is unlinked');
+  }
+
+  it('the owner’s verification link, the first proof of the address, ends every way in made before it', async () => {
+    const foothold = await hijacked();
+    await request(t.url).get(linkPath(foothold.verification)).expect(302).expect('Location', '/account?emailVerified=1');
+    await assertFootholdsEnded(foothold);
+  });
+
+  it('a reset by mail of an account never verified is the first proof: it ends every way in made before it, and verifies', async () => {
+    const foothold = await hijacked();
+    await request(t.url).post('/auth/password/forgot').send({ email: foothold.email }).expect(202);
+    const reset = await smtp.mailTo(foothold.email, RESET);
+    await request(t.url)
+      .post('/auth/password/reset')
+      .send({ token: tokenIn(reset), newPassword: NEW_PASSWORD })
+      .expect(204);
+    await assertFootholdsEnded(foothold);
+    await request(t.url).post('/auth/email/verify').send({ token: tokenIn(foothold.verification) }).expect(400, INVALID);
+    const owner = await login(t.url, foothold.email, NEW_PASSWORD, false);
+    assert.equal((await owner.agent.get('/auth/me').expect(200)).body.user.emailVerified, true);
+  });
+
+  it('keeps the session that opens the verification link, and only that one', async () => {
+    const email = uniqueEmail('own');
+    await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+    const verification = await smtp.mailTo(email, VERIFY);
+    const here = await login(t.url, email, PASSWORD, false);
+    const elsewhere = await login(t.url, email, PASSWORD, false);
+    await here.agent.get(linkPath(verification)).expect(302).expect('Location', '/account?emailVerified=1');
+    assert.equal((await here.agent.get('/auth/me').expect(200)).body.user.emailVerified, true);
+    await elsewhere.agent.get('/auth/me').expect(401);
+  });
+
+  it('a later verification (of an address proven already) ends nothing', async () => {
+    const email = uniqueEmail('twice');
+    const session = await login(t.url, email);
+    const first = await smtp.mailTo(email, VERIFY);
+    await session.agent.get(linkPath(first)).expect(302);
+    const key = (await session.agent.post('/auth/api-keys').set(csrf(session)).send({ name: 'kept' }).expect(201)).body.key;
+    await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
+    const reset = await smtp.mailTo(email, RESET);
+    await request(t.url)
+      .post('/auth/password/reset')
+      .send({ token: tokenIn(reset), newPassword: NEW_PASSWORD })
+      .expect(204);
+    // A reset of a verified account ends sessions and tokens, as always, but not the keys the owner made after proving the address.
+    await request(t.url).get('/auth/me').set('X-API-Key', key).expect(200);
+  });
+});
