@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { USER_STORE, UserStore } from '../src/auth/core/user-store';
 import { Identities } from '../src/auth/oidc/identities.service';
 import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { linkPath, TestSmtpServer, tokenIn } from './support/smtp';
+import { TestAccount, TestBrowser, TestOidcProvider } from './support/oidc-provider';
 import { SoftwareAuthenticator } from './support/software-authenticator';
 
 const ORIGIN = 'http://localhost:4711';
@@ -48,7 +50,11 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
   }
 
   async function assertDead(links: { change?: { text: string }; reset?: { text: string } }) {
-    if (links.change) await request(t.url).post('/auth/email/verify').send({ token: tokenIn(links.change) }).expect(400, INVALID);
+    if (links.change)
+      await request(t.url)
+        .post('/auth/email/verify')
+        .send({ token: tokenIn(links.change) })
+        .expect(400, INVALID);
     if (links.reset) {
       await request(t.url)
         .post('/auth/password/reset')
@@ -59,7 +65,11 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
 
   it('a password change voids the pending email change and every reset link', async () => {
     const { session, change, reset } = await withPendingLinks();
-    await session.agent.post('/auth/password').set(csrf(session)).send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+    await session.agent
+      .post('/auth/password')
+      .set(csrf(session))
+      .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })
+      .expect(204);
     await assertDead({ change, reset });
   });
 
@@ -103,7 +113,11 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
     const key = (await intruder.agent.post('/auth/api-keys').set(csrf(intruder)).send({ name: 'mine now' }).expect(201)).body.key;
     const authenticator = new SoftwareAuthenticator(ORIGIN);
     const options = (await intruder.agent.post('/auth/passkeys/register/options').set(csrf(intruder)).expect(200)).body;
-    await intruder.agent.post('/auth/passkeys/register').set(csrf(intruder)).send({ response: authenticator.create(options) }).expect(201);
+    await intruder.agent
+      .post('/auth/passkeys/register')
+      .set(csrf(intruder))
+      .send({ response: authenticator.create(options) })
+      .expect(201);
     await t.app.get(Identities).link(user.id, {
       provider: 'test',
       subject: `intruder-${user.id}`,
@@ -114,7 +128,9 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
     });
     const passkeySignIn = async () => {
       const loginOptions = (await request(t.url).post('/auth/passkeys/login/options').send({}).expect(200)).body;
-      return request(t.url).post('/auth/passkeys/login').send({ response: authenticator.get(loginOptions) });
+      return request(t.url)
+        .post('/auth/passkeys/login')
+        .send({ response: authenticator.get(loginOptions) });
     };
     // Everything works before the proof.
     await intruder.agent.get('/examples/profile').expect(200);
@@ -147,7 +163,10 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
       .send({ token: tokenIn(reset), newPassword: NEW_PASSWORD })
       .expect(204);
     await assertFootholdsEnded(foothold);
-    await request(t.url).post('/auth/email/verify').send({ token: tokenIn(foothold.verification) }).expect(400, INVALID);
+    await request(t.url)
+      .post('/auth/email/verify')
+      .send({ token: tokenIn(foothold.verification) })
+      .expect(400, INVALID);
     const owner = await login(t.url, foothold.email, NEW_PASSWORD, false);
     assert.equal((await owner.agent.get('/auth/me').expect(200)).body.user.emailVerified, true);
   });
@@ -177,5 +196,91 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
       .expect(204);
     // A reset of a verified account ends sessions and tokens, as always, but not the keys the owner made after proving the address.
     await request(t.url).get('/auth/me').set('X-API-Key', key).expect(200);
+  });
+});
+
+describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})`, () => {
+  const PUBLIC_URL = 'http://app.test';
+  const WEB = {
+    client_id: 'nest-auth-web',
+    client_secret: randomBytes(24).toString('hex'),
+    redirect_uris: [`${PUBLIC_URL}/auth/oidc/test/callback`],
+  };
+  let idp: TestOidcProvider;
+  let t: TestApp;
+  before(async () => {
+    idp = await TestOidcProvider.start({ clients: [WEB], conformIdTokenClaims: false });
+    t = await startApp({
+      PUBLIC_URL,
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      OIDC_PROVIDERS: 'test',
+      OIDC_TEST_ISSUER: idp.issuer,
+      OIDC_TEST_CLIENT_ID: WEB.client_id,
+      OIDC_TEST_CLIENT_SECRET: WEB.client_secret,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: ORIGIN,
+    });
+    for (let i = 0; i < 100 && (await request(t.url).get('/auth/oidc/test/login')).status !== 302; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+  after(async () => {
+    await t?.close();
+    await idp?.close();
+  });
+
+  const users = () => t.app.get<symbol, UserStore>(USER_STORE);
+
+  async function oidcSignIn(who: TestAccount): Promise<number> {
+    const b = new TestBrowser({ [PUBLIC_URL]: t.url });
+    idp.nextLogin = who;
+    const started = await b.get(`${PUBLIC_URL}/auth/oidc/test/login`);
+    const { location } = await b.follow(started.headers.get('location') as string, (next) => next.startsWith(PUBLIC_URL));
+    return (await b.get(location as string)).status;
+  }
+
+  it('refuses an OpenID sign-in to a user whose address is not verified here, and admits it once it is', async () => {
+    const user = await request(t.url)
+      .post('/auth/register')
+      .send({ email: uniqueEmail('strict-oidc'), password: PASSWORD })
+      .expect(201);
+    const who: TestAccount = { sub: randomUUID(), email: uniqueEmail('at-idp'), email_verified: true };
+    await t.app.get(Identities).link(user.body.id, {
+      provider: 'test',
+      subject: who.sub,
+      email: who.email as string,
+      emailVerified: true,
+      name: null,
+      providerDidMfa: false,
+    });
+    assert.equal(await oidcSignIn(who), 401);
+    await users().setEmailVerified(user.body.id, true);
+    assert.equal(await oidcSignIn(who), 302);
+  });
+
+  it('refuses a passkey sign-in to a user whose address is not verified, and admits it once it is', async () => {
+    const email = uniqueEmail('strict-passkey');
+    const user = (await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201)).body;
+    await users().setEmailVerified(user.id, true);
+    const session = await login(t.url, email, PASSWORD, false);
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    const options = (await session.agent.post('/auth/passkeys/register/options').set('X-CSRF-Token', session.csrfToken).expect(200)).body;
+    await session.agent
+      .post('/auth/passkeys/register')
+      .set('X-CSRF-Token', session.csrfToken)
+      .send({ response: authenticator.create(options) })
+      .expect(201);
+    const passkeySignIn = async () => {
+      const loginOptions = (await request(t.url).post('/auth/passkeys/login/options').send({}).expect(200)).body;
+      return request(t.url)
+        .post('/auth/passkeys/login')
+        .send({ response: authenticator.get(loginOptions) });
+    };
+    await users().setEmailVerified(user.id, false);
+    const refused = await passkeySignIn();
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.message, 'Email not verified');
+    await users().setEmailVerified(user.id, true);
+    assert.equal((await passkeySignIn()).status, 200);
   });
 });

@@ -47,7 +47,8 @@ export class SignInMethods {
    */
   async removeAllMadeBefore(userId: string, before: Date): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
-    for (const source of this.sources) if (source.removeAllMadeBefore) removed[source.name] = await source.removeAllMadeBefore(userId, before);
+    for (const source of this.sources)
+      if (source.removeAllMadeBefore) removed[source.name] = await source.removeAllMadeBefore(userId, before);
     return removed;
   }
 
