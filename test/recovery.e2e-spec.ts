@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { USER_STORE, UserStore } from '../src/auth/core/user-store';
 import { Identities } from '../src/auth/oidc/identities.service';
-import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { login, LoggedIn, PASSWORD, register, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { linkPath, TestSmtpServer, tokenIn } from './support/smtp';
 import { TestAccount, TestBrowser, TestOidcProvider } from './support/oidc-provider';
 import { SoftwareAuthenticator } from './support/software-authenticator';
@@ -16,6 +16,9 @@ const VERIFY = /Confirm your email/;
 const RESET = /Reset your/;
 const CONFIRM_CHANGE = /Confirm your new email/;
 const INVALID = { statusCode: 400, message: 'Invalid or expired token', error: 'Bad Request' };
+const ADMIN = { email: 'recovery-admin@example.com', password: 'an admin passphrase here' };
+const CHANGED = /How you sign in to .* changed/;
+const csrf = (session: LoggedIn) => ({ 'X-CSRF-Token': session.csrfToken });
 
 describe(`recovery ends every way in that it must (${storageMode})`, () => {
   let smtp: TestSmtpServer;
@@ -28,14 +31,14 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
       WEBAUTHN_RP_ID: 'localhost',
       WEBAUTHN_ORIGINS: ORIGIN,
       LOCKOUT_THRESHOLD: '1000',
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     });
   });
   after(async () => {
     await t.close();
     await smtp.close();
   });
-
-  const csrf = (session: LoggedIn) => ({ 'X-CSRF-Token': session.csrfToken });
 
   /** A signed-in user with a pending email change (its confirmation mail) and a reset link (its mail). */
   async function withPendingLinks() {
@@ -182,6 +185,25 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
     await elsewhere.agent.get('/auth/me').expect(401);
   });
 
+  it('tells the user of a new API key and a newly bound client certificate, and names what ends each', async () => {
+    const session = await login(t.url, uniqueEmail('noticed'));
+    await session.agent.post('/auth/api-keys').set(csrf(session)).send({ name: 'ci' }).expect(201);
+    const [key] = await smtp.mailsTo(session.user.email, CHANGED, 1);
+    assert.match(key.text, /An API key was created/);
+    assert.match(key.text, /revoke the key in the list of API keys on your account page/);
+    assert.match(key.text, /a new password alone does not revoke it/);
+    assert.match(key.text, /http:\/\/app\.example\/account/);
+    const admin = await login(t.url, ADMIN.email, ADMIN.password, false);
+    await admin.agent
+      .post('/auth/admin/service-certificates')
+      .set(csrf(admin))
+      .send({ userId: session.user.id, fingerprint: randomBytes(32).toString('hex').toUpperCase(), name: 'service' })
+      .expect(201);
+    const [, certificate] = await smtp.mailsTo(session.user.email, CHANGED, 2);
+    assert.match(certificate.text, /A client certificate was bound/);
+    assert.match(certificate.text, /ask your administrator to revoke the certificate binding/);
+  });
+
   it('a later verification (of an address proven already) ends nothing', async () => {
     const email = uniqueEmail('twice');
     const session = await login(t.url, email);
@@ -258,6 +280,36 @@ describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})
     assert.equal(await oidcSignIn(who), 302);
   });
 
+  it('refuses every unsafe session route without the CSRF token (403), and lets the token through', async () => {
+    const email = uniqueEmail('csrf');
+    const user = (await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201)).body;
+    await users().setEmailVerified(user.id, true);
+    const session = await login(t.url, email, PASSWORD, false);
+    const identity = randomUUID();
+    const routes: Array<[string, (withToken: boolean) => request.Test]> = [
+      [
+        'POST /auth/email',
+        (w) => withCsrf(session.agent.post('/auth/email'), w).send({ newEmail: uniqueEmail('x'), currentPassword: PASSWORD }),
+      ],
+      [
+        'POST /auth/mfa/recovery-codes',
+        (w) => withCsrf(session.agent.post('/auth/mfa/recovery-codes'), w).send({ currentPassword: PASSWORD }),
+      ],
+      ['POST /auth/mfa/totp/confirm', (w) => withCsrf(session.agent.post('/auth/mfa/totp/confirm'), w).send({ code: '123456' })],
+      ['POST /auth/email/verification', (w) => withCsrf(session.agent.post('/auth/email/verification'), w)],
+      ['DELETE /auth/identities/:id', (w) => withCsrf(session.agent.delete(`/auth/identities/${identity}`), w)],
+    ];
+    function withCsrf(pending: request.Test, withToken: boolean): request.Test {
+      return withToken ? pending.set(csrf(session)) : pending;
+    }
+    for (const [route, call] of routes) {
+      const refused = await call(false);
+      assert.equal(refused.status, 403, route);
+      assert.equal(refused.body.message, 'Invalid CSRF token', route);
+      assert.notEqual((await call(true)).status, 403, `${route} with the token`);
+    }
+  });
+
   it('refuses a passkey sign-in to a user whose address is not verified, and admits it once it is', async () => {
     const email = uniqueEmail('strict-passkey');
     const user = (await request(t.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201)).body;
@@ -283,4 +335,68 @@ describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})
     await users().setEmailVerified(user.id, true);
     assert.equal((await passkeySignIn()).status, 200);
   });
+});
+
+describe(`limits on the routes that mail, spend links or hand out second steps (${storageMode})`, () => {
+  const PUBLIC_URL = 'http://app.test';
+  const WEB = {
+    client_id: 'nest-auth-web',
+    client_secret: randomBytes(24).toString('hex'),
+    redirect_uris: [`${PUBLIC_URL}/auth/oidc/test/callback`],
+  };
+  const LIMIT = 4;
+  let idp: TestOidcProvider;
+  let t: TestApp;
+  before(async () => {
+    idp = await TestOidcProvider.start({ clients: [WEB] });
+    t = await startApp({
+      PUBLIC_URL,
+      THROTTLE_AUTH_LIMIT: String(LIMIT),
+      OIDC_PROVIDERS: 'test',
+      OIDC_TEST_ISSUER: idp.issuer,
+      OIDC_TEST_CLIENT_ID: WEB.client_id,
+      OIDC_TEST_CLIENT_SECRET: WEB.client_secret,
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await idp?.close();
+  });
+
+  const refusedWithRetryAfter = (response: request.Response) => {
+    assert.equal(response.status, 429, `${response.status} ${response.text}`);
+    assert.ok(Number(response.headers['retry-after']) > 0);
+  };
+
+  it('POST /auth/email: 3 requests an account an hour, whatever their outcome, then 429; and the IP limit of login', async () => {
+    const first = await login(t.url);
+    const change = (session: LoggedIn, body: object) => session.agent.post('/auth/email').set(csrf(session)).send(body);
+    const taken = await register(t.url);
+    await change(first, { newEmail: uniqueEmail('new'), currentPassword: 'not the password' }).expect(400);
+    await change(first, { newEmail: taken.email, currentPassword: PASSWORD }).expect(409);
+    await change(first, { newEmail: uniqueEmail('new'), currentPassword: PASSWORD }).expect(202);
+    const overAccount = await change(first, { newEmail: uniqueEmail('new'), currentPassword: PASSWORD });
+    refusedWithRetryAfter(overAccount);
+    assert.ok(Number(overAccount.headers['retry-after']) > 60, 'the account waits for its hour');
+    // Another account from the same IP: the IP's 4 requests a minute are spent.
+    const second = await login(t.url);
+    refusedWithRetryAfter(await change(second, { newEmail: uniqueEmail('new'), currentPassword: PASSWORD }));
+  });
+
+  for (const [what, call] of [
+    [
+      'POST /auth/token/revoke',
+      () =>
+        request(t.url)
+          .post('/auth/token/revoke')
+          .send({ refresh_token: 'x'.repeat(43) }),
+    ],
+    ['GET /auth/email/verify', () => request(t.url).get(`/auth/email/verify?token=${'x'.repeat(43)}`)],
+    ['GET /auth/oidc/second-step', () => request(t.url).get('/auth/oidc/second-step')],
+  ] as const) {
+    it(`${what} is limited per IP like login`, async () => {
+      for (let i = 0; i < LIMIT; i++) assert.notEqual((await call()).status, 429, `request ${i + 1}`);
+      refusedWithRetryAfter(await call());
+    });
+  }
 });

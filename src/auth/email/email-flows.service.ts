@@ -16,6 +16,8 @@ import { OutgoingMail } from './mail-transport';
 
 export const INVALID_TOKEN = 'Invalid or expired token';
 const RESET_REQUEST = 'reset_request';
+/** The allowance of `POST /auth/email` requests per account and hour (MailLimits' count, keyed by the user id). */
+const EMAIL_CHANGE_REQUEST = 'email_change_request';
 
 /**
  * Verification, password reset and email change: each sends a one-time link by mail and spends it
@@ -123,6 +125,8 @@ export class EmailFlows {
   /** The signed-in user asks to move their account to `newEmail`: a link to the new address, a notice to the old one. */
   async requestEmailChange(principal: AuthPrincipal, newEmail: string, currentPassword: string, request: Request): Promise<void> {
     const { id, email } = principal.user;
+    // Counted before the password check and the look-up: each costs an Argon2 hash, and its 409 tells whether an address is registered.
+    await this.allow(EMAIL_CHANGE_REQUEST, `user:${id}`);
     if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request, principal.via))) {
       throw new BadRequestException('Current password is incorrect');
     }
@@ -179,14 +183,15 @@ export class EmailFlows {
     await this.queue.send(this.render(kind, to, params));
   }
 
-  private async allow(kind: MailKind, address: string): Promise<void> {
+  private async allow(kind: MailKind | typeof EMAIL_CHANGE_REQUEST, address: string): Promise<void> {
     const allowance = await this.limits.take(kind, address);
     if (!allowance.allowed) throw new TooManyRequestsException(allowance.retryAfterSeconds);
   }
 
   private render(kind: MailKind, to: string, params: Partial<MailParams>): OutgoingMail {
     const template = this.options.templates[kind] ?? DEFAULT_MAIL_TEMPLATES[kind];
-    return { kind, to, ...template({ appName: this.options.appName, email: to, ...params }) };
+    const accountUrl = this.options.accountUrl ?? undefined;
+    return { kind, to, ...template({ appName: this.options.appName, email: to, accountUrl, ...params }) };
   }
 
   private link(template: string, token: string): string {

@@ -89,6 +89,7 @@ export class OidcController {
   }
 
   @Public()
+  @RateLimitedAuthRoute()
   @Documented('The second step of this browser’s OpenID sign-in, once: after a callback that redirected with `mfa=required`', {
     200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
     404: 'No sign-in of this browser waits for a second factor',
