@@ -24,6 +24,7 @@ import { MtlsAuthModule } from './mtls/mtls.module';
 import { OIDC_OPTIONS, resolveOidcOptions } from './oidc/oidc.options';
 import { OidcModule } from './oidc/oidc.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
+import { PASSWORD_POLICY_OPTIONS, resolvePasswordPolicyOptions } from './login/password-policy.options';
 import { PASSKEY_OPTIONS, resolvePasskeyOptions } from './passkeys/passkeys.options';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { authRouteModules, authRoutesPrefix } from './routes/auth-routes.module';
@@ -51,6 +52,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [THROTTLE_OPTIONS, (o) => resolveThrottleOptions(o.throttle)],
   [LOCKOUT_OPTIONS, (o) => resolveLockoutOptions(o.lockout)],
   [PASSWORD_HASHING_OPTIONS, (o) => resolvePasswordHashingOptions(o.passwordHashing)],
+  [PASSWORD_POLICY_OPTIONS, (o) => resolvePasswordPolicyOptions(o.passwords)],
   [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
   [METRICS_OPTIONS, (o) => resolveMetricsOptions(o.metrics)],

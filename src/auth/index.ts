@@ -31,6 +31,7 @@ export { AccountsService } from './accounts/accounts.service';
 export type { Registration, Actor } from './accounts/accounts.service';
 export { PasswordLogin } from './login/password-login';
 export type { PasswordHashingOptions } from './login/password-hashing.options';
+export type { PasswordPolicyOptions } from './login/password-policy.options';
 export { SessionsService } from './session/sessions.service';
 export type { SessionOptions } from './session/session.options';
 export { JwtTokensService } from './jwt/jwt-tokens.service';

@@ -22,6 +22,7 @@ import { TrustedIssuers } from '../auth/mtls/trusted-issuers';
 import { isScope } from '../auth/core/scopes';
 import { ConfigError, loadConfig } from '../config/app.config';
 import { dataSourceOptions } from '../config/data-source';
+import { normalizeEmail } from '../auth/core/email-address';
 
 /** A failure the operator caused or can fix: printed as one line, exit status 1. */
 class CliError extends Error {}
@@ -105,7 +106,7 @@ export function program(): Command {
       if (!options.passwordStdin) throw new CliError('give the password on stdin with --password-stdin (never on the command line)');
       const password = await passwordFromStdin();
       if (password.length < 12 || password.length > 128) throw new CliError('the password must be 12 to 128 characters');
-      const email = options.email.trim().toLowerCase();
+      const email = normalizeEmail(options.email);
       const user = await withApp((app) =>
         app.get(AccountsService).register({ email, password, name: options.name, roles: [options.role] }),
       );

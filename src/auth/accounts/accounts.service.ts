@@ -17,7 +17,9 @@ import { AuthUser, EmailTakenError, USER_STORE, UserPage, UserSearch, UserStore 
 import { UserRevocations } from '../core/user-revocations';
 import { PasswordHasher } from '../login/password-hasher';
 import { PasswordLogin } from '../login/password-login';
+import { PasswordPolicy } from '../login/password-policy';
 import { ACCOUNTS_OPTIONS, AccountsOptions } from './accounts.options';
+import { normalizeEmail } from '../core/email-address';
 
 export interface Registration {
   email: string;
@@ -60,6 +62,7 @@ export class AccountsService implements OnApplicationBootstrap {
     private readonly mechanisms: AuthMechanisms,
     private readonly audit: AuditLog,
     private readonly signInMethods: SignInMethods,
+    private readonly passwordPolicy: PasswordPolicy,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
   ) {}
 
@@ -92,9 +95,9 @@ export class AccountsService implements OnApplicationBootstrap {
     return this.users.findById(id);
   }
 
-  /** By email (trimmed, lower-cased), or by id when no user has that email. */
+  /** By email (normalized: NFKC, lower-cased, trimmed), or by id when no user has that email. */
   async findUserByEmailOrId(emailOrId: string): Promise<AuthUser | null> {
-    return (await this.users.findByEmail(emailOrId.trim().toLowerCase())) ?? this.users.findById(emailOrId);
+    return (await this.users.findByEmail(normalizeEmail(emailOrId))) ?? this.users.findById(emailOrId);
   }
 
   /** An admin's search by email, a page at a time; 400 for a cursor the store did not make. */
@@ -104,8 +107,14 @@ export class AccountsService implements OnApplicationBootstrap {
     return page;
   }
 
-  /** 409 when the email is taken. */
+  /** 400 when the new password is refused (too common, or breached), before a link is spent on it. */
+  checkNewPassword(password: string): Promise<void> {
+    return this.passwordPolicy.check(password);
+  }
+
+  /** 409 when the email is taken; 400 for a password that is too common. */
   async register(input: Registration, actor: Actor = {}): Promise<AuthUser> {
+    await this.passwordPolicy.check(input.password);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users
       .create({ email: input.email, passwordHash, name: input.name ?? null, roles: input.roles ?? ['user'] })
@@ -126,6 +135,7 @@ export class AccountsService implements OnApplicationBootstrap {
     if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request as Request, principal.via))) {
       throw new BadRequestException('Current password is incorrect');
     }
+    await this.passwordPolicy.check(newPassword);
     await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
     await this.endEverything(id, principal);
     this.record('password.changed', id, { request, principal });
@@ -137,6 +147,7 @@ export class AccountsService implements OnApplicationBootstrap {
    * access token of the user ends, the caller's too.
    */
   async resetPassword(userId: string, newPassword: string, actor: Actor = {}): Promise<void> {
+    await this.passwordPolicy.check(newPassword);
     await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
     await this.endEverything(userId);
     this.record('password.reset', userId, actor, 'email');

@@ -106,6 +106,8 @@ export class EmailFlows {
 
   /** Spends a reset link: a new password, and every credential of the user ends. 400 alike for every token that does not work. */
   async resetPassword(token: unknown, newPassword: string, request?: Request): Promise<void> {
+    // Before the token is spent: a refused password leaves the link usable for another try.
+    await this.accounts.checkNewPassword(newPassword);
     const at = new Date();
     const row = await this.tokens.consume(['reset'], token);
     if (!row) throw new BadRequestException(INVALID_TOKEN);

@@ -2,6 +2,7 @@ import type { AuthSchemaOptions } from '../entities';
 import { CreateAuthUsers1796083200000 } from '../users/migrations/1796083200000-CreateAuthUsers';
 import { IndexAuthUsersByCreation1796083215000 } from '../users/migrations/1796083215000-IndexAuthUsersByCreation';
 import { LinkAuthTablesToUsers1796083290000 } from '../users/migrations/1796083290000-LinkAuthTablesToUsers';
+import { ReportEmailCollisions1796083295000 } from '../users/migrations/1796083295000-ReportEmailCollisions';
 import { CreateSessionTables1796083201000 } from './1796083201000-CreateSessionTables';
 import { CreateRefreshTokenTables1796083202000 } from './1796083202000-CreateRefreshTokenTables';
 import { CreateApiKeys1796083203000 } from './1796083203000-CreateApiKeys';
@@ -30,7 +31,12 @@ const MODULE_MIGRATIONS = [
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */
-const BUILT_IN_USER_MIGRATIONS = [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000, LinkAuthTablesToUsers1796083290000];
+const BUILT_IN_USER_MIGRATIONS = [
+  CreateAuthUsers1796083200000,
+  IndexAuthUsersByCreation1796083215000,
+  LinkAuthTablesToUsers1796083290000,
+  ReportEmailCollisions1796083295000,
+];
 
 /**
  * Every migration of the module, for the host's DataSource; they run on PostgreSQL and SQLite.

@@ -20,6 +20,7 @@ import { OidcPhase } from './oidc-login.strategy';
 import { LiveOidcProvider, OidcProviders, VerifiedTokens } from './oidc-providers';
 import { OIDC_OPTIONS, ResolvedOidcOptions } from './oidc.options';
 import { EMAIL_OPTIONS, ResolvedEmailOptions } from '../email/email.options';
+import { normalizeEmail } from '../core/email-address';
 
 export const SIGN_IN_FAILED = 'Sign-in failed';
 export const ACCOUNT_EXISTS = 'Account exists: sign in and link it from your account';
@@ -336,7 +337,7 @@ export class OidcSignIn {
   private fromClaims(provider: string, claims: Record<string, unknown>): AssertedIdentity {
     const subject = claims.sub;
     if (typeof subject !== 'string' || subject.length < 1 || subject.length > 255) throw new SignInRefused('bad_subject');
-    const raw = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+    const raw = typeof claims.email === 'string' ? normalizeEmail(claims.email) : '';
     const email = raw.length <= 254 && EMAIL.test(raw) ? raw : null;
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
     // Some providers send the boolean as a string.
