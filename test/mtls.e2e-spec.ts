@@ -484,7 +484,13 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
   }
   async function startBehindProxy(env: Env): Promise<{ t: TestApp; token: string }> {
     const admin = adminEnv();
-    const started = await startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, ...admin, ...env });
+    const started = await startApp({
+      TLS_CLIENT_CA: ca.certFile,
+      MTLS_CLIENT_CERT_HEADER: HEADER,
+      MTLS_TRUSTED_PROXIES: '127.0.0.1, ::1',
+      ...admin,
+      ...env,
+    });
     const token = await request(started.url)
       .post('/auth/token')
       .send({ email: admin.AUTH_BOOTSTRAP_ADMIN_EMAIL, password: PASSWORD })
@@ -531,21 +537,52 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
     await internal(t.url).expect(401);
   });
 
-  it('ignores the header from a peer that TRUST_PROXY does not name', async () => {
-    const elsewhere = await startBehindProxy({ TRUST_PROXY: '10.0.0.1' });
+  it('ignores the header from a peer MTLS_TRUSTED_PROXIES does not list, whatever TRUST_PROXY and X-Forwarded-For say', async () => {
+    const elsewhere = await startBehindProxy({ TRUST_PROXY: 'true', MTLS_TRUSTED_PROXIES: '10.9.9.9/32,fd00::/8' });
     try {
       const cert = ca.issue('not-from-the-proxy');
       await bindAll(elsewhere.t.url, elsewhere.token, cert);
-      await internal(elsewhere.t.url, escaped(cert)).expect(401);
+      const response = await internal(elsewhere.t.url, escaped(cert)).expect(401);
+      assert.deepEqual(response.body, UNAUTHORIZED);
+      await internal(elsewhere.t.url, escaped(cert)).set('X-Forwarded-For', '10.9.9.9').expect(401);
     } finally {
       await elsewhere.t.close();
+    }
+  });
+
+  it('believes the header from a listed CIDR, IPv4 or IPv6', async () => {
+    const listed = await startBehindProxy({ TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: '10.9.9.9/32, 127.0.0.0/8, ::1/128' });
+    try {
+      const cert = ca.issue('from-a-listed-range');
+      await bindAll(listed.t.url, listed.token, cert);
+      await internal(listed.t.url, escaped(cert)).expect(200);
+    } finally {
+      await listed.t.close();
+    }
+  });
+
+  it('refuses to start with the header but without MTLS_TRUSTED_PROXIES, or with an entry that is no address', async () => {
+    for (const [proxies, message] of [
+      [undefined, /MTLS_CLIENT_CERT_HEADER needs MTLS_TRUSTED_PROXIES/],
+      [' , ', /MTLS_CLIENT_CERT_HEADER needs MTLS_TRUSTED_PROXIES/],
+      ['10.0.0.0/33', /MTLS_TRUSTED_PROXIES: not an IP address or CIDR: 10.0.0.0\/33/],
+      ['proxy.internal', /MTLS_TRUSTED_PROXIES: not an IP address or CIDR/],
+    ] as const) {
+      await assert.rejects(
+        startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: proxies }),
+        (error: Error) => {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.match(error.message, message);
+          return true;
+        },
+      );
     }
   });
 
   it('refuses to start with the header but without TRUST_PROXY', async () => {
     for (const trust of [undefined, 'false', '0']) {
       await assert.rejects(
-        startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, TRUST_PROXY: trust }),
+        startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, MTLS_TRUSTED_PROXIES: '127.0.0.1', TRUST_PROXY: trust }),
         (error: Error) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.match(error.message, /MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY/);
@@ -563,9 +600,15 @@ describe('TLS configuration', () => {
     const config = load(TLS)();
     assert.deepEqual(Object.keys(config.https ?? {}).sort(), ['cert', 'clientCa', 'key']);
     assert.equal(config.mtls.clientCa, ca.pem);
-    const proxied = load({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1' })();
+    const proxied = load({
+      TLS_CLIENT_CA: ca.certFile,
+      MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert',
+      TRUST_PROXY: '1',
+      MTLS_TRUSTED_PROXIES: '10.0.0.1, fd00::/8',
+    })();
     assert.equal(proxied.https, undefined);
     assert.equal(proxied.mtls.clientCertHeader, 'X-Client-Cert');
+    assert.deepEqual(proxied.mtls.trustedProxies, ['10.0.0.1', 'fd00::/8']);
     assert.deepEqual(load({})().mtls, {});
   });
 
@@ -575,7 +618,8 @@ describe('TLS configuration', () => {
       [{ TLS_CERT: server.certFile, TLS_KEY: server.keyFile }, /set together/],
       [{ TLS_KEY: server.keyFile, TLS_CLIENT_CA: ca.certFile }, /set together/],
       [{ TLS_CLIENT_CA: ca.certFile }, /needs MTLS_CLIENT_CERT_HEADER/],
-      [{ MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1' }, /needs TLS_CLIENT_CA/],
+      [{ MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: '10.0.0.1' }, /needs TLS_CLIENT_CA/],
+      [{ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1' }, /needs MTLS_TRUSTED_PROXIES/],
       [{ ...TLS, TLS_CLIENT_CA: join(pki.dir, 'missing.pem') }, /TLS_CLIENT_CA: cannot read/],
       [{ ...TLS, TLS_CLIENT_CA: server.certFile }, /TLS_CLIENT_CA must be a PEM file holding one or more CA certificates/],
       [{ ...TLS, TLS_KEY: server.certFile }, /TLS_KEY must be a PEM file holding a private key/],

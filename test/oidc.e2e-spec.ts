@@ -17,6 +17,7 @@ import {
   uniqueEmail,
 } from './support/app';
 import { USER_STORE, UserStore } from '../src/auth/core/user-store';
+import { Identities } from '../src/auth/oidc/identities.service';
 import { freePort, TestAccount, TestBrowser, TestOidcProvider } from './support/oidc-provider';
 import { totp } from './support/totp';
 
@@ -61,13 +62,27 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     provider = idp,
   ): Promise<string> {
     provider.nextLogin = who;
-    const started = await b.get(`${PUBLIC_URL}${path}`);
-    assert.equal(started.status, 302, `start answered ${started.status}`);
-    const location = started.headers.get('location') as string;
+    const location = /^\/auth\/oidc\/\w+\/link/.test(path) ? await startLink(b, path) : await startLogin(b, path);
     assert.ok(location.startsWith(provider.issuer), location);
     const { location: callback } = await b.follow(location, (next) => next.startsWith(PUBLIC_URL));
     assert.ok(callback, 'the provider sent the browser back');
     return callback;
+  }
+
+  async function startLogin(b: TestBrowser, path: string): Promise<string> {
+    const started = await b.get(`${PUBLIC_URL}${path}`);
+    assert.equal(started.status, 302, `start answered ${started.status}`);
+    return started.headers.get('location') as string;
+  }
+
+  /** Linking starts from a POST with the session's CSRF token, which answers the provider's URL. */
+  async function startLink(b: TestBrowser, path: string): Promise<string> {
+    const url = new URL(`${PUBLIC_URL}${path}`);
+    const returnTo = url.searchParams.get('returnTo') ?? undefined;
+    const headers = { 'content-type': 'application/json', 'x-csrf-token': await csrfOf(b) };
+    const started = await b.request('POST', `${PUBLIC_URL}${url.pathname}`, headers, JSON.stringify({ returnTo }));
+    assert.equal(started.status, 200, `link start answered ${started.status}`);
+    return ((await started.json()) as { url: string }).url;
   }
 
   async function signIn(who: TestAccount, b = browser(), returnTo = '/account/welcome') {
@@ -257,7 +272,7 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal(resetMails().length, 1, 'only the password user got a reset mail');
   });
 
-  it('links to an existing account only when both sides have verified the email; otherwise 409 and no session', async () => {
+  it('links to an existing account only when both sides have verified the email; otherwise 409 (or 401) and no session', async () => {
     // Local address unverified (a fresh registration), provider verified.
     const local = await register(t.url);
     const b = browser();
@@ -271,8 +286,8 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     const verified = await register(t.url);
     await t.app.get<symbol, UserStore>(USER_STORE).setEmailVerified(verified.id, true);
     const c2 = browser();
-    const unverifiedCallback = await throughProvider(c2, { ...account(), email: verified.email, email_verified: false });
-    assert.equal((await c2.get(unverifiedCallback)).status, 409);
+    await refused(c2, await throughProvider(c2, { ...account(), email: verified.email, email_verified: false }));
+    assert.equal((await t.app.get(Identities).list(verified.id)).length, 0);
 
     // Both verified: linked, and signs in as that user.
     const both = await signIn({ ...account(), email: verified.email, email_verified: true });
@@ -306,8 +321,12 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal(taken.status, 409);
     assert.equal(((await taken.json()) as { message: string }).message, 'Identity linked to another user');
 
-    // Linking needs a session.
-    assert.equal((await browser().get(`${PUBLIC_URL}/auth/oidc/test/link`)).status, 401);
+    // Linking needs a session and its CSRF token, and never starts from a GET (a cross-site link or image).
+    const post = (b: TestBrowser, headers: Record<string, string> = {}) =>
+      b.request('POST', `${PUBLIC_URL}/auth/oidc/test/link`, { 'content-type': 'application/json', ...headers }, '{}');
+    assert.equal((await post(browser())).status, 401);
+    assert.equal((await post(b)).status, 403);
+    assert.equal((await b.get(`${PUBLIC_URL}/auth/oidc/test/link`)).status, 404);
 
     // The password user may unlink the identity: the password remains.
     const csrf = await csrfOf(b);
@@ -408,6 +427,64 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal((await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${remaining.id}`, { 'x-csrf-token': csrf })).status, 409);
     assert.equal((await b.get(`${PUBLIC_URL}/auth/me`)).status, 200);
     void me;
+  });
+
+  it('creates no account for an address the provider has not verified (401), and never takes the address from its owner', async () => {
+    const who = account('unverified', false);
+    const b = browser();
+    await refused(b, await throughProvider(b, who));
+    assert.equal(await t.app.get<symbol, UserStore>(USER_STORE).findByEmail(who.email as string), null);
+    const owner = await register(t.url, who.email as string);
+    assert.equal(owner.email, who.email);
+  });
+
+  it('keeps signing in an identity linked by its sub, whatever its email_verified says now', async () => {
+    const who = account();
+    const first = await signIn(who);
+    const again = await signIn({ ...who, email_verified: false });
+    assert.equal(again.me.user.id, first.me.user.id);
+  });
+
+  it('links by email only once the second factor is answered', async () => {
+    const { session, email } = await passwordBrowser();
+    await t.app.get<symbol, UserStore>(USER_STORE).setEmailVerified(session.user.id, true);
+    const csrf = { 'X-CSRF-Token': session.csrfToken };
+    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const codeAt = (offsetSteps: number) => totp(started.body.secret, Date.now() / 1000 + offsetSteps * 30);
+    await session.agent
+      .post('/auth/mfa/totp/confirm')
+      .set(csrf)
+      .send({ code: codeAt(0) })
+      .expect(200);
+    const who = { ...account('by-email'), email };
+    const linked = () => t.app.get(Identities).list(session.user.id);
+
+    // The first factor alone (the provider's sign-in) links nothing, and an unanswered second step never will.
+    const abandoned = browser();
+    assert.equal((await abandoned.get(await throughProvider(abandoned, who))).headers.get('location'), '/account?mfa=required');
+    const fresh = browser();
+    assert.equal((await fresh.get(await throughProvider(fresh, who, '/auth/oidc/test/login?returnTo=%2Faccount'))).status, 302);
+    const step = (await (await fresh.get(`${PUBLIC_URL}/auth/oidc/second-step`)).json()) as { mfaToken: string };
+    assert.deepEqual(await linked(), []);
+    const wrong = await fresh.request(
+      'POST',
+      `${PUBLIC_URL}/auth/login/mfa`,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ mfaToken: step.mfaToken, code: '000000' }),
+    );
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(await linked(), []);
+    const finished = await fresh.request(
+      'POST',
+      `${PUBLIC_URL}/auth/login/mfa`,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ mfaToken: step.mfaToken, code: codeAt(1) }),
+    );
+    assert.equal(finished.status, 200, await finished.clone().text());
+    assert.deepEqual(
+      (await linked()).map((identity) => identity.provider),
+      ['test'],
+    );
   });
 
   it('refuses a forged state with the generic 401 and no session', async () => {

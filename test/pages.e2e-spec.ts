@@ -624,7 +624,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     await signUp(mine, email);
     const section = mine.locator('#linked-accounts');
     assert.match((await section.textContent()) ?? '', /No linked accounts/);
-    await section.getByRole('link', { name: 'Link Test' }).click();
+    await section.getByRole('button', { name: 'Link Test' }).click();
     await mine.locator('#linked-accounts tbody tr').first().waitFor();
     assert.equal(new URL(mine.url()).search, '');
     const { secret } = await enrolTotp(mine);

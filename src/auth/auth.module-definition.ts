@@ -15,6 +15,7 @@ import { SIGN_IN_POLICY, SignInPolicy } from './core/sign-in-policy';
 import { LoginModule } from './login/login.module';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
 import { AuthRoutesModule, authRoutesPrefix, mountedControllers } from './routes/auth-routes.module';
+import { PASSWORD_POLICY_OPTIONS, resolvePasswordPolicyOptions } from './login/password-policy.options';
 import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
@@ -33,6 +34,7 @@ const BASE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> = [
   [THROTTLE_OPTIONS, (o) => resolveThrottleOptions(o.throttle)],
   [LOCKOUT_OPTIONS, (o) => resolveLockoutOptions(o.lockout)],
   [PASSWORD_HASHING_OPTIONS, (o) => resolvePasswordHashingOptions(o.passwordHashing)],
+  [PASSWORD_POLICY_OPTIONS, (o) => resolvePasswordPolicyOptions(o.passwords)],
   [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
   [SIGN_IN_POLICY, (o): SignInPolicy => ({ requireVerifiedEmail: o.email?.requireVerified === true })],

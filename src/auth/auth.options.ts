@@ -10,6 +10,7 @@ import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
 import type { OidcOptions } from './oidc/oidc.options';
 import type { PasswordHashingOptions } from './login/password-hashing.options';
+import type { PasswordPolicyOptions } from './login/password-policy.options';
 import type { PasskeyOptions } from './passkeys/passkeys.options';
 import type { AuthRoutesOptions } from './routes/auth-routes.module';
 import type { SessionOptions } from './session/session.options';
@@ -37,6 +38,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   /** Back-off per account after consecutive failed logins (default: after 5, from 60 s doubling to 900 s). */
   lockout?: LockoutOptions;
   passwordHashing?: PasswordHashingOptions;
+  /** New passwords: the common-password list always, and optionally Have I Been Pwned's range API. */
+  passwords?: PasswordPolicyOptions;
   audit?: AuditOptions;
   /** `email`: where mails go (SMTP or an outbox folder: one is required), their links, lifetimes and limits. `requireVerified` applies to every way to sign in. */
   email?: EmailOptions;

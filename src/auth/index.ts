@@ -49,6 +49,7 @@ export type { Registration, Actor } from './accounts/accounts.service';
 export { PasswordLogin } from './login/password-login';
 export { PasswordHasher } from './login/password-hasher';
 export { SignInFunnel } from './login/sign-in-funnel';
+export type { PasswordPolicyOptions } from './login/password-policy.options';
 export { SessionsService } from './session/sessions.service';
 export { JwtTokensService } from './jwt/jwt-tokens.service';
 export type { TokenPair } from './jwt/jwt-tokens.service';
@@ -65,6 +66,8 @@ export type {
 } from './mtls/service-certificates.service';
 export { fingerprintOf, normalizeFingerprint } from './mtls/fingerprint';
 export { TrustedIssuers } from './mtls/trusted-issuers';
+export { TrustedProxies } from './mtls/trusted-proxies';
+export { normalizeEmail } from './core/email-address';
 export { isScope } from './core/scopes';
 export { LoginAttempts } from './throttling/login-attempts.service';
 export { AuditLog } from './audit/audit-log.service';

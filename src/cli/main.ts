@@ -15,6 +15,7 @@ import {
   CertificateOwner,
   fingerprintOf,
   isScope,
+  normalizeEmail,
   PasswordHasher,
   ServiceAccountError,
   ServiceAccountKeys,
@@ -137,7 +138,7 @@ export function program(): Command {
       if (!options.passwordStdin) throw new CliError('give the password on stdin with --password-stdin (never on the command line)');
       const password = await passwordFromStdin();
       if (password.length < 12 || password.length > 128) throw new CliError('the password must be 12 to 128 characters');
-      const email = options.email.trim().toLowerCase();
+      const email = normalizeEmail(options.email);
       const user = await withApp((app) =>
         app.get(AccountsService).register({ email, password, name: options.name, roles: [options.role] }),
       );

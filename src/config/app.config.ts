@@ -53,6 +53,7 @@ export interface AppConfig extends TlsConfig {
     providers: Array<{ name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }>;
     flowTtlSeconds: number;
   };
+  passwords: { breachCheck?: { rangeUrl?: string } };
   email: {
     smtpUrl?: string;
     outboxDir: string;
@@ -230,6 +231,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     lockout: config.lockout,
     apiKeys: config.apiKeys,
     mtls: config.mtls,
+    passwords: config.passwords,
     audit: { retentionDays: config.auditRetentionDays },
     email: { ...config.email, publicUrl: config.publicUrl },
     // Without a token, /metrics is open in development and 404 in production.
@@ -241,6 +243,13 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
   };
+}
+
+/** PASSWORD_BREACH_CHECK=hibp (and PASSWORD_BREACH_CHECK_URL, the range endpoint, for a mirror or a test's fake). */
+function passwordConfig(env: Env): AppConfig['passwords'] {
+  const check = env.PASSWORD_BREACH_CHECK || 'off';
+  if (check !== 'hibp' && check !== 'off') throw new ConfigError('PASSWORD_BREACH_CHECK must be hibp or off');
+  return check === 'hibp' ? { breachCheck: { rangeUrl: env.PASSWORD_BREACH_CHECK_URL || undefined } } : {};
 }
 
 /** Reads and validates the environment; throws ConfigError with a message naming the variable. */
@@ -280,6 +289,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     oidc: oidcConfig(env),
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
+    passwords: passwordConfig(env),
     email: {
       smtpUrl: env.SMTP_URL || undefined,
       outboxDir: join(dataDir, 'outbox'),

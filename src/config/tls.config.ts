@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { TrustedIssuers } from '../auth';
+import { TrustedIssuers, TrustedProxies } from '../auth';
 import { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;
@@ -9,7 +9,7 @@ export interface TlsConfig {
   /** HTTPS with client certificates asked for (TLS_CERT, TLS_KEY, TLS_CLIENT_CA); unset: plain HTTP. */
   https?: { cert: string; key: string; clientCa: string };
   /** The `mtls` options of the AuthModule: the client CA, and the header of a TLS-terminating proxy. */
-  mtls: { clientCa?: string; clientCertHeader?: string };
+  mtls: { clientCa?: string; clientCertHeader?: string; trustedProxies?: string[] };
 }
 
 function readPem(env: Env, name: string): string {
@@ -33,11 +33,28 @@ function check(name: string, pem: string, parse: (pem: string) => unknown, what:
 /** Without a proxy, or with TRUST_PROXY=false or 0, nothing is trusted to forward a client certificate. */
 const trustsAProxy = (value: string | undefined) => !!value && value !== 'false' && value !== '0';
 
+/** MTLS_TRUSTED_PROXIES: comma-separated IPs or CIDRs; required with the header. */
+function trustedProxies(env: Env): string[] {
+  const entries = (env.MTLS_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0) {
+    throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs MTLS_TRUSTED_PROXIES: the IPs or CIDRs of the proxies whose header is believed');
+  }
+  try {
+    TrustedProxies.parse(entries);
+  } catch (error) {
+    throw new ConfigError(`MTLS_TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  return entries;
+}
+
 /**
- * TLS_CERT, TLS_KEY, TLS_CLIENT_CA and MTLS_CLIENT_CERT_HEADER. The three files go together (the
- * app then serves HTTPS and asks for client certificates), except behind a TLS-terminating proxy:
- * there TLS_CLIENT_CA alone checks the certificates the proxy forwards in MTLS_CLIENT_CERT_HEADER,
- * which is believed only from the proxy TRUST_PROXY names.
+ * TLS_CERT, TLS_KEY, TLS_CLIENT_CA, MTLS_CLIENT_CERT_HEADER and MTLS_TRUSTED_PROXIES. The three files
+ * go together (the app then serves HTTPS and asks for client certificates), except behind a
+ * TLS-terminating proxy: there TLS_CLIENT_CA alone checks the certificates the proxy forwards in
+ * MTLS_CLIENT_CERT_HEADER, which is believed only from the peers MTLS_TRUSTED_PROXIES names.
  */
 export function tlsConfig(env: Env): TlsConfig {
   const header = env.MTLS_CLIENT_CERT_HEADER || undefined;
@@ -47,15 +64,16 @@ export function tlsConfig(env: Env): TlsConfig {
   if (env.TLS_CLIENT_CA && !https && !header) {
     throw new ConfigError('TLS_CLIENT_CA without TLS_CERT and TLS_KEY needs MTLS_CLIENT_CERT_HEADER (behind a proxy)');
   }
+  const proxies = header ? trustedProxies(env) : undefined;
   if (header && !trustsAProxy(env.TRUST_PROXY)) {
-    throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY: the header is believed only from the proxy that sets it');
+    throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY: behind the proxy, client addresses come from X-Forwarded-For');
   }
   if (header && !env.TLS_CLIENT_CA) {
     throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs TLS_CLIENT_CA to check the certificates the proxy forwards');
   }
   if (!env.TLS_CLIENT_CA) return { mtls: {} };
   const clientCa = check('TLS_CLIENT_CA', readPem(env, 'TLS_CLIENT_CA'), TrustedIssuers.fromPem, 'one or more CA certificates');
-  const mtls = { clientCa, clientCertHeader: header };
+  const mtls = { clientCa, clientCertHeader: header, trustedProxies: proxies };
   if (!https) return { mtls };
   return {
     https: {

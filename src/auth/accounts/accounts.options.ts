@@ -1,3 +1,5 @@
+import { normalizeEmail } from '../core/email-address';
+
 /** What AuthModule.forRoot takes for the users' lifecycle. */
 export interface AccountsOptions {
   /** Created with role `admin` at start when both are set and the email is not registered yet. */
@@ -14,5 +16,5 @@ export function resolveAccountsOptions(options: AccountsOptions): AccountsOption
   ) {
     throw new Error('AuthModule: bootstrapAdmin needs an email and a password of 12 to 128 characters');
   }
-  return { bootstrapAdmin: admin && { email: admin.email.trim().toLowerCase(), password: admin.password } };
+  return { bootstrapAdmin: admin && { email: normalizeEmail(admin.email), password: admin.password } };
 }

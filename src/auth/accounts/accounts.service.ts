@@ -12,11 +12,14 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
+import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, EmailTakenError, USER_STORE, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { PasswordHasher } from '../login/password-hasher';
 import { PasswordLogin } from '../login/password-login';
+import { PasswordPolicy } from '../login/password-policy';
 import { ACCOUNTS_OPTIONS, AccountsOptions } from './accounts.options';
+import { normalizeEmail } from '../core/email-address';
 
 export interface Registration {
   email: string;
@@ -48,6 +51,7 @@ export interface Actor {
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
   private readonly listeners: { [Event in keyof AccountEvents]: Array<AccountEvents[Event]> } = { registered: [], passwordChanged: [] };
+  private readonly sweepers: Array<(userId: string) => Promise<void>> = [];
 
   constructor(
     @Inject(USER_STORE) private readonly users: UserStore,
@@ -57,6 +61,8 @@ export class AccountsService implements OnApplicationBootstrap {
     private readonly bus: RevocationBus,
     private readonly mechanisms: AuthMechanisms,
     private readonly audit: AuditLog,
+    private readonly signInMethods: SignInMethods,
+    private readonly passwordPolicy: PasswordPolicy,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
   ) {}
 
@@ -77,13 +83,21 @@ export class AccountsService implements OnApplicationBootstrap {
     this.listeners[event].push(listener);
   }
 
+  /**
+   * `sweep` runs, and is waited for, whenever the user's credentials end (a password change or reset,
+   * logout-all, an email change, disabling): the email feature voids pending reset and change links there.
+   */
+  onCredentialsEnded(sweep: (userId: string) => Promise<void>): void {
+    this.sweepers.push(sweep);
+  }
+
   findUser(id: string): Promise<AuthUser | null> {
     return this.users.findById(id);
   }
 
-  /** By email (trimmed, lower-cased), or by id when no user has that email. */
+  /** By email (normalized: NFKC, lower-cased, trimmed), or by id when no user has that email. */
   async findUserByEmailOrId(emailOrId: string): Promise<AuthUser | null> {
-    return (await this.users.findByEmail(emailOrId.trim().toLowerCase())) ?? this.users.findById(emailOrId);
+    return (await this.users.findByEmail(normalizeEmail(emailOrId))) ?? this.users.findById(emailOrId);
   }
 
   /** An admin's search by email, a page at a time; 400 for a cursor the store did not make. */
@@ -93,8 +107,14 @@ export class AccountsService implements OnApplicationBootstrap {
     return page;
   }
 
-  /** 409 when the email is taken. */
+  /** 400 when the new password is refused (too common, or breached), before a link is spent on it. */
+  checkNewPassword(password: string): Promise<void> {
+    return this.passwordPolicy.check(password);
+  }
+
+  /** 409 when the email is taken; 400 for a password that is too common. */
   async register(input: Registration, actor: Actor = {}): Promise<AuthUser> {
+    await this.passwordPolicy.check(input.password);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users
       .create({ email: input.email, passwordHash, name: input.name ?? null, roles: input.roles ?? ['user'] })
@@ -115,6 +135,7 @@ export class AccountsService implements OnApplicationBootstrap {
     if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request as Request, principal.via))) {
       throw new BadRequestException('Current password is incorrect');
     }
+    await this.passwordPolicy.check(newPassword);
     await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
     await this.endEverything(id, principal);
     this.record('password.changed', id, { request, principal });
@@ -126,6 +147,7 @@ export class AccountsService implements OnApplicationBootstrap {
    * access token of the user ends, the caller's too.
    */
   async resetPassword(userId: string, newPassword: string, actor: Actor = {}): Promise<void> {
+    await this.passwordPolicy.check(newPassword);
     await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
     await this.endEverything(userId);
     this.record('password.reset', userId, actor, 'email');
@@ -179,6 +201,21 @@ export class AccountsService implements OnApplicationBootstrap {
     const at = await this.revocations.revoke(userId);
     await this.bus.publish({ type: 'user', id: userId, at: at.getTime() });
     for (const mechanism of this.mechanisms.all()) await mechanism.endUserCredentials?.(userId, keep);
+    for (const sweep of this.sweepers) await sweep(userId);
+  }
+
+  /**
+   * The first proof that the user receives mail at their address (its verification link, or a reset
+   * by mail of an account never verified): every way in made before `before` ends but `keep`'s own,
+   * as whoever registered the address first may not be its owner (Sudhodanan and Paverd,
+   * "Pre-hijacked accounts", USENIX Security 2022): sessions, token families, API keys, passkeys,
+   * linked identities and pending links.
+   */
+  async endFootholdsMadeBefore(userId: string, before: Date, actor: Actor & { keep?: AuthPrincipal } = {}): Promise<void> {
+    await this.endEverything(userId, actor.keep);
+    for (const mechanism of this.mechanisms.all()) await mechanism.endCredentialsMadeBefore?.(userId, before, actor.keep);
+    const removed = await this.signInMethods.removeAllMadeBefore(userId, before);
+    this.audit.record({ type: 'account.first_proof_of_address', userId, mechanism: 'email', request: actor.request, detail: removed });
   }
 
   private emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): void {

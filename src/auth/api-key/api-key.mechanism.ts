@@ -7,6 +7,7 @@ import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
 import { API_KEY_HEADER, ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyVerifier } from './api-key.verifier';
+import { ApiKeysService } from './api-keys.service';
 import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { UnknownKeyBudget } from './unknown-key-budget';
 
@@ -29,6 +30,7 @@ export class ApiKeyMechanism implements AuthMechanism {
     private readonly strategy: ApiKeyStrategy,
     private readonly verifier: ApiKeyVerifier,
     private readonly limiter: ApiKeyRateLimiter,
+    private readonly keys: ApiKeysService,
     @Inject(API_KEY_OPTIONS) options: ResolvedApiKeyOptions,
   ) {
     this.unknownKeys = new UnknownKeyBudget(options.unknownKeyLookupsPerMinute);
@@ -58,6 +60,10 @@ export class ApiKeyMechanism implements AuthMechanism {
     if (wait > 0 && typeof presented === 'string' && this.verifier.cachedAnswer(presented) === undefined) {
       throw new TooManyRequestsException(wait);
     }
+  }
+
+  async endCredentialsMadeBefore(userId: string, before: Date, keep?: AuthPrincipal): Promise<void> {
+    await this.keys.revokeAllMadeBefore(userId, before, keep?.apiKeyId);
   }
 
   afterAuthentication(principal: AuthPrincipal): void | Promise<void> {

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, Not, Repository } from 'typeorm';
 import { RevocationBus } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
 import { ApiKeyFormat } from './api-key-format';
@@ -80,6 +80,16 @@ export class ApiKeysService {
     if (!key) throw new NotFoundException(NOT_FOUND);
     if (!key.revokedAt) await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     await this.bus.publish({ type: 'apiKey', id });
+  }
+
+  /** Revokes every key of the user made before `before` but `keepId` (the first proof of the address); how many. */
+  async revokeAllMadeBefore(userId: string, before: Date, keepId?: string): Promise<number> {
+    const where = { userId, revokedAt: IsNull(), createdAt: LessThan(before), ...(keepId ? { id: Not(keepId) } : {}) };
+    const rows = await this.keys.find({ where, select: { id: true } });
+    if (rows.length === 0) return 0;
+    await this.keys.update(where, { revokedAt: new Date() });
+    for (const { id } of rows) await this.bus.publish({ type: 'apiKey', id });
+    return rows.length;
   }
 
   /** An operator's revocation, whoever owns the key (the CLI's `key:revoke`); 404 for an unknown id. */

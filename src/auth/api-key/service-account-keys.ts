@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { ApiKeysService, CreatedApiKey, NewApiKey } from './api-keys.service';
+import { normalizeEmail } from '../core/email-address';
 
 export class ServiceAccountError extends Error {}
 
@@ -16,7 +17,7 @@ export class ServiceAccountKeys {
   ) {}
 
   async issue(email: string, key: NewApiKey): Promise<{ account: AuthUser; created: CreatedApiKey; newAccount: boolean }> {
-    const normalized = email.trim().toLowerCase();
+    const normalized = normalizeEmail(email);
     let account = await this.users.findByEmail(normalized);
     const newAccount = !account;
     if (!account) {

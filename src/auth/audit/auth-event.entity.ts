@@ -36,6 +36,7 @@ export const AUTH_EVENT_TYPES = [
   'mfa.recovery_code_used',
   'identity.linked',
   'identity.unlinked',
+  'account.first_proof_of_address',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

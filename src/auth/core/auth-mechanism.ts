@@ -36,6 +36,12 @@ export interface AuthMechanism {
    * logout-all, a password change, disabling the user.
    */
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
+  /**
+   * Ends every credential of this kind that the user holds and that was made before `before`,
+   * long-lived ones too (API keys, which `endUserCredentials` leaves), but the one `keep` was
+   * authenticated with: the first proof of the account's address, which ends what a pre-hijacker set up.
+   */
+  endCredentialsMadeBefore?(userId: string, before: Date, keep?: AuthPrincipal): Promise<void>;
 }
 
 /** Whom a credential stands for: built-in routes ask for a kind of caller, never for a mechanism a host may leave out. */

@@ -32,6 +32,21 @@ export interface SecondFactor {
  * tokens provides it; features offering a second factor register it.
  */
 export abstract class SecondStep {
+  private readonly completions: Array<(mfaToken: string, identified: IdentifiedUser, request: Request) => Promise<void>> = [];
+
+  /**
+   * `listener` runs once a second factor has answered for an `mfaToken`, before the credential is
+   * issued; it throws to refuse the sign-in. A first factor that holds back work until the second
+   * (an OpenID sign-in linking by email) keys it by the token.
+   */
+  onCompleted(listener: (mfaToken: string, identified: IdentifiedUser, request: Request) => Promise<void>): void {
+    this.completions.push(listener);
+  }
+
+  protected async runCompletions(mfaToken: string, identified: IdentifiedUser, request: Request): Promise<void> {
+    for (const listener of this.completions) await listener(mfaToken, identified, request);
+  }
+
   abstract register(factor: SecondFactor): void;
   /** After a first factor: the challenge when the user has a second factor, else null (issue the credential now). */
   abstract begin(identified: IdentifiedUser, request: Request): Promise<SecondStepChallenge | null>;

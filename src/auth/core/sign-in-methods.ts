@@ -6,6 +6,8 @@ import { ShortLivedKeys } from './short-lived-keys';
 export interface SignInMethodSource {
   readonly name: string;
   count(userId: string): Promise<number>;
+  /** Removes every one of the user's ways of this kind made before `before` (the first proof of the address); how many. */
+  removeAllMadeBefore?(userId: string, before: Date): Promise<number>;
 }
 
 export const LAST_WAY_TO_SIGN_IN = 'This is your last way to sign in';
@@ -36,6 +38,18 @@ export class SignInMethods {
   async countFor(userId: string): Promise<number> {
     const counts = await Promise.all(this.sources.map((source) => source.count(userId)));
     return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  /**
+   * Removes every way to sign in of the user made before `before` that a source can remove (passkeys,
+   * identities; not the password, which a reset replaces): the first proof of the account's address
+   * ends what whoever held the account before it set up. The count removed, by source.
+   */
+  async removeAllMadeBefore(userId: string, before: Date): Promise<Record<string, number>> {
+    const removed: Record<string, number> = {};
+    for (const source of this.sources)
+      if (source.removeAllMadeBefore) removed[source.name] = await source.removeAllMadeBefore(userId, before);
+    return removed;
   }
 
   /**

@@ -2,7 +2,7 @@
 export interface AuthUser {
   /** The user's id as a string (an integer id is given as its decimal digits); at most 64 characters. */
   id: string;
-  /** Trimmed and lower-cased. */
+  /** As `normalizeEmail` gives it: NFKC, lower-cased, trimmed. */
   email: string;
   name: string | null;
   roles: string[];

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Una
 import type { Request } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuditEntry, AuditLog } from '../audit/audit-log.service';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
@@ -15,6 +16,8 @@ import { OutgoingMail } from './mail-transport';
 
 export const INVALID_TOKEN = 'Invalid or expired token';
 const RESET_REQUEST = 'reset_request';
+/** The allowance of `POST /auth/email` requests per account and hour (MailLimits' count, keyed by the user id). */
+const EMAIL_CHANGE_REQUEST = 'email_change_request';
 
 /**
  * Verification, password reset and email change: each sends a one-time link by mail and spends it
@@ -34,7 +37,10 @@ export class EmailFlows {
     private readonly limits: MailLimits,
     private readonly queue: MailQueue,
     private readonly audit: AuditLog,
+    private readonly mechanisms: AuthMechanisms,
   ) {
+    // Whoever the user recovers from may hold a reset link or a pending change of address: those end with the rest.
+    accounts.onCredentialsEnded((userId) => this.tokens.voidAll(userId, ['reset', 'change']));
     queue.resolveWith(RESET_REQUEST, (payload) => this.resetMailFor((payload as { email: string }).email));
     accounts.on('registered', (user) => void this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
     accounts.on(
@@ -67,6 +73,7 @@ export class EmailFlows {
 
   /** Spends a verification or email-change link. 400 alike for every token that does not work. */
   async verify(token: unknown, request?: Request): Promise<void> {
+    const at = new Date();
     const row = await this.tokens.consume(['verify', 'change'], token);
     if (!row) throw new BadRequestException(INVALID_TOKEN);
     const user = await this.users.findById(row.userId);
@@ -74,8 +81,10 @@ export class EmailFlows {
     if (row.kind === 'verify') {
       // The link proves the address it was sent to: not the account's any more, it proves nothing.
       if (user.email !== row.email) throw new BadRequestException(INVALID_TOKEN);
+      if (user.emailVerified) return;
       await this.users.setEmailVerified(user.id, true);
       this.audit.record({ type: 'email.verified', userId: user.id, mechanism: 'email', request });
+      await this.firstProofOfAddress(user.id, at, request, await this.callerOf(request, user.id));
       return;
     }
     try {
@@ -97,18 +106,29 @@ export class EmailFlows {
 
   /** Spends a reset link: a new password, and every credential of the user ends. 400 alike for every token that does not work. */
   async resetPassword(token: unknown, newPassword: string, request?: Request): Promise<void> {
+    // Before the token is spent: a refused password leaves the link usable for another try.
+    await this.accounts.checkNewPassword(newPassword);
+    const at = new Date();
     const row = await this.tokens.consume(['reset'], token);
     if (!row) throw new BadRequestException(INVALID_TOKEN);
     const user = await this.users.findById(row.userId);
-    if (!user || user.disabled) throw new BadRequestException(INVALID_TOKEN);
+    // The link proves the address it was sent to: once the account has another, it proves nothing.
+    if (!user || user.disabled || user.email !== row.email) throw new BadRequestException(INVALID_TOKEN);
     // A reset voids every other reset link and any pending email change: whoever had them may be who the user recovers from.
     await this.tokens.voidAll(user.id, ['reset', 'change']);
     await this.accounts.resetPassword(user.id, newPassword, { request });
+    if (!user.emailVerified) {
+      await this.users.setEmailVerified(user.id, true);
+      this.audit.record({ type: 'email.verified', userId: user.id, mechanism: 'email', request });
+      await this.firstProofOfAddress(user.id, at, request);
+    }
   }
 
   /** The signed-in user asks to move their account to `newEmail`: a link to the new address, a notice to the old one. */
   async requestEmailChange(principal: AuthPrincipal, newEmail: string, currentPassword: string, request: Request): Promise<void> {
     const { id, email } = principal.user;
+    // Counted before the password check and the look-up: each costs an Argon2 hash, and its 409 tells whether an address is registered.
+    await this.allow(EMAIL_CHANGE_REQUEST, `user:${id}`);
     if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request, principal.via))) {
       throw new BadRequestException('Current password is incorrect');
     }
@@ -119,6 +139,23 @@ export class EmailFlows {
     await this.queue.send(this.render('confirm_email_change', newEmail, { link, validForHours: hours(this.options.verifyTtlSeconds) }));
     await this.notify('email_change_requested', email, { newEmail });
     this.audit.record({ type: 'email.change_requested', userId: id, mechanism: principal.via, request });
+  }
+
+  /** The address is proven for the first time: every way in made before `at` ends, but the caller's own, and every link still pending. */
+  private async firstProofOfAddress(userId: string, at: Date, request?: Request, keep?: AuthPrincipal): Promise<void> {
+    await this.accounts.endFootholdsMadeBefore(userId, at, { request, keep });
+    await this.tokens.voidAll(userId, ['verify', 'reset', 'change']);
+  }
+
+  /** The user's own credential on a request to a public route (a verification link opened where they are signed in), if any. */
+  private async callerOf(request: Request | undefined, userId: string): Promise<AuthPrincipal | undefined> {
+    if (!request) return undefined;
+    for (const mechanism of this.mechanisms.all()) {
+      if (!mechanism.carriesCredential(request)) continue;
+      const principal = await (async () => mechanism.authenticate(request))().catch(() => null);
+      if (principal) return principal.user.id === userId ? principal : undefined;
+    }
+    return undefined;
   }
 
   /** Resolves a queued reset request: a mail for a registered, enabled address within its allowance; nothing otherwise. */
@@ -148,14 +185,15 @@ export class EmailFlows {
     await this.queue.send(this.render(kind, to, params));
   }
 
-  private async allow(kind: MailKind, address: string): Promise<void> {
+  private async allow(kind: MailKind | typeof EMAIL_CHANGE_REQUEST, address: string): Promise<void> {
     const allowance = await this.limits.take(kind, address);
     if (!allowance.allowed) throw new TooManyRequestsException(allowance.retryAfterSeconds);
   }
 
   private render(kind: MailKind, to: string, params: Partial<MailParams>): OutgoingMail {
     const template = this.options.templates[kind] ?? DEFAULT_MAIL_TEMPLATES[kind];
-    return { kind, to, ...template({ appName: this.options.appName, email: to, ...params }) };
+    const accountUrl = this.options.accountUrl ?? undefined;
+    return { kind, to, ...template({ appName: this.options.appName, email: to, accountUrl, ...params }) };
   }
 
   private link(template: string, token: string): string {

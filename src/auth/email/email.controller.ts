@@ -28,6 +28,7 @@ export class EmailController {
 
   /** The link in the mail: a browser lands here, so the answer is a redirect to the account page either way. */
   @Public()
+  @RateLimitedAuthRoute()
   @Documented('Spend a verification or email-change link', {
     302: '`/account?emailVerified=1`, or `/account?error=invalid_token` for any token that does not work',
   })
@@ -74,12 +75,13 @@ export class EmailController {
   }
 
   @Auth({ caller: 'user' })
+  @RateLimitedAuthRoute()
   @Documented('Move the account to a new address: a confirmation link goes there, a notice to the old one', {
     202: 'Queued; the address changes when the link is used',
     400: 'Invalid input or wrong current password',
     403: 'Missing CSRF token',
     409: 'Address taken',
-    429: 'Too many mails to the address, or the account backs off after wrong passwords; see Retry-After',
+    429: 'Over the limit of this IP, or 3 requests of the account this hour, or too many mails to the address, or the account backs off after wrong passwords; see Retry-After',
   })
   @Post('email')
   @HttpCode(202)

@@ -18,6 +18,8 @@ export interface EmailOptions {
   verifyUrl?: string;
   /** Link of reset mails (default `<publicUrl>/account/reset-password?token={token}`). */
   resetUrl?: string;
+  /** The page listing a user's ways to sign in, named by notices as where to end one (default `<publicUrl>/account`; none without either). */
+  accountUrl?: string;
   verifyTtlSeconds?: number;
   resetTtlSeconds?: number;
   /** A correct password for an unverified email gets 403 instead of a session or tokens (default false). */
@@ -41,6 +43,7 @@ export interface ResolvedEmailOptions {
   appName: string;
   verifyUrl: string;
   resetUrl: string;
+  accountUrl: string | null;
   verifyTtlSeconds: number;
   resetTtlSeconds: number;
   requireVerified: boolean;
@@ -97,6 +100,7 @@ export function resolveEmailOptions(
     appName: options.appName ?? 'nest-auth',
     verifyUrl: linkTemplate(options.verifyUrl, options.publicUrl, '/auth/email/verify?token={token}', 'verifyUrl'),
     resetUrl: linkTemplate(options.resetUrl, options.publicUrl, '/account/reset-password?token={token}', 'resetUrl'),
+    accountUrl: options.accountUrl ?? (options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}/account` : null),
     verifyTtlSeconds: positive(options.verifyTtlSeconds ?? 86_400, 'verifyTtlSeconds'),
     resetTtlSeconds: positive(options.resetTtlSeconds ?? 1_800, 'resetTtlSeconds'),
     requireVerified: options.requireVerified ?? false,

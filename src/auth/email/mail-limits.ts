@@ -4,6 +4,7 @@ import { AUTH_REDIS, AuthRedis } from '../core/redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from '../core/redis.options';
 import { sha256Hex } from '../core/secrets';
 import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
+import { normalizeEmail } from '../core/email-address';
 
 const WINDOW_MS = 60 * 60_000;
 const MAX_TRACKED = 100_000;
@@ -34,7 +35,7 @@ export class MailLimits {
 
   /** Counts a mail to the address; refused once the hour's allowance is spent. Throws when Redis cannot count (fail closed). */
   async take(kind: string, address: string, now = Date.now()): Promise<MailAllowance> {
-    const key = `${kind}:${sha256Hex(address.trim().toLowerCase())}`;
+    const key = `${kind}:${sha256Hex(normalizeEmail(address))}`;
     const { count, msLeft } = this.redis ? await this.countInRedis(key) : this.countInMemory(key, now);
     if (count <= this.options.mailsPerHour) return { allowed: true };
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)) };

@@ -17,6 +17,8 @@ export const SIGN_IN_CHANGES = [
   'passkey.removed',
   'identity.linked',
   'identity.unlinked',
+  'api_key.created',
+  'service_certificate.registered',
 ] as const;
 export type SignInChange = (typeof SIGN_IN_CHANGES)[number];
 
@@ -34,6 +36,8 @@ export interface MailParams {
   change?: SignInChange;
   /** The OpenID provider of an identity linked or unlinked. */
   provider?: string;
+  /** The page that lists the user's ways to sign in, where one is ended; absent when the app has none. */
+  accountUrl?: string;
 }
 
 export interface MailContent {
@@ -62,6 +66,30 @@ function mail(subject: string, paragraphs: string[], link?: { label: string; url
 const validity = (hours: number | undefined) =>
   hours === undefined ? '' : ` The link works once and expires in ${hours} hour${hours === 1 ? '' : 's'}.`;
 const notYou = 'If this was not you, change your password now and tell your administrator.';
+const pendingChangeNotYou =
+  'If this was not you, change your password or sign out everywhere: either cancels the change. Then tell your administrator.';
+
+/**
+ * What to do when a change was not the user's: what ends an addition (a new password does not end a
+ * passkey, a key or a link), or what undoes a removal.
+ */
+const CHANGE_ADVICE: Record<SignInChange, string> = {
+  'mfa.totp_enabled': 'If this was not you, reset your password by mail, which ends every sign-in, and tell your administrator.',
+  'mfa.totp_disabled': notYou,
+  'mfa.recovery_codes_generated': notYou,
+  'passkey.registered':
+    'If this was not you, remove the passkey in the list of ways to sign in on your account page, then change your password: a new password alone does not remove it.',
+  'passkey.removed': notYou,
+  'identity.linked':
+    'If this was not you, unlink it in the list of ways to sign in on your account page, then change your password: a new password alone does not unlink it.',
+  'identity.unlinked': notYou,
+  'api_key.created':
+    'If this was not you, revoke the key in the list of API keys on your account page, then change your password: a new password alone does not revoke it.',
+  'service_certificate.registered':
+    'If this was not expected, ask your administrator to revoke the certificate binding: neither a new password nor signing out everywhere ends it.',
+};
+
+const accountLink = (p: MailParams) => (p.accountUrl ? { label: 'Review your ways to sign in', url: p.accountUrl } : undefined);
 
 const CHANGE_SENTENCES: Record<SignInChange, (p: MailParams) => string> = {
   'mfa.totp_enabled': () => 'Two-factor authentication with an authenticator app was turned on',
@@ -71,6 +99,8 @@ const CHANGE_SENTENCES: Record<SignInChange, (p: MailParams) => string> = {
   'passkey.removed': () => 'A passkey was removed',
   'identity.linked': (p) => `Signing in with ${p.provider ?? 'another provider'} was linked`,
   'identity.unlinked': (p) => `Signing in with ${p.provider ?? 'another provider'} was unlinked`,
+  'api_key.created': () => 'An API key was created',
+  'service_certificate.registered': () => 'A client certificate was bound',
 };
 
 export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
@@ -98,23 +128,33 @@ export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
       },
     ),
   email_change_requested: (p) =>
-    mail(`A change of your ${p.appName} email was asked for`, [
-      `Someone signed in to your ${p.appName} account asked to move it from ${p.email} to ${p.newEmail}. It changes only once the new address is confirmed.`,
-      notYou,
-    ]),
+    mail(
+      `A change of your ${p.appName} email was asked for`,
+      [
+        `Someone signed in to your ${p.appName} account asked to move it from ${p.email} to ${p.newEmail}. It changes only once the new address is confirmed.`,
+        pendingChangeNotYou,
+      ],
+      accountLink(p),
+    ),
   email_changed: (p) =>
-    mail(`Your ${p.appName} email was changed`, [
-      `Your ${p.appName} account now uses ${p.newEmail} instead of ${p.email}, and was signed out everywhere.`,
-      notYou,
-    ]),
+    mail(
+      `Your ${p.appName} email was changed`,
+      [`Your ${p.appName} account now uses ${p.newEmail} instead of ${p.email}, and was signed out everywhere.`, notYou],
+      accountLink(p),
+    ),
   password_changed: (p) =>
-    mail(`Your ${p.appName} password was changed`, [
-      `The password of ${p.email} for ${p.appName} was just changed, and other sign-ins were ended.`,
-      notYou,
-    ]),
+    mail(
+      `Your ${p.appName} password was changed`,
+      [`The password of ${p.email} for ${p.appName} was just changed, and other sign-ins were ended.`, notYou],
+      accountLink(p),
+    ),
   sign_in_changed: (p) =>
-    mail(`How you sign in to ${p.appName} changed`, [
-      `${p.change ? CHANGE_SENTENCES[p.change](p) : 'A way to sign in was changed'} on the ${p.appName} account of ${p.email}.`,
-      notYou,
-    ]),
+    mail(
+      `How you sign in to ${p.appName} changed`,
+      [
+        `${p.change ? CHANGE_SENTENCES[p.change](p) : 'A way to sign in was changed'} on the ${p.appName} account of ${p.email}.`,
+        p.change ? CHANGE_ADVICE[p.change] : notYou,
+      ],
+      accountLink(p),
+    ),
 };

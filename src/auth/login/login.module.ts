@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { PasswordHasher } from './password-hasher';
 import { PasswordLogin } from './password-login';
 import { SignInFunnel } from './sign-in-funnel';
+import { PasswordPolicy } from './password-policy';
 
 /** Where every sign-in ends (the funnel: second step, then the issuer), and the checks of a password every feature shares. */
 @Module({})
@@ -11,8 +12,8 @@ export class LoginModule {
     return {
       module: LoginModule,
       imports,
-      providers: [PasswordHasher, PasswordLogin, SignInFunnel],
-      exports: [PasswordHasher, PasswordLogin, SignInFunnel],
+      providers: [PasswordHasher, PasswordLogin, PasswordPolicy, SignInFunnel],
+      exports: [PasswordHasher, PasswordLogin, PasswordPolicy, SignInFunnel],
     };
   }
 }

@@ -87,7 +87,9 @@ export class MfaSecondStep extends SecondStep {
     }
     await this.attempts.recordSecondFactorSuccess(user.id);
     await this.attempts.recordSuccess(user.email);
-    return { user, epoch: pending.epoch, method: `${pending.method}+${method}` };
+    const identified = { user, epoch: pending.epoch, method: `${pending.method}+${method}` };
+    await this.runCompletions(mfaToken, identified, request);
+    return identified;
   }
 
   async refused(mfaToken: string, method: string, request: Request): Promise<void> {

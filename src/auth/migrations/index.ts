@@ -6,6 +6,7 @@ import { linkedToUsers } from '../core/user-foreign-key';
 import type { AuthSchemaOptions } from '../entities';
 import { CreateAuthUsers1796083200000 } from '../users/migrations/1796083200000-CreateAuthUsers';
 import { IndexAuthUsersByCreation1796083215000 } from '../users/migrations/1796083215000-IndexAuthUsersByCreation';
+import { ReportEmailCollisions1796083295000 } from '../users/migrations/1796083295000-ReportEmailCollisions';
 
 /**
  * The migrations of the listed features and of what every composition has, for the host's
@@ -18,7 +19,7 @@ import { IndexAuthUsersByCreation1796083215000 } from '../users/migrations/17960
 export function authMigrations(options: AuthSchemaOptions): MigrationClass[] {
   const builtInUsers = options.builtInUsers ?? true;
   return [
-    ...(builtInUsers ? [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000] : []),
+    ...(builtInUsers ? [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000, ReportEmailCollisions1796083295000] : []),
     CreateAuthEvents1796083204000,
     linkedToUsers(CreateUserRevocations1796083205000, ['auth_user_revocations'], builtInUsers),
     CreateRevocationEvents1796083206000,

@@ -38,7 +38,9 @@ describe('ClientCertificates', () => {
   const mallory = other.issue('mallory');
   const fingerprint = fingerprintOf(new X509Certificate(alice.pem));
   const direct = new ClientCertificates(resolveMtlsOptions({ clientCa: ca.pem }));
-  const proxied = new ClientCertificates(resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert' }));
+  const proxied = new ClientCertificates(
+    resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1', 'fd00::/64'] }),
+  );
 
   it('takes the certificate of a TLS connection the TLS layer authorized, when a client CA issued it', () => {
     const request = fakeRequest({ encrypted: true, authorized: true, peer: alice.pem });
@@ -71,21 +73,25 @@ describe('ClientCertificates', () => {
     assert.equal(direct.verifiedOf(request, certificate.notBefore - 1), null);
   });
 
-  it('believes the header only from a peer the trust proxy function trusts, and then only what a client CA issued', () => {
+  it('believes the header only from a socket peer in trustedProxies, never from what `trust proxy` trusts, and then only what a client CA issued', () => {
     const header = { 'x-client-cert': encodeURIComponent(alice.pem) };
-    const fromProxy = fakeRequest({ remoteAddress: '10.0.0.1' }, header, (address) => address === '10.0.0.1');
-    assert.equal(proxied.carries(fromProxy), true);
-    assert.equal(proxied.verifiedOf(fromProxy)?.fingerprint, fingerprint);
-    const fromElsewhere = fakeRequest({ remoteAddress: '10.0.0.2' }, header, (address) => address === '10.0.0.1');
-    assert.equal(proxied.carries(fromElsewhere), false);
-    assert.equal(proxied.verifiedOf(fromElsewhere), null);
-    assert.equal(direct.verifiedOf(fromProxy), null, 'a header nobody configured is never read');
-    const forged = fakeRequest({}, { 'x-client-cert': encodeURIComponent(mallory.pem) }, () => true);
+    for (const address of ['10.0.0.1', '::ffff:10.0.0.1', 'fd00::7']) {
+      const fromProxy = fakeRequest({ remoteAddress: address }, header);
+      assert.equal(proxied.carries(fromProxy), true, address);
+      assert.equal(proxied.verifiedOf(fromProxy)?.fingerprint, fingerprint, address);
+    }
+    for (const address of ['10.0.0.2', 'fd00:0:0:1::7', '127.0.0.1', '']) {
+      const fromElsewhere = fakeRequest({ remoteAddress: address }, header, () => true);
+      assert.equal(proxied.carries(fromElsewhere), false, address);
+      assert.equal(proxied.verifiedOf(fromElsewhere), null, address);
+    }
+    assert.equal(direct.verifiedOf(fakeRequest({ remoteAddress: '10.0.0.1' }, header)), null, 'a header nobody configured is never read');
+    const forged = fakeRequest({ remoteAddress: '10.0.0.1' }, { 'x-client-cert': encodeURIComponent(mallory.pem) });
     assert.equal(proxied.verifiedOf(forged), null);
   });
 
   it('through a trusted proxy, takes the header and never the proxy’s own connection certificate', () => {
-    const request = fakeRequest({ encrypted: true, authorized: true, peer: alice.pem }, {}, () => true);
+    const request = fakeRequest({ encrypted: true, authorized: true, peer: alice.pem, remoteAddress: '10.0.0.1' });
     assert.equal(proxied.carries(request), false);
     assert.equal(proxied.verifiedOf(request), null);
   });

@@ -6,10 +6,10 @@ import { pemFromCertificateHeader } from './client-certificate-header';
 import { MTLS_OPTIONS, ResolvedMtlsOptions } from './mtls.options';
 import { isWithinValidity, PresentedCertificate } from './presented-certificate';
 import { TrustedIssuers } from './trusted-issuers';
+import { TrustedProxies } from './trusted-proxies';
 
 /** A TLS connection that sent no certificate, or one no trusted CA issued. */
 type Refused = 'none' | 'untrusted';
-type TrustProxy = (address: string, hop: number) => boolean;
 
 /** Distinct header values whose certificate passed the issuer check, remembered so a proxied caller costs no signature check per request. */
 const MAX_REMEMBERED_HEADERS = 1_000;
@@ -24,12 +24,14 @@ const MAX_REMEMBERED_HEADERS = 1_000;
 export class ClientCertificates {
   private readonly issuers: TrustedIssuers | null;
   private readonly header: string | null;
+  private readonly proxies: TrustedProxies | null;
   private readonly bySocket = new WeakMap<object, PresentedCertificate | Refused>();
   private readonly byHeaderValue = new Map<string, PresentedCertificate>();
 
   constructor(@Inject(MTLS_OPTIONS) options: ResolvedMtlsOptions) {
     this.issuers = options.issuers;
     this.header = options.clientCertHeader;
+    this.proxies = options.trustedProxies;
   }
 
   /** Whether the request carries a client certificate at all; without a client CA none counts. */
@@ -48,11 +50,13 @@ export class ClientCertificates {
     return typeof found === 'object' && found !== null && isWithinValidity(found, now) ? found : null;
   }
 
-  /** Behind a proxy that terminates TLS, its header is the client's certificate; from anyone else the header is ignored. */
+  /**
+   * Behind a proxy that terminates TLS, its header is the client's certificate; from any other peer
+   * the header is ignored. The socket's address decides: `trust proxy` would also trust hops named
+   * in X-Forwarded-For, which the client writes.
+   */
   private cameThroughTrustedProxy(request: Request): boolean {
-    if (!this.header) return false;
-    const trusts = request.app?.get('trust proxy fn') as TrustProxy | undefined;
-    return !!trusts && trusts(request.socket.remoteAddress ?? '', 0);
+    return !!this.header && !!this.proxies && this.proxies.includes(request.socket.remoteAddress);
   }
 
   private fromConnection(request: Request, issuers: TrustedIssuers): PresentedCertificate | Refused {

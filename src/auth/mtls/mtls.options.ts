@@ -1,4 +1,5 @@
 import { TrustedIssuers } from './trusted-issuers';
+import { TrustedProxies } from './trusted-proxies';
 
 /** The `mtls` part of AuthModuleOptions. */
 export interface MtlsOptions {
@@ -12,10 +13,12 @@ export interface MtlsOptions {
   /**
    * Behind a TLS-terminating proxy: the request header holding the client certificate as URL-encoded
    * PEM (nginx `$ssl_client_escaped_cert`, Envoy XFCC `Cert="…"`), e.g. `X-Client-Cert`. It is believed
-   * only on requests whose peer Express's `trust proxy` trusts, and the certificate is then checked
-   * against `clientCa` here. Requires `clientCa`.
+   * only on requests whose socket peer is in `trustedProxies` (Express's `trust proxy` plays no part),
+   * and the certificate is then checked against `clientCa` here. Requires `clientCa` and `trustedProxies`.
    */
   clientCertHeader?: string;
+  /** IPs or CIDRs (IPv4 or IPv6) of the proxies that set `clientCertHeader`; required with it. */
+  trustedProxies?: readonly string[];
 }
 
 export interface ResolvedMtlsOptions {
@@ -23,6 +26,8 @@ export interface ResolvedMtlsOptions {
   issuers: TrustedIssuers | null;
   /** Lower-cased, as Node names incoming headers; null when certificates come only from the TLS layer. */
   clientCertHeader: string | null;
+  /** Null exactly when `clientCertHeader` is. */
+  trustedProxies: TrustedProxies | null;
 }
 
 export const MTLS_OPTIONS = Symbol('MTLS_OPTIONS');
@@ -35,5 +40,16 @@ export function resolveMtlsOptions(options: MtlsOptions = {}): ResolvedMtlsOptio
   const header = options.clientCertHeader;
   if (header !== undefined && !HEADER_NAME.test(header)) throw new Error('AuthModule: mtls.clientCertHeader must be an HTTP header name');
   if (header !== undefined && !issuers) throw new Error('AuthModule: mtls.clientCertHeader needs mtls.clientCa to check the certificates');
-  return { issuers, clientCertHeader: header?.toLowerCase() ?? null };
+  if (header !== undefined && !options.trustedProxies?.length) {
+    throw new Error('AuthModule: mtls.clientCertHeader needs mtls.trustedProxies, the addresses of the proxies that set it');
+  }
+  let trustedProxies: TrustedProxies | null = null;
+  if (header !== undefined) {
+    try {
+      trustedProxies = TrustedProxies.parse(options.trustedProxies as readonly string[]);
+    } catch (error) {
+      throw new Error(`AuthModule: mtls.trustedProxies: ${(error as Error).message}`);
+    }
+  }
+  return { issuers, clientCertHeader: header?.toLowerCase() ?? null, trustedProxies };
 }

@@ -7,6 +7,7 @@ import { USER_STORE, UserStore } from '../core/user-store';
 import { normalizeFingerprint } from './fingerprint';
 import { ServiceCertificate } from './service-certificate.entity';
 import { ServiceCertificateVerifier } from './service-certificate.verifier';
+import { normalizeEmail } from '../core/email-address';
 
 /** The user a certificate is bound to, by id or by email. */
 export type CertificateOwner = { id: string } | { email: string };
@@ -54,7 +55,7 @@ export class ServiceCertificatesService {
   async register(owner: CertificateOwner, input: NewServiceCertificate): Promise<RegisteredServiceCertificate> {
     const fingerprint = normalizeFingerprint(input.fingerprint);
     if (!fingerprint) throw new BadRequestException('fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not');
-    const user = 'id' in owner ? await this.users.findById(owner.id) : await this.users.findByEmail(owner.email.trim().toLowerCase());
+    const user = 'id' in owner ? await this.users.findById(owner.id) : await this.users.findByEmail(normalizeEmail(owner.email));
     if (!user) throw new NotFoundException('User not found');
     if (await this.certificates.existsBy({ fingerprint })) throw new ConflictException(TAKEN);
     const row: ServiceCertificate = {

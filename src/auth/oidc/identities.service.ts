@@ -2,7 +2,7 @@ import { Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { LessThan, QueryFailedError, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { SignInMethods } from '../core/sign-in-methods';
 import { Identity } from './identity.entity';
@@ -37,7 +37,11 @@ export class Identities implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.signInMethods.register({ name: 'identities', count: (userId) => this.identities.count({ where: { userId } }) });
+    this.signInMethods.register({
+      name: 'identities',
+      count: (userId) => this.identities.count({ where: { userId } }),
+      removeAllMadeBefore: async (userId, before) => (await this.identities.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+    });
   }
 
   find(provider: string, subject: string): Promise<Identity | null> {

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { fetchUserInfo } from 'openid-client';
 import { AuditLog } from '../audit/audit-log.service';
@@ -17,6 +17,8 @@ import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS, IdTokenVerifier } from './id-token-ve
 import { OidcPhase } from './oidc-login.strategy';
 import { LiveOidcProvider, OidcProviders, VerifiedTokens } from './oidc-providers';
 import { OIDC_OPTIONS, ResolvedOidcOptions } from './oidc.options';
+import { SIGN_IN_POLICY, SignInPolicy } from '../core/sign-in-policy';
+import { normalizeEmail } from '../core/email-address';
 
 export const SIGN_IN_FAILED = 'Sign-in failed';
 export const ACCOUNT_EXISTS = 'Account exists: sign in and link it from your account';
@@ -47,6 +49,14 @@ declare module 'express-session' {
   }
 }
 
+/** A user identified by a verified email, whose identity is linked only once the second step is answered. */
+interface Identification extends IdentifiedUser {
+  linkByEmail?: AssertedIdentity;
+}
+
+/** How long a link by email waits for the second factor: the `mfaToken`'s own lifetime. */
+const PENDING_LINK_MS = 5 * 60 * 1000;
+
 /** How long the page has to pick up the `mfaToken` of a browser sign-in: the token's own lifetime. */
 const SECOND_STEP_PICK_UP_MS = 5 * 60 * 1000;
 
@@ -73,7 +83,7 @@ const saved = (request: Request) =>
  * SDK), and linking. Each ends in the session or token pair that a password login ends in.
  */
 @Injectable()
-export class OidcSignIn {
+export class OidcSignIn implements OnModuleInit {
   private readonly logger = new Logger('AuthOidc');
 
   constructor(
@@ -88,7 +98,12 @@ export class OidcSignIn {
     private readonly telemetry: AuthTelemetry,
     private readonly secondSteps: SecondStepSlot,
     private readonly spentIdTokens: ShortLivedKeys,
+    @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
   ) {}
+
+  onModuleInit(): void {
+    this.secondSteps.current?.onCompleted((mfaToken, identified, request) => this.linkAfterSecondStep(mfaToken, identified, request));
+  }
 
   /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
   async start(name: string, returnTo: unknown, request: Request, response: Response, linking?: AuthPrincipal): Promise<string> {
@@ -118,7 +133,7 @@ export class OidcSignIn {
         return flow.returnTo;
       }
       const identified = await this.identify(asserted, request);
-      const challenge = asserted.providerDidMfa ? null : await this.secondSteps.current?.begin(identified, request);
+      const challenge = await this.beginSecondStep(identified, asserted, request);
       if (!challenge) {
         await this.finishInBrowser(identified, request, response);
         return flow.returnTo;
@@ -152,7 +167,7 @@ export class OidcSignIn {
       }
       const asserted = this.fromClaims(name, claims);
       const identified = await this.identify(asserted, request);
-      const challenge = asserted.providerDidMfa ? null : await this.secondSteps.current?.begin(identified, request);
+      const challenge = await this.beginSecondStep(identified, asserted, request);
       return challenge ?? (await this.finishForApp(identified, request, response));
     } catch (error) {
       throw this.refusal(error, name, 'jwt', request, invalidIdToken);
@@ -173,30 +188,63 @@ export class OidcSignIn {
   }
 
   /**
-   * The user an identity signs in, by the rules of API.md: the user it is linked to; else the user
-   * with the asserted email, linked only when the provider and this app both hold that email
-   * verified (409 otherwise); else a new user without a password. The epoch is read before the user.
+   * The second step after an OpenID sign-in (none when the provider says it did MFA): a link by
+   * email is made here when there is none, and otherwise waits, keyed by the `mfaToken`, until a
+   * second factor answers (`linkAfterSecondStep`).
    */
-  private async identify(asserted: AssertedIdentity, request: Request, retried = false): Promise<IdentifiedUser> {
+  private async beginSecondStep(
+    identified: Identification,
+    asserted: AssertedIdentity,
+    request: Request,
+  ): Promise<SecondStepChallenge | null> {
+    const challenge = asserted.providerDidMfa ? null : ((await this.secondSteps.current?.begin(identified, request)) ?? null);
+    if (!identified.linkByEmail) return challenge;
+    if (!challenge) {
+      await this.linkByEmail(identified.user.id, identified.linkByEmail, request);
+      return null;
+    }
+    await this.spentIdTokens.put(pendingLinkKey(challenge.mfaToken), JSON.stringify(identified.linkByEmail), PENDING_LINK_MS);
+    return challenge;
+  }
+
+  private async linkAfterSecondStep(mfaToken: string, identified: IdentifiedUser, request: Request): Promise<void> {
+    const pending = await this.spentIdTokens.take(pendingLinkKey(mfaToken));
+    if (pending) await this.linkByEmail(identified.user.id, JSON.parse(pending) as AssertedIdentity, request);
+  }
+
+  private async linkByEmail(userId: string, asserted: AssertedIdentity, request: Request): Promise<void> {
+    const linked = await this.identities.link(userId, asserted, request);
+    if (linked.userId !== userId) throw new UnauthorizedException(SIGN_IN_FAILED);
+  }
+
+  /**
+   * The user an identity signs in, by the rules of API.md: the user it is linked to; else, only when
+   * the provider asserts `email_verified`, the user with the asserted email, linked (after the second
+   * step) only when this app holds that email verified too (409 otherwise), or a new user without a
+   * password. With REQUIRE_VERIFIED_EMAIL, a user whose address is not verified here is refused. The
+   * epoch is read before the user.
+   */
+  private async identify(asserted: AssertedIdentity, request: Request, retried = false): Promise<Identification> {
     const method = `oidc:${asserted.provider}`;
     const known = await this.identities.find(asserted.provider, asserted.subject);
     if (known) {
       const epoch = await this.revocations.epochOf(known.userId);
       const user = await this.users.findById(known.userId);
       if (!user || user.disabled) throw new SignInRefused('user_disabled');
+      if (this.policy.requireVerifiedEmail && !user.emailVerified) throw new SignInRefused('email_not_verified_here');
       return { user, epoch, method };
     }
     if (!asserted.email) throw new SignInRefused('no_email');
+    // An address the provider has not verified claims nothing: not a new account, not an existing one.
+    if (!asserted.emailVerified) throw new SignInRefused('email_not_verified_by_provider');
     const existing = await this.users.findByEmail(asserted.email);
     if (existing) {
       const epoch = await this.revocations.epochOf(existing.id);
       const user = await this.users.findById(existing.id);
       if (!user || user.disabled) throw new SignInRefused('user_disabled');
-      // Linking on an unverified address would hand the account to whoever registered that address first, at either end.
-      if (!asserted.emailVerified || !user.emailVerified) throw new ConflictException(ACCOUNT_EXISTS);
-      const linked = await this.identities.link(user.id, asserted, request);
-      if (linked.userId !== user.id) throw new SignInRefused('identity_race');
-      return { user, epoch, method };
+      // Linking on an unverified address would hand the account to whoever registered that address first.
+      if (!user.emailVerified) throw new ConflictException(ACCOUNT_EXISTS);
+      return { user, epoch, method, linkByEmail: asserted };
     }
     let created;
     try {
@@ -206,12 +254,12 @@ export class OidcSignIn {
       if (error instanceof EmailTakenError && !retried) return this.identify(asserted, request, true);
       throw error;
     }
-    if (asserted.emailVerified) await this.users.setEmailVerified(created.id, true);
+    await this.users.setEmailVerified(created.id, true);
     const epoch = await this.revocations.epochOf(created.id);
     const linked = await this.identities.link(created.id, asserted, request);
     if (linked.userId !== created.id) throw new SignInRefused('identity_race');
     this.audit.record({ type: 'user.registered', userId: created.id, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
-    return { user: { ...created, emailVerified: asserted.emailVerified }, epoch, method };
+    return { user: { ...created, emailVerified: true }, epoch, method };
   }
 
   /** Where a browser sign-in by an OpenID provider ends: the session of a password login. */
@@ -288,7 +336,7 @@ export class OidcSignIn {
   private fromClaims(provider: string, claims: Record<string, unknown>): AssertedIdentity {
     const subject = claims.sub;
     if (typeof subject !== 'string' || subject.length < 1 || subject.length > 255) throw new SignInRefused('bad_subject');
-    const raw = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+    const raw = typeof claims.email === 'string' ? normalizeEmail(claims.email) : '';
     const email = raw.length <= 254 && EMAIL.test(raw) ? raw : null;
     const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
     // Some providers send the boolean as a string.
@@ -314,6 +362,8 @@ export class OidcSignIn {
     return generic();
   }
 }
+
+const pendingLinkKey = (mfaToken: string) => `oidc-link-after-second-step:${sha256Hex(mfaToken)}`;
 
 /** The one answer of the mobile flow for every ID token that does not sign anyone in. */
 export function invalidIdToken(): UnauthorizedException {

@@ -23,7 +23,7 @@ import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
 import { Identities, IdentityView } from './identities.service';
-import { IdTokenDto } from './oidc.dto';
+import { IdTokenDto, OidcLinkDto } from './oidc.dto';
 import { OidcProviders } from './oidc-providers';
 import { OidcSignIn } from './oidc-sign-in.service';
 
@@ -97,6 +97,7 @@ export class OidcController {
   }
 
   @Public()
+  @RateLimitedAuthRoute()
   @Documented('The second step of this browser’s OpenID sign-in, once: after a callback that redirected with `mfa=required`', {
     200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
     404: 'No sign-in of this browser waits for a second factor',
@@ -110,21 +111,26 @@ export class OidcController {
     return pending;
   }
 
+  // A POST with the session's CSRF token, never a GET: a cross-site link or image must not start linking someone's identity to the account.
   @Auth('session')
-  @Documented('Link an identity at a provider to the signed-in user', {
-    302: 'To the provider; on return the identity is linked',
+  @Documented('Start linking an identity at a provider to the signed-in user', {
+    200: '`{url}`: send the browser there; on return the identity is linked to the caller',
+    403: 'Missing CSRF token',
     404: 'Unknown provider',
+    409: '(on return) the identity is linked to another user',
   })
   @IssuingRoute('session')
-  @Get('oidc/:provider/link')
+  @Post('oidc/:provider/link')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   async link(
     @Param('provider') provider: string,
-    @Query('returnTo') returnTo: unknown,
+    @Body() body: OidcLinkDto,
     @CurrentPrincipal() principal: AuthPrincipal,
     @Req() request: Request,
-    @Res() response: Response,
-  ): Promise<void> {
-    response.redirect(302, await this.signIn.start(provider, returnTo, request, response, principal));
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ url: string }> {
+    return { url: await this.signIn.start(provider, body.returnTo, request, response, principal) };
   }
 
   @Auth({ caller: 'user' })

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
+export class OidcLinkDto {
+  @ApiPropertyOptional({ description: 'A path on this origin to come back to once linked (default `/account`)', maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  returnTo?: string;
+}
+
 export class IdTokenDto {
   @ApiProperty({ description: 'The ID token the provider’s SDK returned to the app; its `aud` must be our client id', maxLength: 8192 })
   @IsString()

@@ -19,7 +19,7 @@ import {
 } from '@simplewebauthn/server';
 import type { Request } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
@@ -91,7 +91,11 @@ export class Passkeys implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.signInMethods.register({ name: 'passkeys', count: (userId) => this.countOf(userId) });
+    this.signInMethods.register({
+      name: 'passkeys',
+      count: (userId) => this.countOf(userId),
+      removeAllMadeBefore: async (userId, before) => (await this.rows.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+    });
     // Without the feature that keeps second steps, a passkey is a way to sign in only.
     this.secondSteps.current?.register({
       methods: ['passkey'],

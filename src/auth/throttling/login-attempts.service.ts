@@ -2,6 +2,7 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import { sha256Hex } from '../core/secrets';
 import { LockoutStore } from './lockout-policy';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
+import { normalizeEmail } from '../core/email-address';
 
 export const LOCKOUT_STORE = Symbol('LOCKOUT_STORE');
 
@@ -49,7 +50,7 @@ export class LoginAttempts {
 }
 
 function accountKey(email: string): string {
-  return sha256Hex(email.trim().toLowerCase());
+  return sha256Hex(normalizeEmail(email));
 }
 
 /** Never equal to an email's key: those are bare hex digests. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
 import { AuthUser, EmailTakenError, ListedUser, NewAuthUser, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { User } from './user.entity';
+import { normalizeEmail } from '../core/email-address';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PUBLIC_COLUMNS = { id: true, email: true, name: true, roles: true, disabledAt: true, emailVerifiedAt: true } as const;
@@ -106,7 +107,7 @@ export class TypeOrmUserStore implements UserStore {
     const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
     if (after === null) return null;
     const email: FindOptionsWhere<User> = search.query
-      ? { email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, { pattern: likeSubstring(search.query.toLowerCase()) }) }
+      ? { email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, { pattern: likeSubstring(normalizeEmail(search.query)) }) }
       : {};
     // Keyset: strictly after the cursor's (createdAt, id) in (createdAt DESC, id DESC) order.
     const where = after

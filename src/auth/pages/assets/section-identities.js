@@ -1,5 +1,5 @@
 // @ts-check
-import { apiPrefix, ApiError, call, del } from './api.js';
+import { ApiError, call, del, post } from './api.js';
 import { busy, formatDate, h, messageArea, replaceChildren, say } from './dom.js';
 import { providerTitle } from './sign-in-oidc.js';
 
@@ -8,8 +8,8 @@ import { providerTitle } from './sign-in-oidc.js';
 const SECTION_ID = 'linked-accounts';
 
 /**
- * Accounts at OpenID providers that sign in as this user: link one (a plain navigation through the
- * provider and back), unlink one.
+ * Accounts at OpenID providers that sign in as this user: link one (a POST with the CSRF token answers
+ * the provider's URL, then a plain navigation through the provider and back), unlink one.
  * @type {import('./account-modules.js').AccountSection}
  */
 export const identitiesSection = {
@@ -43,25 +43,26 @@ export const identitiesSection = {
         : h('p', {}, 'No linked accounts. Link one to sign in with it instead of your password.'),
       area,
       providers.length
-        ? h(
-            'ul',
-            { class: 'providers' },
-            ...providers.map((provider) =>
-              h(
-                'li',
-                {},
-                h(
-                  'a',
-                  { class: 'button secondary', href: `${apiPrefix}/oidc/${encodeURIComponent(provider.name)}/link?returnTo=%2Faccount` },
-                  `Link ${providerTitle(provider.name)}`,
-                ),
-              ),
-            ),
-          )
+        ? h('ul', { class: 'providers' }, ...providers.map((provider) => h('li', {}, linkButton(provider.name, area))))
         : null,
     );
   },
 };
+
+/**
+ * @param {string} provider
+ * @param {HTMLElement} area
+ */
+function linkButton(provider, area) {
+  const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary' }, `Link ${providerTitle(provider)}`));
+  button.addEventListener('click', () =>
+    busy(button, area, async () => {
+      const { url } = (await post(`/oidc/${encodeURIComponent(provider)}/link`, { returnTo: '/account' })).body;
+      window.location.assign(url);
+    }),
+  );
+  return button;
+}
 
 /**
  * @param {IdentityView} identity
