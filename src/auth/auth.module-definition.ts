@@ -91,7 +91,7 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const mfa = MfaModule.register(core, users, login, throttling, audit);
   const passkeys = PasskeysModule.register(core, users, login, audit, mfa);
   const oidc = OidcModule.register(authRoutesPrefix(extras.routes), core, users, session, jwt, audit, mfa);
-  const ops = OpsModule.register(core);
+  const ops = OpsModule.register(core, audit);
   const features = [core, audit, throttling, login, session, jwt, apiKey, mtls, accounts, email, mfa, passkeys, oidc, ops];
   return {
     module: definition.module,

@@ -24,9 +24,10 @@ export class HealthController {
   }
 
   @ApiOperation({
-    summary: 'Readiness: the database and Redis (when configured) answer, and the revocation log has been read within the last second',
+    summary:
+      'Readiness: the database and Redis (when configured) answer, the revocation log has been read within the last second, and no audit event waits for the database',
   })
-  @ApiOkResponse({ description: '`{status: "ok", details: {database, redis, revocations}}`' })
+  @ApiOkResponse({ description: '`{status: "ok", details: {database, redis, revocations, audit}}`' })
   @ApiServiceUnavailableResponse({ description: '`{status: "error", error: {…}}` naming the part that is down' })
   @Get('ready')
   @HealthCheck()
@@ -35,6 +36,7 @@ export class HealthController {
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () => this.auth.redis('redis'),
       () => this.auth.revocations('revocations'),
+      () => this.auth.audit('audit'),
     ]);
   }
 }

@@ -213,7 +213,13 @@ export class OidcSignIn {
     const epoch = await this.revocations.epochOf(created.id);
     const linked = await this.identities.link(created.id, asserted, request);
     if (linked.userId !== created.id) throw new SignInRefused('identity_race');
-    this.audit.record({ type: 'user.registered', userId: created.id, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
+    await this.audit.record({
+      type: 'user.registered',
+      userId: created.id,
+      mechanism: 'oidc',
+      request,
+      detail: { provider: asserted.provider },
+    });
     return { user: { ...created, emailVerified: asserted.emailVerified }, epoch, method };
   }
 
@@ -306,7 +312,7 @@ export class OidcSignIn {
     if (!(error instanceof SignInRefused) && !(error instanceof UnauthorizedException)) return error;
     if (error instanceof SignInRefused && error.cause !== 'audited') {
       this.logger.debug(`Sign-in with ${provider} refused: ${error.message}`);
-      this.audit.record({
+      void this.audit.record({
         type: 'login.failed',
         mechanism,
         request,

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { ChildApp, login, LoggedIn, PASSWORD, startAppProcess, storageMode, uniqueEmail } from './support/app';
+
+const USERS = 10;
+const NEW_PASSWORD = 'a new and longer passphrase';
+
+/** What a changed user must have after the restart: an event per answered change, and the notice of a password change. */
+interface Answered {
+  user: LoggedIn;
+  passwordChanged: boolean;
+  keyRevoked?: string;
+  disabled: boolean;
+}
+
+describe(`what survives a kill -9 right after the last 2xx (${storageMode})`, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-crash-'));
+  const adminEmail = uniqueEmail('admin');
+  const instances: ChildApp[] = [];
+  after(async () => {
+    for (const instance of instances) await instance.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds every audit event and every promised notice of the answered changes after a restart', async () => {
+    const first = await startAppProcess({
+      DATA_DIR: dataDir,
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    });
+    instances.push(first);
+    const admin = await login(first.url, adminEmail, PASSWORD, false);
+    const users = await Promise.all(Array.from({ length: USERS }, () => login(first.url)));
+    const keys = await Promise.all(
+      users.map(
+        async (user) =>
+          (await user.agent.post('/auth/api-keys').set('X-CSRF-Token', user.csrfToken).send({ name: 'crash' }).expect(201)).body
+            .id as string,
+      ),
+    );
+
+    // Every user's changes run side by side; the process is killed in the callback of the last 2xx, before anything else runs.
+    const answered: Answered[] = users.map((user) => ({ user, passwordChanged: false, disabled: false }));
+    let pending = USERS;
+    const killed = new Promise<void>((resolve) => first.child.once('exit', () => resolve()));
+    await Promise.all(
+      users.map(async (user, i) => {
+        await user.agent.delete(`/auth/api-keys/${keys[i]}`).set('X-CSRF-Token', user.csrfToken).expect(204);
+        answered[i].keyRevoked = keys[i];
+        await user.agent
+          .post('/auth/password')
+          .set('X-CSRF-Token', user.csrfToken)
+          .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })
+          .expect(204);
+        answered[i].passwordChanged = true;
+        if (i % 2 === 0) {
+          await admin.agent.post(`/auth/admin/users/${user.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+          answered[i].disabled = true;
+        }
+        if (--pending === 0) first.child.kill('SIGKILL');
+      }),
+    );
+    await killed;
+
+    const second = await startAppProcess({ ...first.env });
+    instances.push(second);
+    const reader = await login(second.url, adminEmail, PASSWORD, false);
+    const events = async (type: string) =>
+      (await reader.agent.get(`/auth/admin/audit?type=${type}&limit=500`).expect(200)).body as Array<{
+        userId: string;
+        detail: Record<string, string> | null;
+      }>;
+    const changed = new Set((await events('password.changed')).map((event) => event.userId));
+    const revoked = new Set((await events('api_key.revoked')).map((event) => event.detail?.keyId));
+    const disabled = new Set((await events('user.disabled')).map((event) => event.userId));
+    const missing: string[] = [];
+    for (const { user, passwordChanged, keyRevoked, disabled: wasDisabled } of answered) {
+      if (passwordChanged && !changed.has(user.user.id)) missing.push(`password.changed of ${user.user.id}`);
+      if (keyRevoked && !revoked.has(keyRevoked)) missing.push(`api_key.revoked of ${keyRevoked}`);
+      if (wasDisabled && !disabled.has(user.user.id)) missing.push(`user.disabled of ${user.user.id}`);
+    }
+    const count = answered.reduce((sum, a) => sum + Number(a.passwordChanged) + Number(!!a.keyRevoked) + Number(a.disabled), 0);
+    assert.deepEqual(missing, [], `${missing.length} of ${count} answered changes have no audit event`);
+
+    // The restarted instance sends what was queued: a password-change notice to every user whose change answered.
+    const outbox = join(dataDir, 'outbox');
+    const expected = answered.filter((a) => a.passwordChanged).map((a) => a.user.user.email);
+    let unsent = expected;
+    for (let tries = 0; tries < 60 && unsent.length; tries++) {
+      await sleep(250);
+      const noticed = existsSync(outbox)
+        ? readdirSync(outbox)
+            .filter((name) => name.includes('-password_changed-'))
+            .map((name) => readFileSync(join(outbox, name), 'utf8'))
+        : [];
+      unsent = expected.filter((email) => !noticed.some((mail) => mail.includes(`To: ${email}`)));
+    }
+    assert.deepEqual(unsent, [], `${unsent.length} of ${expected.length} promised password-change notices never went out`);
+  });
+});
+
+describe(`audit reading for operators (${storageMode})`, () => {
+  it('pages by cursor within from/to, keeps the array without a cursor, and exports a range as NDJSON', async () => {
+    const instance = await startAppProcess({ AUTH_BOOTSTRAP_ADMIN_EMAIL: uniqueEmail('admin'), AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    try {
+      const admin = await login(instance.url, instance.env.AUTH_BOOTSTRAP_ADMIN_EMAIL as string, PASSWORD, false);
+      const from = new Date().toISOString();
+      const user = await login(instance.url);
+      for (let i = 0; i < 5; i++)
+        await user.agent
+          .post('/auth/api-keys')
+          .set('X-CSRF-Token', user.csrfToken)
+          .send({ name: `k${i}` })
+          .expect(201);
+      await sleep(5);
+      const to = new Date().toISOString();
+      await user.agent.post('/auth/api-keys').set('X-CSRF-Token', user.csrfToken).send({ name: 'later' }).expect(201);
+
+      const range = `userId=${user.user.id}&type=api_key.created&from=${from}&to=${to}`;
+      const array = (await admin.agent.get(`/auth/admin/audit?${range}`).expect(200)).body as unknown[];
+      assert.ok(Array.isArray(array), 'without a cursor the answer is the array it always was');
+      assert.equal(array.length, 5, 'the event after `to` is left out');
+
+      const seen: string[] = [];
+      let cursor: string | null = '';
+      for (let pages = 0; cursor !== null; pages++) {
+        assert.ok(pages < 5, 'the pages end');
+        const page = (await admin.agent.get(`/auth/admin/audit?${range}&limit=2&cursor=${encodeURIComponent(cursor)}`).expect(200))
+          .body as { items: Array<{ id: string; createdAt: string }>; nextCursor: string | null };
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+      }
+      assert.equal(seen.length, 5);
+      assert.equal(new Set(seen).size, 5, 'no event twice across pages');
+      assert.deepEqual(
+        seen,
+        (array as Array<{ id: string }>).map((event) => event.id),
+        'pages follow the same newest-first order',
+      );
+      await admin.agent.get('/auth/admin/audit?cursor=not-a-cursor').expect(400);
+      await admin.agent.get('/auth/admin/audit?from=yesterday').expect(400);
+
+      const exported = await admin.agent.get(`/auth/admin/audit/export?userId=${user.user.id}&from=${from}`).expect(200);
+      assert.match(String(exported.headers['content-type']), /^application\/x-ndjson/);
+      const lines = String(exported.text ?? exported.body)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; createdAt: string });
+      assert.deepEqual(
+        lines.filter((line) => line.type === 'api_key.created').length,
+        6,
+        'the export holds every key creation from `from` on',
+      );
+      const times = lines.map((line) => Date.parse(line.createdAt));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+        'oldest first',
+      );
+      await request(instance.url).get('/auth/admin/audit/export').expect(401);
+      await user.agent.get('/auth/admin/audit/export').expect(403);
+    } finally {
+      await instance.close();
+    }
+  });
+});
