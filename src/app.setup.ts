@@ -5,6 +5,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import helmet from 'helmet';
 import { addAuthSecuritySchemes, configureAuthHttp, createAuthLogging } from './auth';
 import { AppModule } from './app.module';
+import { closeOnSignals } from './app.shutdown';
 import { AppConfig } from './config/app.config';
 
 /** Builds the reference app exactly as `main.ts` serves it; the e2e tests use the same function. */
@@ -25,7 +26,8 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   app.set('etag', false);
   app.use(helmet());
   configureAuthHttp(app);
-  app.enableShutdownHooks();
+  // SIGTERM drains: the requests already read are answered before the app's shutdown hooks run.
+  closeOnSignals(app, config.shutdownDelayMs);
 
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;

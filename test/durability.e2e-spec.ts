@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { ChildApp, login, LoggedIn, PASSWORD, startAppProcess, storageMode, uniqueEmail } from './support/app';
 
@@ -167,6 +168,115 @@ describe(`audit reading for operators (${storageMode})`, () => {
       await user.agent.get('/auth/admin/audit/export').expect(403);
     } finally {
       await instance.close();
+    }
+  });
+});
+
+/** One request on a connection of its own (as through a load balancer): the status, or the error's code. */
+function send(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<number | string> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(
+      `${url}${path}`,
+      { method, agent: false, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+    req.end(payload);
+  });
+}
+
+describe(`SIGTERM under load, two instances (${storageMode})`, () => {
+  it('answers every request it has read, none with 5xx, and exits in bounded time; the other instance serves meanwhile', async () => {
+    // The instance told to stop stays up, not ready, for a second and a half: long enough for the probe below to see it.
+    const instances = [await startAppProcess({ SHUTDOWN_DELAY_MS: '1500' }), await startAppProcess()];
+    try {
+      // Credentials of each instance's own: the instances share nothing in embedded mode.
+      const credentials = async (url: string) => {
+        const email = uniqueEmail();
+        const user = await login(url, email);
+        const key = (await user.agent.post('/auth/api-keys').set('X-CSRF-Token', user.csrfToken).send({ name: 'load' }).expect(201)).body
+          .key as string;
+        return { url, email, cookie: user.cookie, csrfToken: user.csrfToken, key, ready: true };
+      };
+      const targets = [await credentials(instances[0].url), await credentials(instances[1].url)];
+      const outcomes = new Map<string, number>();
+      const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+      let signalled = false;
+      let inFlightAtSignal = 0;
+      let answeredAfterSignal = 0;
+      const stopAt = Date.now() + 8000;
+      // The load balancer: probes readiness every 100 ms and sends only to instances that are ready.
+      const probing = (async () => {
+        while (Date.now() < stopAt) {
+          await Promise.all(targets.map(async (target) => (target.ready = (await send(target.url, 'GET', '/health/ready', {})) === 200)));
+          await sleep(100);
+        }
+      })();
+
+      const one = async (n: number) => {
+        const kinds = ['me', 'me', 'create', 'login'] as const;
+        const kind = kinds[n % kinds.length];
+        // Round robin; a refused connection (the instance is down) goes to the other, as a load balancer does.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const preferred = targets[(n + attempt) % 2];
+          const target = preferred.ready ? preferred : targets[(n + attempt + 1) % 2];
+          const startedBeforeSignal = !signalled && target === targets[0];
+          if (startedBeforeSignal) inFlightAtSignal++;
+          const outcome =
+            kind === 'me'
+              ? await send(target.url, 'GET', '/auth/me', { 'x-api-key': target.key })
+              : kind === 'create'
+                ? await send(target.url, 'POST', '/auth/api-keys', { cookie: target.cookie, 'x-csrf-token': target.csrfToken }, { name: 'x' })
+                : await send(target.url, 'POST', '/auth/login', {}, { email: target.email, password: PASSWORD });
+          if (startedBeforeSignal) {
+            inFlightAtSignal--;
+            if (signalled && typeof outcome === 'number') answeredAfterSignal++;
+          }
+          if (outcome === 'ECONNREFUSED') {
+            count('refused, sent to the other instance');
+            continue;
+          }
+          count(typeof outcome === 'number' ? `${kind} ${outcome}` : `${kind} ${outcome}`);
+          return;
+        }
+      };
+      const worker = async (id: number) => {
+        for (let n = id; Date.now() < stopAt; n += 8) await one(n);
+      };
+
+      let inFlightWhenSignalled = 0;
+      const restart = (async () => {
+        await sleep(2000);
+        const first = instances[0];
+        const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
+        signalled = true;
+        inFlightWhenSignalled = inFlightAtSignal;
+        const signalledAt = Date.now();
+        first.child.kill('SIGTERM');
+        const code = await exited;
+        const tookMs = Date.now() - signalledAt;
+        instances[0] = await startAppProcess({ ...first.env });
+        targets[0].url = instances[0].url;
+        return { code, tookMs };
+      })();
+      await Promise.all(Array.from({ length: 8 }, (_, id) => worker(id)));
+      const { code, tookMs } = await restart;
+      await probing;
+
+      const report = JSON.stringify(Object.fromEntries(outcomes));
+      const bad = [...outcomes.keys()].filter((what) => !/ (200|201)$/.test(what) && !what.startsWith('refused'));
+      assert.deepEqual(bad, [], `every request read was answered, none with 5xx: ${report}`);
+      assert.equal(code, 0, 'the instance exits 0 after draining');
+      assert.ok(tookMs < 15_000, `it exits within the drain bound (took ${tookMs} ms)`);
+      assert.ok(inFlightWhenSignalled > 0, `requests were in flight on the instance at SIGTERM (${report})`);
+      assert.ok(answeredAfterSignal > 0, 'requests in flight at SIGTERM got their answers');
+    } finally {
+      for (const instance of instances) await instance.close();
     }
   });
 });

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { AuthHealthIndicators, Public } from '../auth';
+import { isDraining } from '../app.shutdown';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -32,6 +33,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    if (isDraining()) throw new ServiceUnavailableException({ status: 'error', error: { shutdown: { status: 'down' } } });
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () => this.auth.redis('redis'),
