@@ -6,7 +6,9 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
-import { ChildApp, login, LoggedIn, PASSWORD, startAppProcess, storageMode, uniqueEmail } from './support/app';
+import { connect } from 'node:net';
+import { drain } from '../src/app.shutdown';
+import { ChildApp, login, LoggedIn, PASSWORD, startApp, startAppProcess, storageMode, uniqueEmail } from './support/app';
 
 const USERS = 10;
 const NEW_PASSWORD = 'a new and longer passphrase';
@@ -278,5 +280,32 @@ describe(`SIGTERM under load, two instances (${storageMode})`, () => {
     } finally {
       for (const instance of instances) await instance.close();
     }
+  });
+});
+
+describe(`drain (${storageMode})`, () => {
+  it('answers a request whose body is still arriving when the listener closes, and refuses new connections', async () => {
+    const t = await startApp();
+    const port = Number(new URL(t.url).port);
+    const body = JSON.stringify({ email: uniqueEmail(), password: PASSWORD });
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const ended = new Promise<string>((resolve) => {
+      socket.on('close', () => resolve(answer));
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code}`));
+    });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(body.slice(0, 10));
+    await sleep(200);
+    const drained = drain(t.app, 5000);
+    await sleep(300);
+    assert.equal(await send(t.url, 'GET', '/health', {}), 'ECONNREFUSED', 'no new connection once draining');
+    socket.write(body.slice(10));
+    const response = await ended;
+    assert.match(response, /^HTTP\/1\.1 401 /, `the request already read is answered: ${response.slice(0, 80)}`);
+    await drained;
+    await t.close();
   });
 });
