@@ -7,8 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { connect } from 'node:net';
+import { DataSource } from 'typeorm';
 import { drain } from '../src/app.shutdown';
-import { ChildApp, login, LoggedIn, PASSWORD, startApp, startAppProcess, storageMode, uniqueEmail } from './support/app';
+import { AuditLog } from '../src/auth';
+import { AuthEventType } from '../src/auth/audit/auth-event.entity';
+import { ChildApp, login, LoggedIn, PASSWORD, register, startApp, startAppProcess, storageMode, uniqueEmail } from './support/app';
 
 const USERS = 10;
 const NEW_PASSWORD = 'a new and longer passphrase';
@@ -233,7 +236,13 @@ describe(`SIGTERM under load, two instances (${storageMode})`, () => {
             kind === 'me'
               ? await send(target.url, 'GET', '/auth/me', { 'x-api-key': target.key })
               : kind === 'create'
-                ? await send(target.url, 'POST', '/auth/api-keys', { cookie: target.cookie, 'x-csrf-token': target.csrfToken }, { name: 'x' })
+                ? await send(
+                    target.url,
+                    'POST',
+                    '/auth/api-keys',
+                    { cookie: target.cookie, 'x-csrf-token': target.csrfToken },
+                    { name: 'x' },
+                  )
                 : await send(target.url, 'POST', '/auth/login', {}, { email: target.email, password: PASSWORD });
           if (startedBeforeSignal) {
             inFlightAtSignal--;
@@ -307,5 +316,67 @@ describe(`drain (${storageMode})`, () => {
     assert.match(response, /^HTTP\/1\.1 401 /, `the request already read is answered: ${response.slice(0, 80)}`);
     await drained;
     await t.close();
+  });
+});
+
+describe(`an audit event that does not fit, and a database that takes none (${storageMode})`, () => {
+  it('stores a poison event cut and marked, and the events after it', async () => {
+    const t = await startApp();
+    try {
+      const audit = t.app.get(AuditLog);
+      const user = await register(t.url);
+      const long = `oidc:${'a-provider-name-of-some-length'.repeat(2)}`;
+      await audit.record({ type: 'identity.linked', userId: user.id, mechanism: long, detail: { provider: long, note: 'nul\u0000byte' } });
+      await audit.record({ type: 'no.such_type' as AuthEventType, userId: user.id, mechanism: 'jwt' });
+      await audit.record({ type: 'login.failed', userId: user.id, mechanism: long });
+      await audit.record({ type: 'logout', userId: user.id, mechanism: 'session' });
+      await audit.flush();
+      const stored = (await audit.query({ userId: user.id, limit: 50 }))!.items;
+      const byType = new Map(stored.map((event) => [event.type as string, event]));
+      const linked = byType.get('identity.linked');
+      assert.ok(linked, 'the too-long event is stored');
+      assert.equal(linked.mechanism, long.slice(0, 16), 'cut to its column');
+      assert.equal(linked.detail?.truncated, 'mechanism');
+      assert.equal(byType.get('no.such_type')?.detail?.error, 'unknown type', 'an unknown type is stored, marked');
+      assert.equal(byType.get('login.failed')?.mechanism, long.slice(0, 16), 'a buffered one is cut too');
+      assert.ok(byType.get('logout'), 'the events after them are stored');
+      assert.equal(audit.status().state, 'current');
+      await request(t.url).get('/health/ready').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('reports audit: behind in readiness and metrics while events wait, and writes them once the table is back', async () => {
+    const t = await startApp();
+    const database = t.app.get(DataSource);
+    try {
+      const audit = t.app.get(AuditLog);
+      const user = await register(t.url);
+      await database.query('ALTER TABLE auth_events RENAME TO auth_events_away');
+      let restored = false;
+      try {
+        await request(t.url).post('/auth/login').send({ email: user.email, password: 'not the password' }).expect(401);
+        await audit.record({ type: 'logout', userId: user.id, mechanism: 'session' });
+        await audit.flush();
+        const ready = await request(t.url).get('/health/ready').expect(503);
+        assert.equal(ready.body.error?.audit?.state, 'behind', JSON.stringify(ready.body));
+        assert.ok(ready.body.error.audit.waiting >= 2);
+        const metrics = (await request(t.url).get('/metrics').expect(200)).text;
+        const waiting = Number(/^auth_audit_events_waiting (\d+)/m.exec(metrics)?.[1]);
+        assert.ok(waiting >= 2, `auth_audit_events_waiting counts them: ${waiting}`);
+        assert.match(metrics, /^auth_audit_events_dropped_total 0$/m);
+        await database.query('ALTER TABLE auth_events_away RENAME TO auth_events');
+        restored = true;
+      } finally {
+        if (!restored) await database.query('ALTER TABLE auth_events_away RENAME TO auth_events');
+      }
+      await audit.flush();
+      await request(t.url).get('/health/ready').expect(200);
+      const types = (await audit.query({ userId: user.id, limit: 50 }))!.items.map((event) => event.type);
+      assert.ok(types.includes('login.failed') && types.includes('logout'), `the waiting events are written: ${types.join(', ')}`);
+    } finally {
+      await t.close();
+    }
   });
 });
