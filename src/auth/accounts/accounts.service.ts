@@ -27,7 +27,8 @@ export interface Registration {
 
 /** What other features hear of a user's lifecycle (the email feature sends its mails on these). */
 export interface AccountEvents {
-  registered: (user: AuthUser) => void;
+  /** Awaited before the registration answers: what a listener queues (the verification mail) is stored once it has. */
+  registered: (user: AuthUser) => void | Promise<void>;
 }
 
 /** Who did it, for the audit trail: the request, and the admin when the subject is someone else. */
@@ -100,7 +101,7 @@ export class AccountsService implements OnApplicationBootstrap {
         throw error instanceof EmailTakenError ? new ConflictException('Email already registered') : error;
       });
     await this.audit.record(this.event('user.registered', user.id, actor, 'password'));
-    this.emit('registered', user);
+    await this.emit('registered', user);
     return user;
   }
 
@@ -191,10 +192,10 @@ export class AccountsService implements OnApplicationBootstrap {
     for (const mechanism of this.mechanisms.all()) await mechanism.endUserCredentials?.(userId, keep);
   }
 
-  private emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): void {
+  private async emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): Promise<void> {
     for (const listener of this.listeners[event]) {
       try {
-        listener(user);
+        await listener(user);
       } catch (error) {
         this.logger.error(`An account listener failed: ${String(error)}`);
       }

@@ -38,7 +38,7 @@ export class EmailFlows {
     private readonly audit: AuditLog,
   ) {
     queue.resolveWith(RESET_REQUEST, (payload) => this.resetMailFor((payload as { email: string }).email));
-    accounts.on('registered', (user) => void this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
+    accounts.on('registered', (user) => this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
     // Notices are queued in the transaction of the change they tell of: a change that answered has its notice.
     audit.onStored(['password.changed', 'password.reset'], (event, manager) => this.noticeTo(event, manager, 'password_changed'));
     audit.onStored(SIGN_IN_CHANGES, (event, manager) => this.noticeTo(event, manager, 'sign_in_changed'));
