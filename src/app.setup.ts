@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { addAuthSecuritySchemes } from './auth';
 import { createAuthLogging } from './auth/ops';
 import { AppModule } from './app.module';
+import { closeOnSignals } from './app.shutdown';
 import { AppConfig } from './config/app.config';
 
 /** Builds the reference app exactly as `main.ts` serves it; the e2e tests use the same function. */
@@ -26,7 +27,8 @@ export async function createApp(config: AppConfig, logger: false | undefined = u
   // JSON API answers are not revalidated by clients; hashing every body for an ETag is wasted work.
   app.set('etag', false);
   app.use(helmet());
-  app.enableShutdownHooks();
+  // SIGTERM drains: the requests already read are answered before the app's shutdown hooks run.
+  closeOnSignals(app, config.shutdownDelayMs);
 
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -23,6 +23,8 @@ export interface AppConfig extends TlsConfig {
   production: boolean;
   port: number;
   host: string;
+  /** On SIGTERM: how long /health/ready answers 503 while requests are still served, so the load balancer stops sending before the listener closes. */
+  shutdownDelayMs: number;
   dataDir: string;
   database: DatabaseConfig;
   redisUrl?: string;
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     production,
     port: integer(env, 'PORT', 3000, 0),
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0),
     host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
     database,

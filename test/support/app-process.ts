@@ -9,12 +9,6 @@ async function main(): Promise<void> {
   const app = await createApp(loadConfig(env), process.env.TEST_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   process.stdout.write(`listening on ${(app.getHttpServer().address() as AddressInfo).port}\n`);
-  process.once('SIGTERM', () => {
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
 }
 
 main().catch((error: unknown) => {

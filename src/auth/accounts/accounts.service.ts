@@ -8,7 +8,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuditLog } from '../audit/audit-log.service';
+import { AuditEntry, AuditLog, AuditTransaction } from '../audit/audit-log.service';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
@@ -30,9 +30,8 @@ export interface Registration {
 
 /** What other features hear of a user's lifecycle (the email feature sends its mails on these). */
 export interface AccountEvents {
-  registered: (user: AuthUser) => void;
-  /** After a password change or a reset, with the user as they are now. */
-  passwordChanged: (user: AuthUser) => void;
+  /** Awaited before the registration answers: what a listener queues (the verification mail) is stored once it has. */
+  registered: (user: AuthUser) => void | Promise<void>;
 }
 
 /** Who did it, for the audit trail: the request, and the admin when the subject is someone else. */
@@ -50,7 +49,7 @@ export interface Actor {
 @Injectable()
 export class AccountsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccountsService.name);
-  private readonly listeners: { [Event in keyof AccountEvents]: Array<AccountEvents[Event]> } = { registered: [], passwordChanged: [] };
+  private readonly listeners: { [Event in keyof AccountEvents]: Array<AccountEvents[Event]> } = { registered: [] };
   private readonly sweepers: Array<(userId: string) => Promise<void>> = [];
 
   constructor(
@@ -121,8 +120,8 @@ export class AccountsService implements OnApplicationBootstrap {
       .catch((error: unknown) => {
         throw error instanceof EmailTakenError ? new ConflictException('Email already registered') : error;
       });
-    this.record('user.registered', user.id, actor, 'password');
-    this.emit('registered', user);
+    await this.audit.record(this.event('user.registered', user.id, actor, 'password'));
+    await this.emit('registered', user);
     return user;
   }
 
@@ -136,10 +135,12 @@ export class AccountsService implements OnApplicationBootstrap {
       throw new BadRequestException('Current password is incorrect');
     }
     await this.passwordPolicy.check(newPassword);
-    await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
+    const passwordHash = await this.hasher.hash(newPassword);
+    await this.audit.transaction(async (tx) => {
+      await this.users.setPasswordHash(id, passwordHash, tx.manager);
+      tx.record(this.event('password.changed', id, { request, principal }));
+    });
     await this.endEverything(id, principal);
-    this.record('password.changed', id, { request, principal });
-    await this.emitAbout('passwordChanged', id);
   }
 
   /**
@@ -148,48 +149,58 @@ export class AccountsService implements OnApplicationBootstrap {
    */
   async resetPassword(userId: string, newPassword: string, actor: Actor = {}): Promise<void> {
     await this.passwordPolicy.check(newPassword);
-    await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
+    const passwordHash = await this.hasher.hash(newPassword);
+    await this.audit.transaction(async (tx) => {
+      await this.users.setPasswordHash(userId, passwordHash, tx.manager);
+      tx.record(this.event('password.reset', userId, actor, 'email'));
+    });
     await this.endEverything(userId);
-    this.record('password.reset', userId, actor, 'email');
-    await this.emitAbout('passwordChanged', userId);
   }
 
   /**
    * A confirmed change of address: the user's email becomes `email`, verified, and every credential
    * ends (sessions and tokens hold the old address). Throws EmailTakenError when the address was taken meanwhile.
+   * In `tx` when given (the caller writes its notice there too); credentials end once it has committed.
    */
-  async changeEmail(userId: string, email: string, actor: Actor = {}): Promise<void> {
-    await this.users.setEmail(userId, email);
-    await this.endEverything(userId);
-    this.record('email.changed', userId, actor, 'email');
+  async changeEmail(userId: string, email: string, actor: Actor = {}, tx?: AuditTransaction): Promise<void> {
+    const change = async (tx: AuditTransaction) => {
+      await this.users.setEmail(userId, email, tx.manager);
+      tx.record(this.event('email.changed', userId, actor, 'email'));
+      tx.afterCommit(() => this.endEverything(userId));
+    };
+    await (tx ? change(tx) : this.audit.transaction(change));
   }
 
   /** Logout everywhere: every session, token family and access token of the user, including the caller's. */
   async logoutAll(principal: AuthPrincipal, request?: Request): Promise<void> {
     await this.endEverything(principal.user.id);
-    this.record('logout_all', principal.user.id, { request, principal });
+    await this.audit.record(this.event('logout_all', principal.user.id, { request, principal }));
   }
 
   /** An admin's "sign out everywhere" for someone else: every session, token family and access token ends. 404 for an unknown user. */
   async endAllCredentialsOf(userId: string, actor: Actor = {}): Promise<void> {
     if (!(await this.users.findById(userId))) throw new NotFoundException('User not found');
     await this.endEverything(userId);
-    this.record('logout_all', userId, actor);
+    await this.audit.record(this.event('logout_all', userId, actor));
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. 404 for an unknown user. */
   async disable(userId: string, actor: Actor = {}): Promise<void> {
-    if (!(await this.users.setDisabled(userId, true))) throw new NotFoundException('User not found');
+    await this.audit.transaction(async (tx) => {
+      if (!(await this.users.setDisabled(userId, true, tx.manager))) throw new NotFoundException('User not found');
+      tx.record(this.event('user.disabled', userId, actor));
+    });
     await this.bus.publish({ type: 'userStatus', id: userId, disabled: true });
     await this.endEverything(userId);
-    this.record('user.disabled', userId, actor);
   }
 
   /** The user may log in again; API keys they did not revoke serve them again, old sessions and tokens do not. */
   async enable(userId: string, actor: Actor = {}): Promise<void> {
-    if (!(await this.users.setDisabled(userId, false))) throw new NotFoundException('User not found');
+    await this.audit.transaction(async (tx) => {
+      if (!(await this.users.setDisabled(userId, false, tx.manager))) throw new NotFoundException('User not found');
+      tx.record(this.event('user.enabled', userId, actor));
+    });
     await this.bus.publish({ type: 'userStatus', id: userId, disabled: false });
-    this.record('user.enabled', userId, actor);
   }
 
   /**
@@ -218,29 +229,24 @@ export class AccountsService implements OnApplicationBootstrap {
     this.audit.record({ type: 'account.first_proof_of_address', userId, mechanism: 'email', request: actor.request, detail: removed });
   }
 
-  private emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): void {
+  private async emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): Promise<void> {
     for (const listener of this.listeners[event]) {
       try {
-        listener(user);
+        await listener(user);
       } catch (error) {
         this.logger.error(`An account listener failed: ${String(error)}`);
       }
     }
   }
 
-  private async emitAbout(event: keyof AccountEvents, userId: string): Promise<void> {
-    const user = await this.users.findById(userId);
-    if (user) this.emit(event, user);
-  }
-
-  private record(type: Parameters<AuditLog['record']>[0]['type'], userId: string, actor: Actor, mechanism?: string): void {
+  private event(type: AuditEntry['type'], userId: string, actor: Actor, mechanism?: string): AuditEntry {
     const self = actor.principal?.user.id === userId;
-    this.audit.record({
+    return {
       type,
       userId,
       actorId: actor.principal && !self ? actor.principal.user.id : null,
       mechanism: mechanism ?? actor.principal?.via,
       request: actor.request,
-    });
+    };
   }
 }

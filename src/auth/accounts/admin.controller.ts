@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
@@ -8,7 +8,7 @@ import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal } from '../core/auth.decorator';
 import { toPublicUser } from '../core/public-user';
 import { AccountsService } from './accounts.service';
-import { AuditQueryDto } from './audit-query.dto';
+import { AuditQueryDto, AuditRangeDto } from './audit-query.dto';
 import { UserSearchDto } from './user-search.dto';
 import { UserIdPipe } from './user-id.pipe';
 
@@ -82,13 +82,37 @@ export class AdminController {
     await this.accounts.endAllCredentialsOf(id, { principal: admin, request });
   }
 
-  @Documented('Audit events, newest first', {
-    200: 'Events, never with a password, token, key or session ID',
-    400: 'Bad filter',
+  @Documented('Audit events, newest first; with `cursor` (empty for the first page) a page at a time', {
+    200: 'Events, never with a password, token, key or session ID: an array, or `{items, nextCursor}` when `cursor` is given',
+    400: 'Bad filter or cursor',
     403: 'Not an admin',
   })
   @Get('audit')
-  auditEvents(@Query() query: AuditQueryDto) {
-    return this.audit.query({ userId: query.userId, type: query.type, limit: query.limit ?? 100 });
+  async auditEvents(@Query() query: AuditQueryDto) {
+    const page = await this.audit.query({
+      ...range(query),
+      limit: query.limit ?? 100,
+      cursor: query.cursor || undefined,
+    });
+    if (!page) throw new BadRequestException('Invalid cursor');
+    // Without a cursor the answer stays the array it always was.
+    return query.cursor === undefined ? page.items : page;
+  }
+
+  @Documented('Audit events of a range, oldest first, one JSON object a line (application/x-ndjson), streamed', {
+    200: 'NDJSON',
+    400: 'Bad filter',
+    403: 'Not an admin',
+  })
+  @Get('audit/export')
+  exportAudit(@Query() query: AuditRangeDto): StreamableFile {
+    return new StreamableFile(this.audit.export(range(query)), { type: 'application/x-ndjson' });
   }
 }
+
+const range = (query: AuditRangeDto) => ({
+  userId: query.userId,
+  type: query.type,
+  from: query.from ? new Date(query.from) : undefined,
+  to: query.to ? new Date(query.to) : undefined,
+});

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AUTH_EVENT_TYPES, AuthEventType } from '../audit/auth-event.entity';
 
-export class AuditQueryDto {
+/** Which events: of a user, of a type, from `from` (included) to `to` (excluded). */
+export class AuditRangeDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -15,6 +16,18 @@ export class AuditQueryDto {
   @IsIn(AUTH_EVENT_TYPES)
   type?: AuthEventType;
 
+  @ApiPropertyOptional({ description: 'ISO 8601 timestamp, included' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 timestamp, excluded' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  to?: string;
+}
+
+export class AuditQueryDto extends AuditRangeDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -22,4 +35,10 @@ export class AuditQueryDto {
   @Min(1)
   @Max(500)
   limit?: number;
+
+  @ApiPropertyOptional({ description: 'Present (empty for the first page): the answer is `{items, nextCursor}`' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }

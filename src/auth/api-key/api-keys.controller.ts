@@ -35,20 +35,20 @@ export class ApiKeysController {
     @Body() body: CreateApiKeyDto,
     @Req() request: Request,
   ): Promise<CreatedApiKey> {
-    const created = await this.apiKeys.create(principal.user.id, {
-      name: body.name,
-      scopes: body.scopes,
-      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
-      rateLimitPerMinute: body.rateLimitPerMinute,
+    return this.audit.transaction(async (tx) => {
+      const created = await this.apiKeys.create(
+        principal.user.id,
+        {
+          name: body.name,
+          scopes: body.scopes,
+          expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+          rateLimitPerMinute: body.rateLimitPerMinute,
+        },
+        tx,
+      );
+      tx.record({ type: 'api_key.created', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: created.id } });
+      return created;
     });
-    this.audit.record({
-      type: 'api_key.created',
-      userId: principal.user.id,
-      mechanism: principal.via,
-      request,
-      detail: { keyId: created.id },
-    });
-    return created;
   }
 
   @Documented('The caller’s API keys, never the key or its hash', {
@@ -67,8 +67,10 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', KEY_ID) id: string, @Req() request: Request): Promise<void> {
-    await this.apiKeys.revoke(principal.user.id, id);
-    this.audit.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
+    await this.audit.transaction(async (tx) => {
+      await this.apiKeys.revoke(principal.user.id, id, tx);
+      tx.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
+    });
   }
 
   @Documented('Issue a successor; the old key works until the grace period ends (default 0, at most 604800 s)', {
@@ -86,14 +88,16 @@ export class ApiKeysController {
     @Req() request: Request,
   ): Promise<CreatedApiKey> {
     const gracePeriodSeconds = body.gracePeriodSeconds ?? 0;
-    const created = await this.apiKeys.rotate(principal.user.id, id, gracePeriodSeconds);
-    this.audit.record({
-      type: 'api_key.rotated',
-      userId: principal.user.id,
-      mechanism: principal.via,
-      request,
-      detail: { keyId: id, successorId: created.id, gracePeriodSeconds },
+    return this.audit.transaction(async (tx) => {
+      const created = await this.apiKeys.rotate(principal.user.id, id, gracePeriodSeconds, tx);
+      tx.record({
+        type: 'api_key.rotated',
+        userId: principal.user.id,
+        mechanism: principal.via,
+        request,
+        detail: { keyId: id, successorId: created.id, gracePeriodSeconds },
+      });
+      return created;
     });
-    return created;
   }
 }

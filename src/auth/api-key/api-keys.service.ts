@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull, LessThan, Not, Repository } from 'typeorm';
+import { AuditTransaction } from '../audit/audit-log.service';
 import { RevocationBus } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
 import { ApiKeyFormat } from './api-key-format';
@@ -50,9 +51,10 @@ export class ApiKeysService {
     @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
   ) {}
 
-  async create(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
+  /** In `tx` when given: the transaction that also writes its audit event. */
+  async create(userId: string, input: NewApiKey, tx?: AuditTransaction): Promise<CreatedApiKey> {
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadRequestException('expiresAt must be in the future');
-    return this.insert(this.keys.manager, userId, {
+    return this.insert(tx?.manager ?? this.keys.manager, userId, {
       name: input.name,
       scopes: input.scopes ?? [],
       expiresAt: input.expiresAt ?? null,
@@ -74,12 +76,13 @@ export class ApiKeysService {
     }));
   }
 
-  /** Revokes the caller's key; revoking it again is harmless. */
-  async revoke(userId: string, id: string): Promise<void> {
-    const key = await this.keys.findOneBy({ id, userId });
+  /** Revokes the caller's key; revoking it again is harmless. In `tx` when given, announced once it has committed. */
+  async revoke(userId: string, id: string, tx?: AuditTransaction): Promise<void> {
+    const keys = tx ? tx.manager.getRepository(ApiKey) : this.keys;
+    const key = await keys.findOneBy({ id, userId });
     if (!key) throw new NotFoundException(NOT_FOUND);
-    if (!key.revokedAt) await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    await this.bus.publish({ type: 'apiKey', id });
+    if (!key.revokedAt) await keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.announce(id, tx);
   }
 
   /** Revokes every key of the user made before `before` but `keepId` (the first proof of the address); how many. */
@@ -104,9 +107,9 @@ export class ApiKeysService {
    * Issues a successor with the same name, scopes, limit and expiry. The old key ends now, or after
    * the grace period (its expiry moves forward to it), so callers can switch without an outage.
    */
-  async rotate(userId: string, id: string, gracePeriodSeconds = 0): Promise<CreatedApiKey> {
+  async rotate(userId: string, id: string, gracePeriodSeconds = 0, tx?: AuditTransaction): Promise<CreatedApiKey> {
     const now = Date.now();
-    const created = await this.keys.manager.transaction(async (manager) => {
+    const rotation = async (manager: EntityManager) => {
       const old = await manager.findOneBy(ApiKey, { id, userId, revokedAt: IsNull() });
       if (!old || (old.expiresAt && old.expiresAt.getTime() <= now)) throw new NotFoundException(NOT_FOUND);
       const end = gracePeriodSeconds > 0 ? new Date(now + gracePeriodSeconds * 1000) : null;
@@ -119,9 +122,17 @@ export class ApiKeysService {
         expiresAt: old.expiresAt,
         rateLimitPerMinute: old.rateLimitPerMinute,
       });
-    });
-    await this.bus.publish({ type: 'apiKey', id });
+    };
+    const created = tx ? await rotation(tx.manager) : await this.keys.manager.transaction(rotation);
+    await this.announce(id, tx);
     return created;
+  }
+
+  /** Other instances drop the key from their caches; after the commit, or they could read it back as it was. */
+  private async announce(id: string, tx?: AuditTransaction): Promise<void> {
+    const publish = () => this.bus.publish({ type: 'apiKey', id });
+    if (tx) tx.afterCommit(publish);
+    else await publish();
   }
 
   private async insert(manager: EntityManager, userId: string, fields: Required<NewApiKey>): Promise<CreatedApiKey> {

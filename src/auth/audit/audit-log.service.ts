@@ -1,10 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { LessThan, Repository } from 'typeorm';
+import { Readable } from 'node:stream';
+import { Brackets, EntityManager, LessThan, Repository } from 'typeorm';
+import { AuthTelemetry } from '../core/auth-telemetry';
+import { authDatabaseOf, USER_ID_LENGTH } from '../core/database';
 import { AUDIT_OPTIONS, ResolvedAuditOptions } from './audit.options';
-import { AuthEvent, AuthEventType } from './auth-event.entity';
+import { AUTH_EVENT_TYPES, AuthEvent, AuthEventType } from './auth-event.entity';
 
 export interface AuditEntry {
   type: AuthEventType;
@@ -19,32 +22,77 @@ export interface AuditEntry {
 export interface AuditQuery {
   userId?: string;
   type?: AuthEventType;
+  from?: Date;
+  to?: Date;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string;
   limit: number;
 }
+
+export interface AuditPage {
+  items: AuthEvent[];
+  nextCursor: string | null;
+}
+
+/** A change's transaction: what it writes through `manager` and the events it records commit together. */
+export interface AuditTransaction {
+  readonly manager: EntityManager;
+  /** Stored in this transaction, with what the `onStored` hooks write for it, just before it commits. */
+  record(entry: AuditEntry): void;
+  /** Runs once the transaction has committed (announcements to other instances). */
+  afterCommit(work: () => Promise<void> | void): void;
+}
+
+/** Writes what goes with a stored event (a notice, a webhook delivery) in the event's transaction; a throw rolls the change back. */
+export type AuditHook = (event: AuthEvent, manager: EntityManager) => Promise<void>;
+
+/** Refusals, not changes: buffered and written in batches, since a storm of them must not cost a write each. */
+const BUFFERED: ReadonlySet<AuthEventType> = new Set<AuthEventType>([
+  'login.failed',
+  'password.check_failed',
+  'lockout',
+  'mfa.failed',
+  'mfa.challenged',
+]);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(AUTH_EVENT_TYPES);
+/** The columns' lengths: a longer value is stored cut, never refused. */
+const LIMITS = { type: 40, userId: USER_ID_LENGTH, actorId: USER_ID_LENGTH, mechanism: 16, ip: 64, userAgent: 512 } as const;
+const DETAIL_MAX_CHARS = 4000;
 
 const FLUSH_INTERVAL_MS = 1000;
 const FLUSH_BATCH = 200;
 /** Past this many unwritten events (the database is down), the oldest are dropped rather than exhaust memory. */
 const MAX_BUFFERED = 10_000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+const EXPORT_CHUNK = 500;
 
 /**
- * The audit trail. `record()` only queues: events are written in batches off the request path,
- * at least once a second and at shutdown, and pruned after the configured retention.
+ * The audit trail, as the outbox of every change. A change records its events in its own
+ * transaction (`transaction()`), so once it has answered they are stored, with what the hooks
+ * write beside them (notices). Refusals are buffered and written within a second. An event that
+ * does not fit its columns is stored cut and marked, never retried forever; events the database
+ * cannot take wait in memory (`status()` says behind) and the oldest are dropped past 10,000.
  */
 @Injectable()
 export class AuditLog implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditLog.name);
   private buffer: AuthEvent[] = [];
+  private dropped = 0;
   private flushTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly listeners: Array<{ types: ReadonlySet<AuthEventType>; listener: (entry: AuditEntry) => void }> = [];
+  private readonly hooks: Array<{ types: ReadonlySet<AuthEventType> | null; hook: AuditHook }> = [];
+  /** SQLite has one connection: transactions there run one at a time, or one's COMMIT would be another's SAVEPOINT release. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly sqlite: boolean;
 
   constructor(
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
-  ) {}
+    @Optional() private readonly telemetry?: AuthTelemetry,
+  ) {
+    this.sqlite = authDatabaseOf(events.manager.connection.options.type) === 'sqlite';
+  }
 
   onModuleInit(): void {
     this.flushTimer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
@@ -59,62 +107,114 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
   }
 
-  /** `listener` hears every event of these types as it is recorded (the email feature's notices). */
-  onRecorded(types: readonly AuthEventType[], listener: (entry: AuditEntry) => void): void {
-    this.listeners.push({ types: new Set(types), listener });
+  /** `hook` runs in the transaction of every stored event of these types (every type for `'*'`). */
+  onStored(types: readonly AuthEventType[] | '*', hook: AuditHook): void {
+    this.hooks.push({ types: types === '*' ? null : new Set(types), hook });
   }
 
-  record(entry: AuditEntry): void {
-    this.buffer.push(
-      this.events.create({
-        id: randomUUID(),
-        type: entry.type,
-        userId: entry.userId ?? null,
-        actorId: entry.actorId ?? null,
-        mechanism: entry.mechanism ?? null,
-        ip: entry.request?.ip?.slice(0, 64) ?? null,
-        userAgent: entry.request?.header('user-agent')?.slice(0, 512) ?? null,
-        detail: entry.detail ?? null,
-        createdAt: new Date(),
-      }),
-    );
-    if (this.buffer.length > MAX_BUFFERED) this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
-    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
-    for (const { types, listener } of this.listeners) {
-      if (!types.has(entry.type)) continue;
-      try {
-        listener(entry);
-      } catch (error) {
-        // What a listener does on the side must not fail the change it hears of.
-        this.logger.warn(`An audit listener failed on ${entry.type}: ${String(error)}`);
-      }
+  /**
+   * Stores an event that is its own change (a login, a logout) before the caller answers, in one
+   * transaction with what its hooks write; refusals are buffered. Never throws: an event the
+   * database does not take now waits in memory.
+   */
+  async record(entry: AuditEntry): Promise<void> {
+    const event = toEvent(entry);
+    if (BUFFERED.has(entry.type)) return this.buffered(event);
+    try {
+      if (this.hooksOf(event).length) await this.transaction((tx) => tx.record(entry));
+      else await this.events.insert(event);
+    } catch (error) {
+      this.logger.warn(`Could not store a ${event.type} event now, it waits: ${String(error)}`);
+      this.buffered(event);
     }
   }
 
-  /** Writes what is queued; concurrent calls wait for one another so no event is written twice. */
+  /** Runs `work` in one transaction with the events it records and what their hooks write; `afterCommit` work runs once it has committed. */
+  async transaction<T>(work: (tx: AuditTransaction) => Promise<T> | T): Promise<T> {
+    const after: Array<() => Promise<void> | void> = [];
+    const run = () =>
+      this.events.manager.transaction(async (manager) => {
+        const recorded: AuthEvent[] = [];
+        const result = await work({
+          manager,
+          record: (entry) => void recorded.push(toEvent(entry)),
+          afterCommit: (fn) => void after.push(fn),
+        });
+        if (recorded.length) await manager.insert(AuthEvent, recorded);
+        for (const event of recorded) for (const hook of this.hooksOf(event)) await hook(event, manager);
+        return result;
+      });
+    let result: T;
+    if (this.sqlite) {
+      const turn = this.serial.then(run, run);
+      this.serial = turn.catch(() => undefined);
+      result = await turn;
+    } else result = await run();
+    for (const fn of after) await fn();
+    return result;
+  }
+
+  /** Events waiting for the database, and how many were dropped since the start. */
+  status(): { state: 'current' | 'behind'; waiting: number; dropped: number } {
+    return { state: this.buffer.length ? 'behind' : 'current', waiting: this.buffer.length, dropped: this.dropped };
+  }
+
+  /** Writes what is buffered; concurrent calls wait for one another so no event is written twice. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       while (this.buffer.length) {
         const batch = this.buffer.slice(0, FLUSH_BATCH);
         try {
           await this.events.insert(batch);
-          this.buffer.splice(0, batch.length);
         } catch (error) {
-          this.logger.warn(`Could not write ${batch.length} audit events, will retry: ${String(error)}`);
-          return;
+          if (!(await this.insertOneByOne(batch, error))) return this.report();
         }
+        this.buffer.splice(0, batch.length);
       }
+      this.report();
     });
     return this.flushing;
   }
 
-  async query(query: AuditQuery): Promise<AuthEvent[]> {
+  /** Newest first, `limit` at a time; 400 is the caller's to answer for a cursor this did not make (null). */
+  async query(query: AuditQuery): Promise<AuditPage | null> {
     await this.flush();
-    return this.events.find({
-      where: { ...(query.userId ? { userId: query.userId } : {}), ...(query.type ? { type: query.type } : {}) },
-      order: { createdAt: 'DESC' },
-      take: query.limit,
-    });
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (after === null) return null;
+    const builder = this.filtered(query)
+      .orderBy('e.createdAt', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(query.limit + 1);
+    if (after)
+      builder.andWhere(
+        new Brackets((where) => where.where('e.createdAt < :at', { at: after.at }).orWhere('e.createdAt = :at AND e.id < :id', after)),
+      );
+    const rows = await builder.getMany();
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** The events of a range, oldest first, one NDJSON line each, read in chunks by key so the range is never held whole. */
+  export(query: Omit<AuditQuery, 'limit' | 'cursor'>): Readable {
+    const chunks = async function* (this: AuditLog) {
+      let after: { at: Date; id: string } | undefined;
+      for (;;) {
+        const builder = this.filtered(query).orderBy('e.createdAt', 'ASC').addOrderBy('e.id', 'ASC').limit(EXPORT_CHUNK);
+        if (after) {
+          const last = after;
+          builder.andWhere(
+            new Brackets((where) => where.where('e.createdAt > :at', { at: last.at }).orWhere('e.createdAt = :at AND e.id > :id', last)),
+          );
+        }
+        const rows = await builder.getMany();
+        if (rows.length) yield rows.map((row) => JSON.stringify(row) + '\n').join('');
+        if (rows.length < EXPORT_CHUNK) return;
+        const last = rows[rows.length - 1];
+        after = { at: last.createdAt, id: last.id };
+      }
+    };
+    return Readable.from(chunks.call(this));
   }
 
   async prune(now = Date.now()): Promise<void> {
@@ -124,5 +224,125 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       this.logger.warn(`Audit pruning failed: ${String(error)}`);
     }
+  }
+
+  private filtered(query: Omit<AuditQuery, 'limit' | 'cursor'>) {
+    const builder = this.events.createQueryBuilder('e');
+    if (query.userId) builder.andWhere('e.userId = :userId', { userId: query.userId });
+    if (query.type) builder.andWhere('e.type = :type', { type: query.type });
+    if (query.from) builder.andWhere('e.createdAt >= :from', { from: query.from });
+    if (query.to) builder.andWhere('e.createdAt < :to', { to: query.to });
+    return builder;
+  }
+
+  private hooksOf(event: AuthEvent): AuditHook[] {
+    return this.hooks.filter(({ types }) => !types || types.has(event.type)).map(({ hook }) => hook);
+  }
+
+  private buffered(event: AuthEvent): void {
+    this.buffer.push(event);
+    if (this.buffer.length > MAX_BUFFERED) {
+      const lost = this.buffer.length - MAX_BUFFERED;
+      this.buffer.splice(0, lost);
+      this.dropped += lost;
+      this.logger.error(`Dropped ${lost} audit events: ${MAX_BUFFERED} wait for the database already`);
+    }
+    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
+    this.report();
+  }
+
+  /**
+   * After a batch failed: each row alone, and a row that fails alone is stored as a marker of what
+   * it was, so one bad event never holds up the ones after it. False when the database takes
+   * nothing (it is down): the batch waits.
+   */
+  private async insertOneByOne(batch: AuthEvent[], batchError: unknown): Promise<boolean> {
+    let stored = 0;
+    for (const event of batch) {
+      try {
+        await this.events.insert(event);
+        stored++;
+      } catch (error) {
+        try {
+          await this.events.insert(marker(event, error));
+          stored++;
+          this.logger.error(`Stored a ${event.type} audit event as a marker: ${String(error)}`);
+        } catch {
+          if (!stored) {
+            this.logger.warn(`Could not write ${batch.length} audit events, will retry: ${String(batchError)}`);
+            return false;
+          }
+          throw error;
+        }
+      }
+    }
+    return true;
+  }
+
+  private report(): void {
+    this.telemetry?.auditBacklog(this.buffer.length, this.dropped);
+  }
+}
+
+/** The row for an entry, cut to its columns; an unknown type is kept and marked. */
+function toEvent(entry: AuditEntry): AuthEvent {
+  const detail: Record<string, string | number | boolean> = { ...(entry.detail ?? {}) };
+  const cut: string[] = [];
+  const fit = (field: keyof typeof LIMITS, value: string | null | undefined): string | null => {
+    if (value === null || value === undefined) return null;
+    const clean = value.replace(/\0/g, '');
+    if (clean.length <= LIMITS[field]) return clean;
+    cut.push(field);
+    return clean.slice(0, LIMITS[field]);
+  };
+  if (!KNOWN_TYPES.has(entry.type)) detail.error = 'unknown type';
+  const event: AuthEvent = {
+    id: randomUUID(),
+    type: fit('type', entry.type) as AuthEventType,
+    userId: fit('userId', entry.userId),
+    actorId: fit('actorId', entry.actorId),
+    mechanism: fit('mechanism', entry.mechanism),
+    ip: fit('ip', entry.request?.ip),
+    userAgent: fit('userAgent', entry.request?.header('user-agent')),
+    detail: null,
+    createdAt: new Date(),
+  };
+  if (cut.length) detail.truncated = cut.filter((field) => field !== 'userAgent').join(',') || 'userAgent';
+  event.detail = Object.keys(detail).length ? fitDetail(detail) : null;
+  return event;
+}
+
+function fitDetail(detail: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  const clean = JSON.parse(JSON.stringify(detail).replace(/\\u0000/g, '')) as Record<string, string | number | boolean>;
+  return JSON.stringify(clean).length <= DETAIL_MAX_CHARS ? clean : { error: 'detail too long', truncated: 'detail' };
+}
+
+/** What is left of an event the database refused even cut to its columns. */
+function marker(event: AuthEvent, error: unknown): AuthEvent {
+  return {
+    ...event,
+    mechanism: null,
+    ip: null,
+    userAgent: null,
+    detail: {
+      error: `not stored: ${String(error)
+        .slice(0, 200)
+        .replace(/[^\x20-\x7e]/g, '?')}`,
+    },
+  };
+}
+
+function encodeCursor(event: AuthEvent): string {
+  return Buffer.from(JSON.stringify([event.createdAt.toISOString(), event.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    const date = typeof at === 'string' ? new Date(at) : null;
+    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || id.length > 36) return null;
+    return { at: date, id };
+  } catch {
+    return null;
   }
 }

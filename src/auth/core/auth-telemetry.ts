@@ -15,6 +15,8 @@ export abstract class AuthTelemetry {
   abstract lockout(): void;
   abstract refreshReuse(): void;
   abstract cacheLookup(cache: string, result: CacheResult): void;
+  /** Audit events waiting for the database now, and dropped since the start (a host's telemetry may ignore it). */
+  auditBacklog(_waiting: number, _dropped: number): void {}
 }
 
 /** Counts nothing: for a module composed without the ops feature, and for unit tests. */

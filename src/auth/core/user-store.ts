@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /** What the module needs to know of a user, whichever table holds them. */
 export interface AuthUser {
   /** The user's id as a string (an integer id is given as its decimal digits); at most 64 characters. */
@@ -69,7 +71,11 @@ export interface UserStore {
   passwordHashOf(id: string): Promise<string | null>;
   /** Throws EmailTakenError when the email is registered already. */
   create(user: NewAuthUser): Promise<AuthUser>;
-  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * The setters' `manager` is the transaction of the change, which also writes its audit event: a
+   * store in the module's database writes through it so both commit together; a store elsewhere ignores it.
+   */
+  setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void>;
   /**
    * Optional: `next` in place of the hash only while it is still `expected`, in one statement; false when it
    * was not. The module rehashes other systems' hashes to argon2id at sign-in through it; without it, it
@@ -77,10 +83,10 @@ export interface UserStore {
    */
   replacePasswordHash?(id: string, expected: string, next: string): Promise<boolean>;
   /** Null when there is no such user. */
-  setDisabled(id: string, disabled: boolean): Promise<AuthUser | null>;
-  setEmailVerified(id: string, verified: boolean): Promise<void>;
+  setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<AuthUser | null>;
+  setEmailVerified(id: string, verified: boolean, manager?: EntityManager): Promise<void>;
   /** A confirmed email change: the new address, verified. Throws EmailTakenError when it is registered already. */
-  setEmail(id: string, email: string): Promise<void>;
+  setEmail(id: string, email: string, manager?: EntityManager): Promise<void>;
   /**
    * Users in a stable order (newest first in the built-in table), one page at a time, paged by a cursor of
    * the store's own (keyset, so that users created meanwhile neither repeat nor skip). Null when `cursor`

@@ -1,10 +1,12 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
-import { AuditEntry, AuditLog } from '../audit/audit-log.service';
+import { AuditLog } from '../audit/audit-log.service';
+import { AuthEvent } from '../audit/auth-event.entity';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
+import { EntityManager } from 'typeorm';
 import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { PasswordLogin } from '../login/password-login';
 import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
@@ -42,26 +44,25 @@ export class EmailFlows {
     // Whoever the user recovers from may hold a reset link or a pending change of address: those end with the rest.
     accounts.onCredentialsEnded((userId) => this.tokens.voidAll(userId, ['reset', 'change']));
     queue.resolveWith(RESET_REQUEST, (payload) => this.resetMailFor((payload as { email: string }).email));
-    accounts.on('registered', (user) => void this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
-    accounts.on(
-      'passwordChanged',
-      (user) => void this.notify('password_changed', user.email, {}).catch((error: unknown) => this.warn('notice', error)),
-    );
-    audit.onRecorded(SIGN_IN_CHANGES, (entry) => void this.noticeOfChange(entry).catch((error: unknown) => this.warn('notice', error)));
+    accounts.on('registered', (user) => this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
+    // Notices are queued in the transaction of the change they tell of: a change that answered has its notice.
+    audit.onStored(['password.changed', 'password.reset'], (event, manager) => this.noticeTo(event, manager, 'password_changed'));
+    audit.onStored(SIGN_IN_CHANGES, (event, manager) => this.noticeTo(event, manager, 'sign_in_changed'));
   }
 
   /** A verification link to the user's address (none when it is verified already). 429 past the hour's allowance. */
   async sendVerification(user: AuthUser, request?: Request): Promise<void> {
     if (user.emailVerified) return;
     await this.allow('verify_email', user.email);
-    const token = await this.tokens.issue('verify', user.id, user.email, this.options.verifyTtlSeconds, true);
-    await this.queue.send(
-      this.render('verify_email', user.email, {
-        link: this.link(this.options.verifyUrl, token),
-        validForHours: hours(this.options.verifyTtlSeconds),
-      }),
-    );
-    this.audit.record({ type: 'email.verification_sent', userId: user.id, mechanism: 'email', request });
+    await this.audit.transaction(async ({ manager, record }) => {
+      const token = await this.tokens.issue('verify', user.id, user.email, this.options.verifyTtlSeconds, true, manager);
+      const link = this.link(this.options.verifyUrl, token);
+      await this.queue.send(
+        this.render('verify_email', user.email, { link, validForHours: hours(this.options.verifyTtlSeconds) }),
+        manager,
+      );
+      record({ type: 'email.verification_sent', userId: user.id, mechanism: 'email', request });
+    });
   }
 
   /** For the signed-in user asking for a new link. */
@@ -82,18 +83,22 @@ export class EmailFlows {
       // The link proves the address it was sent to: not the account's any more, it proves nothing.
       if (user.email !== row.email) throw new BadRequestException(INVALID_TOKEN);
       if (user.emailVerified) return;
-      await this.users.setEmailVerified(user.id, true);
-      this.audit.record({ type: 'email.verified', userId: user.id, mechanism: 'email', request });
+      await this.audit.transaction(async ({ manager, record }) => {
+        await this.users.setEmailVerified(user.id, true, manager);
+        record({ type: 'email.verified', userId: user.id, mechanism: 'email', request });
+      });
       await this.firstProofOfAddress(user.id, at, request, await this.callerOf(request, user.id));
       return;
     }
     try {
-      await this.accounts.changeEmail(user.id, row.email, { request });
+      await this.audit.transaction(async (tx) => {
+        await this.accounts.changeEmail(user.id, row.email, { request }, tx);
+        await this.notify('email_changed', user.email, { newEmail: row.email }, tx.manager);
+      });
     } catch (error) {
       if (error instanceof EmailTakenError) throw new BadRequestException(INVALID_TOKEN);
       throw error;
     }
-    await this.notify('email_changed', user.email, { newEmail: row.email });
   }
 
   /**
@@ -134,11 +139,14 @@ export class EmailFlows {
     }
     if (newEmail === email || (await this.users.findByEmail(newEmail))) throw new ConflictException('Email already registered');
     await this.allow('confirm_email_change', newEmail);
-    const token = await this.tokens.issue('change', id, newEmail, this.options.verifyTtlSeconds, true);
-    const link = this.link(this.options.verifyUrl, token);
-    await this.queue.send(this.render('confirm_email_change', newEmail, { link, validForHours: hours(this.options.verifyTtlSeconds) }));
-    await this.notify('email_change_requested', email, { newEmail });
-    this.audit.record({ type: 'email.change_requested', userId: id, mechanism: principal.via, request });
+    await this.audit.transaction(async ({ manager, record }) => {
+      const token = await this.tokens.issue('change', id, newEmail, this.options.verifyTtlSeconds, true, manager);
+      const link = this.link(this.options.verifyUrl, token);
+      const validForHours = hours(this.options.verifyTtlSeconds);
+      await this.queue.send(this.render('confirm_email_change', newEmail, { link, validForHours }), manager);
+      await this.notify('email_change_requested', email, { newEmail }, manager);
+      record({ type: 'email.change_requested', userId: id, mechanism: principal.via, request });
+    });
   }
 
   /** The address is proven for the first time: every way in made before `at` ends, but the caller's own, and every link still pending. */
@@ -166,23 +174,24 @@ export class EmailFlows {
     if (!(await this.users.passwordHashOf(user.id))) return null;
     if (!(await this.limits.take('password_reset', user.email)).allowed) return null;
     const token = await this.tokens.issue('reset', user.id, user.email, this.options.resetTtlSeconds, true);
-    this.audit.record({ type: 'password.reset_requested', userId: user.id, mechanism: 'email' });
+    await this.audit.record({ type: 'password.reset_requested', userId: user.id, mechanism: 'email' });
     return this.render('password_reset', user.email, {
       link: this.link(this.options.resetUrl, token),
       validForHours: hours(this.options.resetTtlSeconds),
     });
   }
 
-  /** A notice to the user that a way to sign in was added or taken away, as a password change has. */
-  private async noticeOfChange(entry: AuditEntry): Promise<void> {
-    const user = entry.userId ? await this.users.findById(entry.userId) : null;
+  /** A notice to the user that their password changed, or a way to sign in was added or taken away. */
+  private async noticeTo(event: AuthEvent, manager: EntityManager, kind: 'password_changed' | 'sign_in_changed'): Promise<void> {
+    const user = event.userId ? await this.users.findById(event.userId) : null;
     if (!user) return;
-    const provider = typeof entry.detail?.provider === 'string' ? entry.detail.provider : undefined;
-    await this.notify('sign_in_changed', user.email, { change: entry.type as SignInChange, provider });
+    const provider = typeof event.detail?.provider === 'string' ? event.detail.provider : undefined;
+    const params = kind === 'sign_in_changed' ? { change: event.type as SignInChange, provider } : {};
+    await this.notify(kind, user.email, params, manager);
   }
 
-  private async notify(kind: MailKind, to: string, params: Partial<MailParams>): Promise<void> {
-    await this.queue.send(this.render(kind, to, params));
+  private async notify(kind: MailKind, to: string, params: Partial<MailParams>, manager?: EntityManager): Promise<void> {
+    await this.queue.send(this.render(kind, to, params), manager);
   }
 
   private async allow(kind: MailKind | typeof EMAIL_CHANGE_REQUEST, address: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { EmailToken, EmailTokenKind } from './email-token.entity';
 
@@ -10,12 +10,23 @@ import { EmailToken, EmailTokenKind } from './email-token.entity';
 export class EmailTokens {
   constructor(@InjectRepository(EmailToken) private readonly tokens: Repository<EmailToken>) {}
 
-  /** A new token; `voidOthers` spends the user's earlier unspent tokens of the same kind first (a newer reset voids older ones). */
-  async issue(kind: EmailTokenKind, userId: string, email: string, ttlSeconds: number, voidOthers = false): Promise<string> {
-    if (voidOthers) await this.voidAll(userId, [kind]);
+  /**
+   * A new token; `voidOthers` spends the user's earlier unspent tokens of the same kind first (a newer reset voids older ones).
+   * Through `manager` when given: the transaction that also queues its mail.
+   */
+  async issue(
+    kind: EmailTokenKind,
+    userId: string,
+    email: string,
+    ttlSeconds: number,
+    voidOthers = false,
+    manager?: EntityManager,
+  ): Promise<string> {
+    const tokens = manager ? manager.getRepository(EmailToken) : this.tokens;
+    if (voidOthers) await tokens.update({ userId, kind, usedAt: IsNull() }, { usedAt: new Date() });
     const value = randomToken(32);
     const now = new Date();
-    await this.tokens.insert({
+    await tokens.insert({
       id: randomUUID(),
       userId,
       kind,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Equal, IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
+import { EntityManager, Equal, IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
 import { MailCipher } from './mail-cipher';
 import { MailTransport, OutgoingMail } from './mail-transport';
@@ -54,9 +54,9 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
     this.resolvers.set(kind, resolver);
   }
 
-  /** Queues a mail; it goes out within a second or so. */
-  async send(mail: OutgoingMail): Promise<void> {
-    await this.enqueue('mail', mail);
+  /** Queues a mail; it goes out within a second or so. With `manager`, in that transaction: the mail is queued if and only if it commits. */
+  async send(mail: OutgoingMail, manager?: EntityManager): Promise<void> {
+    await this.enqueue('mail', mail, manager);
   }
 
   /** Queues a request that a resolver turns into a mail when it is worked on. */
@@ -80,9 +80,9 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
     return this.working;
   }
 
-  private async enqueue(kind: string, payload: unknown): Promise<void> {
+  private async enqueue(kind: string, payload: unknown, manager?: EntityManager): Promise<void> {
     const now = new Date();
-    await this.jobs.insert({
+    await (manager ? manager.getRepository(QueuedMail) : this.jobs).insert({
       id: randomUUID(),
       kind,
       payload: this.cipher.seal(payload),
@@ -91,7 +91,8 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
       lockedUntil: null,
       createdAt: now,
     });
-    void this.kick();
+    // Within a transaction the row is not visible until it commits: the next round of the timer sends it.
+    if (!manager) void this.kick();
   }
 
   private async work(): Promise<void> {

@@ -42,11 +42,17 @@ export class JwtTokensService {
     const family = await this.refreshTokens.startFamily(user.id);
     if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
       await this.refreshTokens.revokeFamily(family.familyId);
-      this.audit.record({ type: 'login.failed', userId: user.id, mechanism: 'jwt', request, detail: { reason: 'revoked_during_login' } });
+      await this.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        mechanism: 'jwt',
+        request,
+        detail: { reason: 'revoked_during_login' },
+      });
       this.telemetry.login(identified.method, 'failure');
       throw new UnauthorizedException('Invalid email or password');
     }
-    this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'jwt', request, detail: { method: identified.method } });
+    await this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'jwt', request, detail: { method: identified.method } });
     this.telemetry.login(identified.method, 'success');
     return this.pair(user, family);
   }
@@ -57,9 +63,9 @@ export class JwtTokensService {
       if (rotation.revokedFamilyId) {
         await this.bus.publish({ type: 'family', id: rotation.revokedFamilyId });
         const event = { userId: rotation.userId, mechanism: 'jwt', request, detail: { familyId: rotation.revokedFamilyId } };
-        this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
+        await this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
         this.telemetry.refreshReuse();
-        this.audit.record({ type: 'token_family.revoked', ...event });
+        await this.audit.record({ type: 'token_family.revoked', ...event });
       }
       throw invalidGrant();
     }
@@ -69,7 +75,13 @@ export class JwtTokensService {
       await this.revokeFamily(rotation.familyId);
       throw invalidGrant();
     }
-    this.audit.record({ type: 'token.refreshed', userId: user.id, mechanism: 'jwt', request, detail: { familyId: rotation.familyId } });
+    await this.audit.record({
+      type: 'token.refreshed',
+      userId: user.id,
+      mechanism: 'jwt',
+      request,
+      detail: { familyId: rotation.familyId },
+    });
     return this.pair(user, rotation);
   }
 
@@ -78,7 +90,7 @@ export class JwtTokensService {
     const familyId = await this.refreshTokens.familyIdOf(presented);
     if (!familyId) return;
     await this.revokeFamily(familyId);
-    this.audit.record({ type: 'token_family.revoked', mechanism: 'jwt', request, detail: { familyId } });
+    await this.audit.record({ type: 'token_family.revoked', mechanism: 'jwt', request, detail: { familyId } });
   }
 
   async revokeFamily(familyId: string): Promise<void> {

@@ -48,7 +48,7 @@ export class PasswordLogin implements OnModuleInit {
     const known = candidate && (await this.users.findForLogin(email));
     const valid = await this.hasher.verify(known?.passwordHash, password);
     if (!known || known.user.id !== candidate?.user.id || !valid || known.user.disabled) {
-      this.audit.record({
+      await this.audit.record({
         type: 'login.failed',
         userId: known?.user.id ?? null,
         mechanism,
@@ -61,7 +61,13 @@ export class PasswordLogin implements OnModuleInit {
     await this.attempts.recordSuccess(email);
     if (known.passwordHash && this.hasher.needsRehash(known.passwordHash)) await this.rehash(known.user.id, known.passwordHash, password);
     if (this.policy.requireVerifiedEmail && !known.user.emailVerified) {
-      this.audit.record({ type: 'login.failed', userId: known.user.id, mechanism, request, detail: { reason: 'email_not_verified' } });
+      await this.audit.record({
+        type: 'login.failed',
+        userId: known.user.id,
+        mechanism,
+        request,
+        detail: { reason: 'email_not_verified' },
+      });
       this.telemetry.login('password', 'unverified');
       throw new ForbiddenException('Email not verified');
     }
@@ -76,7 +82,7 @@ export class PasswordLogin implements OnModuleInit {
     await this.beginAttempt(email, request, mechanism);
     const valid = await this.hasher.verify(await this.users.passwordHashOf(userId), password);
     if (valid) await this.attempts.recordSuccess(email);
-    else this.audit.record({ type: 'password.check_failed', userId, mechanism, request });
+    else await this.audit.record({ type: 'password.check_failed', userId, mechanism, request });
     return valid;
   }
 
@@ -100,7 +106,7 @@ export class PasswordLogin implements OnModuleInit {
       await this.attempts.begin(email);
     } catch (error) {
       if (error instanceof TooManyRequestsException) {
-        this.audit.record({ type: 'lockout', mechanism, request, detail: { email: auditableEmail(email) } });
+        await this.audit.record({ type: 'lockout', mechanism, request, detail: { email: auditableEmail(email) } });
         this.telemetry.lockout();
         this.telemetry.login('password', 'locked');
       }

@@ -59,7 +59,13 @@ export class MfaSecondStep extends SecondStep {
     if (!methods.length) return null;
     const mfaToken = randomToken(32);
     await this.tokens.create(sha256Hex(mfaToken), { userId, epoch: identified.epoch, method: identified.method }, MFA_TOKEN_TTL_SECONDS);
-    this.audit.record({ type: 'mfa.challenged', userId, mechanism: identified.method, request, detail: { methods: methods.join(',') } });
+    await this.audit.record({
+      type: 'mfa.challenged',
+      userId,
+      mechanism: identified.method,
+      request,
+      detail: { methods: methods.join(',') },
+    });
     return { mfaRequired: true, mfaToken, methods };
   }
 
@@ -75,7 +81,7 @@ export class MfaSecondStep extends SecondStep {
     const user = await this.users.findById(pending.userId);
     // A revocation (logout-all, disable, a new password) between the two steps ends the login too.
     if (!user || user.disabled || (await this.revocations.epochOf(pending.userId)) !== pending.epoch) {
-      this.audit.record({
+      await this.audit.record({
         type: 'login.failed',
         userId: pending.userId,
         mechanism: method,
@@ -126,7 +132,7 @@ export class MfaSecondStep extends SecondStep {
     if (!secondFactorCounted) await this.attempts.beginSecondFactor(pending.userId).catch(() => undefined);
     const user = await this.users.findById(pending.userId);
     if (user) await this.attempts.recordFailure(user.email);
-    this.audit.record({ type: 'mfa.failed', userId: pending.userId, mechanism: method, request });
+    await this.audit.record({ type: 'mfa.failed', userId: pending.userId, mechanism: method, request });
     this.telemetry.login(`${pending.method}+${method}`, 'failure');
   }
 }

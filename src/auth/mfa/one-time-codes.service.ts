@@ -95,7 +95,7 @@ export class OneTimeCodes implements OnModuleInit {
     const { affected } = await this.totps.update({ userId, confirmedAt: IsNull() }, { confirmedAt: new Date(), lastUsedStep: step });
     if (affected !== 1) throw new BadRequestException('No TOTP enrolment is pending');
     const codes = await this.replaceRecoveryCodes(userId);
-    this.audit.record({ type: 'mfa.totp_enabled', userId, mechanism: principal.via, request });
+    await this.audit.record({ type: 'mfa.totp_enabled', userId, mechanism: principal.via, request });
     return codes;
   }
 
@@ -109,13 +109,13 @@ export class OneTimeCodes implements OnModuleInit {
       ? await this.useTotp(userId, code)
       : await this.useRecoveryCode(userId, code, request, principal.via);
     if (!valid) {
-      this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'disable' } });
+      await this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'disable' } });
       throw new BadRequestException(INVALID_CODE);
     }
     await this.attempts.recordSecondFactorSuccess(userId);
     await this.totps.delete({ userId });
     await this.recoveryCodes.delete({ userId });
-    this.audit.record({ type: 'mfa.totp_disabled', userId, mechanism: principal.via, request });
+    await this.audit.record({ type: 'mfa.totp_disabled', userId, mechanism: principal.via, request });
   }
 
   /** A new set of recovery codes; the old set is void. */
@@ -124,7 +124,7 @@ export class OneTimeCodes implements OnModuleInit {
     await this.requirePassword(principal, currentPassword, request);
     if (!(await this.totpOn(userId))) throw new BadRequestException(TOTP_OFF);
     const codes = await this.replaceRecoveryCodes(userId);
-    this.audit.record({ type: 'mfa.recovery_codes_generated', userId, mechanism: principal.via, request });
+    await this.audit.record({ type: 'mfa.recovery_codes_generated', userId, mechanism: principal.via, request });
     return codes;
   }
 
@@ -167,7 +167,7 @@ export class OneTimeCodes implements OnModuleInit {
     if (!match) return false;
     const { affected } = await this.recoveryCodes.update({ id: match.id, usedAt: IsNull() }, { usedAt: new Date() });
     if (affected !== 1) return false;
-    this.audit.record({
+    await this.audit.record({
       type: 'mfa.recovery_code_used',
       userId,
       mechanism,

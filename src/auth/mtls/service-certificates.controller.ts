@@ -38,7 +38,7 @@ export class ServiceCertificatesController {
     @Req() request: Request,
   ): Promise<RegisteredServiceCertificate> {
     const registered = await this.certificates.register({ id: body.userId }, body);
-    this.audit.record({
+    await this.audit.record({
       type: 'service_certificate.registered',
       userId: registered.userId,
       actorId: admin.user.id,
@@ -67,7 +67,7 @@ export class ServiceCertificatesController {
   @HttpCode(204)
   async revoke(@Param('id', CERTIFICATE_ID) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
     const revoked = await this.certificates.revoke(id);
-    this.audit.record({
+    await this.audit.record({
       type: 'service_certificate.revoked',
       userId: revoked.userId,
       actorId: admin.user.id,

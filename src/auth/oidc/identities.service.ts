@@ -69,7 +69,7 @@ export class Identities implements OnModuleInit {
       if (!existing) throw error;
       return existing;
     }
-    this.audit.record({ type: 'identity.linked', userId, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
+    await this.audit.record({ type: 'identity.linked', userId, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
     return row;
   }
 
@@ -86,6 +86,6 @@ export class Identities implements OnModuleInit {
       const { affected } = await this.identities.delete({ id, userId });
       if (affected !== 1) throw new NotFoundException('Identity not found');
     });
-    this.audit.record({ type: 'identity.unlinked', userId, mechanism: 'oidc', request, detail: { provider: row.provider } });
+    await this.audit.record({ type: 'identity.unlinked', userId, mechanism: 'oidc', request, detail: { provider: row.provider } });
   }
 }

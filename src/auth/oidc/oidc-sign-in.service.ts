@@ -258,7 +258,13 @@ export class OidcSignIn implements OnModuleInit {
     const epoch = await this.revocations.epochOf(created.id);
     const linked = await this.identities.link(created.id, asserted, request);
     if (linked.userId !== created.id) throw new SignInRefused('identity_race');
-    this.audit.record({ type: 'user.registered', userId: created.id, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
+    await this.audit.record({
+      type: 'user.registered',
+      userId: created.id,
+      mechanism: 'oidc',
+      request,
+      detail: { provider: asserted.provider },
+    });
     return { user: { ...created, emailVerified: true }, epoch, method };
   }
 
@@ -351,7 +357,7 @@ export class OidcSignIn implements OnModuleInit {
     if (!(error instanceof SignInRefused) && !(error instanceof UnauthorizedException)) return error;
     if (error instanceof SignInRefused && error.cause !== 'audited') {
       this.logger.debug(`Sign-in with ${provider} refused: ${error.message}`);
-      this.audit.record({
+      void this.audit.record({
         type: 'login.failed',
         mechanism,
         request,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { AuditLog } from '../audit/audit-log.service';
 import { AUTH_REDIS, AuthRedis } from '../core/redis.provider';
 import { RevocationBus } from '../core/revocation-bus';
 
@@ -10,7 +11,7 @@ const REDIS_TIMEOUT_MS = 2000;
  * database's: Redis (when configured) and the revocation log. They name what is down and nothing secret.
  *
  * @example
- * this.health.check([() => this.db.pingCheck('database'), () => this.auth.redis(), () => this.auth.revocations()])
+ * this.health.check([() => this.db.pingCheck('database'), () => this.auth.redis(), () => this.auth.revocations(), () => this.auth.audit()])
  */
 @Injectable()
 export class AuthHealthIndicators {
@@ -18,6 +19,7 @@ export class AuthHealthIndicators {
     private readonly health: HealthIndicatorService,
     @Inject(AUTH_REDIS) private readonly redisClient: AuthRedis | null,
     private readonly bus: RevocationBus,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /** Up when Redis answers a PING within two seconds; up and `configured: false` in embedded mode. */
@@ -37,5 +39,12 @@ export class AuthHealthIndicators {
     const { log, subscriber } = this.bus.status();
     const session = this.health.check(key);
     return log === 'current' ? session.up({ log, subscriber }) : session.down({ log, subscriber });
+  }
+
+  /** Down (`state: behind`) while audit events wait in memory for the database; counts them and those dropped. */
+  audit(key = 'audit') {
+    const { state, waiting, dropped } = this.auditLog.status();
+    const session = this.health.check(key);
+    return state === 'current' ? session.up({ state, dropped }) : session.down({ state, waiting, dropped });
   }
 }

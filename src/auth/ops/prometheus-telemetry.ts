@@ -49,6 +49,17 @@ export class PrometheusTelemetry extends AuthTelemetry {
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
     registers: [this.registry],
   });
+  private readonly auditWaiting = new Gauge({
+    name: 'auth_audit_events_waiting',
+    help: 'Audit events held in memory because the database did not take them yet',
+    registers: [this.registry],
+  });
+  private readonly auditDropped = new Counter({
+    name: 'auth_audit_events_dropped_total',
+    help: 'Audit events dropped because too many waited for the database',
+    registers: [this.registry],
+  });
+  private auditDroppedSoFar = 0;
   private readonly children = new Map<Counter<string>, Map<string, Map<string, Child>>>();
 
   constructor(@Inject(METRICS_OPTIONS) options: ResolvedMetricsOptions, bus: RevocationBus) {
@@ -72,6 +83,12 @@ export class PrometheusTelemetry extends AuthTelemetry {
         },
       });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  auditBacklog(waiting: number, dropped: number): void {
+    this.auditWaiting.set(waiting);
+    if (dropped > this.auditDroppedSoFar) this.auditDropped.inc(dropped - this.auditDroppedSoFar);
+    this.auditDroppedSoFar = dropped;
   }
 
   guarded(mechanism: string, outcome: GuardOutcome, seconds: number): void {

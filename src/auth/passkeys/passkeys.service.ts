@@ -167,7 +167,7 @@ export class Passkeys implements OnModuleInit {
     await this.rows.insert(row).catch(() => {
       throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
     });
-    this.audit.record({ type: 'passkey.registered', userId, mechanism: principal.via, request, detail: { passkeyId: row.id } });
+    await this.audit.record({ type: 'passkey.registered', userId, mechanism: principal.via, request, detail: { passkeyId: row.id } });
     return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: null };
   }
 
@@ -238,12 +238,12 @@ export class Passkeys implements OnModuleInit {
     const epoch = passkey ? await this.revocations.epochOf(passkey.userId) : 0;
     const user = passkey ? await this.users.findById(passkey.userId) : null;
     if (!passkey || !user || user.disabled) {
-      this.audit.record({ type: 'login.failed', userId: user?.id ?? null, mechanism, request, detail: { method: 'passkey' } });
+      await this.audit.record({ type: 'login.failed', userId: user?.id ?? null, mechanism, request, detail: { method: 'passkey' } });
       this.telemetry.login('passkey', 'failure');
       throw new UnauthorizedException(PASSKEY_SIGN_IN_FAILED);
     }
     if (this.policy.requireVerifiedEmail && !user.emailVerified) {
-      this.audit.record({
+      await this.audit.record({
         type: 'login.failed',
         userId: user.id,
         mechanism,
@@ -304,6 +304,6 @@ export class Passkeys implements OnModuleInit {
       const { affected } = await this.rows.delete({ id, userId });
       if (affected !== 1) throw new NotFoundException('Passkey not found');
     });
-    this.audit.record({ type: 'passkey.removed', userId, mechanism: principal.via, request, detail: { passkeyId: id } });
+    await this.audit.record({ type: 'passkey.removed', userId, mechanism: principal.via, request, detail: { passkeyId: id } });
   }
 }

@@ -29,7 +29,7 @@ export class SessionController {
     const userId = request.session.auth?.userId;
     await this.sessions.end(request);
     this.handlers.clearCookie(request, response);
-    this.audit.record({ type: 'logout', userId, mechanism: 'session', request });
+    await this.audit.record({ type: 'logout', userId, mechanism: 'session', request });
   }
 
   @Auth('session')

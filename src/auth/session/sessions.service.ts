@@ -86,7 +86,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       await callback((done) => request.session.save(done));
       if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
         await this.end(request);
-        this.audit.record({
+        await this.audit.record({
           type: 'login.failed',
           userId: user.id,
           mechanism: 'session',
@@ -101,7 +101,13 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       await this.sessions.delete({ id: auth.publicId }).catch(() => undefined);
       throw error;
     }
-    this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'session', request, detail: { method: identified.method } });
+    await this.audit.record({
+      type: 'login.succeeded',
+      userId: user.id,
+      mechanism: 'session',
+      request,
+      detail: { method: identified.method },
+    });
     this.telemetry.login(identified.method, 'success');
     return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
+import { EntityManager, Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
 import { AuthUser, EmailTakenError, ListedUser, NewAuthUser, UserPage, UserSearch, UserStore } from '../core/user-store';
 import { User } from './user.entity';
 import { normalizeEmail } from '../core/email-address';
@@ -79,8 +79,8 @@ export class TypeOrmUserStore implements UserStore {
     return toAuthUser(user);
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    if (UUID.test(id)) await this.users.update({ id }, { passwordHash });
+  async setPasswordHash(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    if (UUID.test(id)) await this.in(manager).update({ id }, { passwordHash });
   }
 
   async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
@@ -89,14 +89,14 @@ export class TypeOrmUserStore implements UserStore {
     return affected === 1;
   }
 
-  async setEmailVerified(id: string, verified: boolean): Promise<void> {
-    if (UUID.test(id)) await this.users.update({ id }, { emailVerifiedAt: verified ? new Date() : null });
+  async setEmailVerified(id: string, verified: boolean, manager?: EntityManager): Promise<void> {
+    if (UUID.test(id)) await this.in(manager).update({ id }, { emailVerifiedAt: verified ? new Date() : null });
   }
 
-  async setEmail(id: string, email: string): Promise<void> {
+  async setEmail(id: string, email: string, manager?: EntityManager): Promise<void> {
     if (!UUID.test(id)) return;
     try {
-      await this.users.update({ id }, { email, emailVerifiedAt: new Date() });
+      await this.in(manager).update({ id }, { email, emailVerifiedAt: new Date() });
     } catch (error) {
       if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
       throw error;
@@ -127,12 +127,17 @@ export class TypeOrmUserStore implements UserStore {
     return { items, nextCursor: rows.length > search.limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
-  async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {
+  async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<AuthUser | null> {
     if (!UUID.test(id)) return null;
-    const user = await this.users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
+    const users = this.in(manager);
+    const user = await users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
     if (!user) return null;
     user.disabledAt = disabled ? (user.disabledAt ?? new Date()) : null;
-    await this.users.update({ id }, { disabledAt: user.disabledAt });
+    await users.update({ id }, { disabledAt: user.disabledAt });
     return toAuthUser(user);
+  }
+
+  private in(manager: EntityManager | undefined): Repository<User> {
+    return manager ? manager.getRepository(User) : this.users;
   }
 }
