@@ -14,6 +14,7 @@ import { OpsModule } from './ops/ops.module';
 import { EMAIL_OPTIONS, resolveEmailOptions } from './email/email.options';
 import { EmailModule } from './email/email.module';
 import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
+import { REAUTHENTICATION_OPTIONS, resolveReauthenticationOptions } from './core/reauthentication.options';
 import { JWT_OPTIONS, resolveJwtOptions } from './jwt/jwt.options';
 import { JwtAuthModule } from './jwt/jwt.module';
 import { LoginModule } from './login/login.module';
@@ -58,6 +59,7 @@ const FEATURE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> 
   [PASSKEY_OPTIONS, (o) => resolvePasskeyOptions(o.passkeys)],
   [MFA_OPTIONS, (o) => resolveMfaOptions(o.mfa)],
   [OIDC_OPTIONS, (o) => resolveOidcOptions(o.oidc)],
+  [REAUTHENTICATION_OPTIONS, (o) => resolveReauthenticationOptions(o.reauthentication)],
 ];
 
 /**

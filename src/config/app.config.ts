@@ -40,6 +40,8 @@ export interface AppConfig extends TlsConfig {
   /** `write` is where lines go when not standard output (tests that read them in-process). */
   log: { level: string; format: 'json' | 'pretty'; write?: (line: string) => void };
   metricsToken?: string;
+  /** REAUTH_MAX_AGE_SECONDS: how long a proof of identity counts as fresh. */
+  reauthMaxAgeSeconds: number;
   /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
   /** The origin users reach the app at: links in mails, OpenID redirect URIs, the WebAuthn origin. */
@@ -236,6 +238,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     mfa: { encryptionKeys: config.mfaEncryptionKeys },
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
+    reauthentication: { maxAgeSeconds: config.reauthMaxAgeSeconds },
   };
 }
 
@@ -276,6 +279,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     oidc: oidcConfig(env),
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
+    reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600),
     email: {
       smtpUrl: env.SMTP_URL || undefined,
       outboxDir: join(dataDir, 'outbox'),

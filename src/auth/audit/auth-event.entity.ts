@@ -36,6 +36,8 @@ export const AUTH_EVENT_TYPES = [
   'mfa.recovery_code_used',
   'identity.linked',
   'identity.unlinked',
+  'reauthenticated',
+  'reauthentication.failed',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -5,6 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
 import { AuthTelemetry } from './auth-telemetry';
+import { FreshAuthentication } from './fresh-authentication';
+import { ReauthenticationMethods } from './reauthentication-methods';
 import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider';
 import { RetryAfterFilter } from './retry-after.filter';
 import { RevocationBus } from './revocation-bus';
@@ -47,6 +49,8 @@ export class AuthCoreModule {
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
+        ReauthenticationMethods,
+        FreshAuthentication,
         parts.telemetry,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -60,6 +64,8 @@ export class AuthCoreModule {
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
+        ReauthenticationMethods,
+        FreshAuthentication,
         AuthTelemetry,
       ],
     };

@@ -9,6 +9,16 @@ export interface AuthRouteOptions {
   scopes?: string[];
   /** The user must hold at least one of these roles. */
   roles?: string[];
+  /**
+   * The caller must have proved who it is within the module's `reauthentication.maxAgeSeconds`; with
+   * `secondFactor`, a user who has a second factor must have used it in that proof.
+   */
+  fresh?: boolean | { secondFactor?: boolean };
+}
+
+/** What a route of `fresh` asks of the caller's last proof of identity. */
+export interface FreshnessRequirement {
+  secondFactor: boolean;
 }
 
 export interface AuthRequirement {
@@ -16,6 +26,7 @@ export interface AuthRequirement {
   mechanisms: AuthMechanismName[] | 'any';
   scopes: string[];
   roles: string[];
+  fresh: FreshnessRequirement | null;
 }
 
 export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();
@@ -29,6 +40,7 @@ export const PublicMetadata = Reflector.createDecorator<true>();
  * @example
  * `@Auth('apiKey', { scopes: ['reports:read'] })`
  * `@Auth('session', 'jwt', { roles: ['admin'] })`
+ * `@Auth('session', 'jwt', { fresh: { secondFactor: true } })`
  * `@Auth()`
  */
 export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): MethodDecorator & ClassDecorator {
@@ -38,6 +50,7 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     mechanisms: named.length ? [...new Set(named)] : 'any',
     scopes: [...(options.scopes ?? [])],
     roles: [...(options.roles ?? [])],
+    fresh: options.fresh ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true } : null,
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));
@@ -46,7 +59,9 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
   return applyDecorators(
     AuthRequirementMetadata(requirement),
     ...openApi,
-    ApiUnauthorizedResponse({ description: 'Missing or invalid credentials' }),
+    ApiUnauthorizedResponse({
+      description: requirement.fresh ? 'Missing or invalid credentials, or `Reauthentication required`' : 'Missing or invalid credentials',
+    }),
     ...forbidden,
   );
 }

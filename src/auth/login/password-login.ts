@@ -62,7 +62,7 @@ export class PasswordLogin implements OnModuleInit {
       this.telemetry.login('password', 'unverified');
       throw new ForbiddenException('Email not verified');
     }
-    return { user: known.user, epoch, method: 'password' };
+    return { user: known.user, epoch, method: 'password', amr: ['pwd'] };
   }
 
   /**

@@ -13,6 +13,7 @@ import { CreateEmailTables1796083208000 } from './1796083208000-CreateEmailTable
 import { CreatePasskeys1796083211000 } from './1796083211000-CreatePasskeys';
 import { CreateMfaTables1796083210000 } from './1796083210000-CreateMfaTables';
 import { CreateIdentities1796083209000 } from './1796083209000-CreateIdentities';
+import { AddProofToRefreshTokenFamilies1796083230000 } from './1796083230000-AddProofToRefreshTokenFamilies';
 
 /** The module's own tables; they hold user ids but point at no users table. */
 const MODULE_MIGRATIONS = [
@@ -27,6 +28,7 @@ const MODULE_MIGRATIONS = [
   CreatePasskeys1796083211000,
   CreateMfaTables1796083210000,
   CreateIdentities1796083209000,
+  AddProofToRefreshTokenFamilies1796083230000,
 ];
 
 /** The built-in users table, and the foreign keys that tie the module's tables to it; a host with its own users leaves these out. */

@@ -182,12 +182,13 @@ export class OidcSignIn {
    */
   private async identify(asserted: AssertedIdentity, request: Request, retried = false): Promise<IdentifiedUser> {
     const method = `oidc:${asserted.provider}`;
+    const amr = asserted.providerDidMfa ? ['fed', 'mfa'] : ['fed'];
     const known = await this.identities.find(asserted.provider, asserted.subject);
     if (known) {
       const epoch = await this.revocations.epochOf(known.userId);
       const user = await this.users.findById(known.userId);
       if (!user || user.disabled) throw new SignInRefused('user_disabled');
-      return { user, epoch, method };
+      return { user, epoch, method, amr };
     }
     if (!asserted.email) throw new SignInRefused('no_email');
     const existing = await this.users.findByEmail(asserted.email);
@@ -199,7 +200,7 @@ export class OidcSignIn {
       if (!asserted.emailVerified || !user.emailVerified) throw new ConflictException(ACCOUNT_EXISTS);
       const linked = await this.identities.link(user.id, asserted, request);
       if (linked.userId !== user.id) throw new SignInRefused('identity_race');
-      return { user, epoch, method };
+      return { user, epoch, method, amr };
     }
     let created;
     try {
@@ -214,7 +215,7 @@ export class OidcSignIn {
     const linked = await this.identities.link(created.id, asserted, request);
     if (linked.userId !== created.id) throw new SignInRefused('identity_race');
     this.audit.record({ type: 'user.registered', userId: created.id, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
-    return { user: { ...created, emailVerified: asserted.emailVerified }, epoch, method };
+    return { user: { ...created, emailVerified: asserted.emailVerified }, epoch, method, amr };
   }
 
   /** Where a browser sign-in by an OpenID provider ends: the session of a password login. */

@@ -41,6 +41,12 @@ export const PASSKEY_NOT_ACCEPTED = 'Passkey not accepted';
 /** EdDSA, ES256, RS256: what authenticators offer, and what the verification library checks. */
 const SUPPORTED_ALGORITHMS = [-8, -7, -257];
 
+/**
+ * A passkey with user verification: a key the device holds and the PIN or biometric that unlocked it,
+ * two factors (RFC 8176), so it stands for the second factor where a route asks for one (API.md).
+ */
+export const PASSKEY_AMR = ['hwk', 'user', 'mfa'];
+
 export interface PasskeyView {
   id: string;
   name: string;
@@ -241,7 +247,7 @@ export class Passkeys implements OnModuleInit {
       this.telemetry.login('passkey', 'unverified');
       throw new ForbiddenException('Email not verified');
     }
-    return { user, epoch, method: 'passkey' };
+    return { user, epoch, method: 'passkey', amr: PASSKEY_AMR };
   }
 
   /** Options for the second factor of the login an `mfaToken` waits for: that user's passkeys only; 400 for a token that is not live. */

@@ -2,6 +2,7 @@ import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { AuthenticationProof } from '../core/authentication-proof';
 import { CsrfService } from './csrf.service';
 import { SessionAuth } from './session-data';
 import { SESSION_COOKIE } from './session-handlers';
@@ -44,11 +45,23 @@ export class SessionMechanism implements AuthMechanism {
     }
   }
 
+  /** The session keeps the new proof itself: the caller gets nothing new. */
+  async reauthenticated(_principal: AuthPrincipal, request: Request, proof: AuthenticationProof): Promise<undefined> {
+    await this.sessions.recordProof(request, proof);
+    return undefined;
+  }
+
   async endUserCredentials(userId: string, keep?: AuthPrincipal): Promise<void> {
     await this.sessions.revokeAll(userId, keep?.via === this.name ? keep.sessionId : undefined);
   }
 }
 
 function principalOf(auth: SessionAuth): AuthPrincipal {
-  return { user: { id: auth.userId, email: auth.email, roles: auth.roles }, via: 'session', sessionId: auth.publicId };
+  return {
+    user: { id: auth.userId, email: auth.email, roles: auth.roles },
+    via: 'session',
+    sessionId: auth.publicId,
+    authTime: auth.authTime,
+    amr: auth.amr,
+  };
 }
