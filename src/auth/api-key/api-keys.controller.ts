@@ -28,6 +28,7 @@ export class ApiKeysController {
     400: 'Invalid input',
     403: 'Missing CSRF token',
   })
+  @Auth('session', 'jwt', { fresh: true })
   @Post()
   @HttpCode(201)
   async create(
@@ -77,6 +78,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a live key of the caller',
   })
+  @Auth('session', 'jwt', { fresh: true })
   @Post(':id/rotate')
   @HttpCode(201)
   async rotate(

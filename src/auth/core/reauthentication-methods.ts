@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AuthPrincipal } from './auth-principal';
 
 /** One way a signed-in user can prove who they are again, as a feature offers it. */
 export interface ReauthenticationMethod {
@@ -6,20 +8,36 @@ export interface ReauthenticationMethod {
   readonly method: string;
   /** Whether it is the second factor a login asks for: a user who holds it must use it where a route asks for the second factor. */
   readonly secondFactor?: boolean;
+  /** The RFC 8176 values a proof by it adds to `amr`. */
+  readonly amr: string[];
   held(userId: string): Promise<boolean>;
+  /**
+   * Whether `answer` proves the caller's identity, counted toward the account's back-off the way its
+   * sign-in counts (429 while it lasts). Absent for a method proved elsewhere (at an OpenID provider).
+   */
+  verify?(principal: AuthPrincipal, answer: unknown, request: Request): Promise<boolean>;
+  /** What a client needs before it can answer (a passkey's request options), for the user. */
+  options?(userId: string): Promise<object>;
 }
 
 /**
  * The ways to re-authenticate that the features of one AuthModule offer: each registers its own at
- * start, and the guard names them in its "Reauthentication required" answer without knowing any.
+ * start. The guard names those a user holds in its "Reauthentication required" answer, and
+ * `POST /auth/reauthenticate` checks answers with them, knowing none by name.
  */
 @Injectable()
 export class ReauthenticationMethods {
   private readonly known: ReauthenticationMethod[] = [];
 
   register(method: ReauthenticationMethod): void {
-    if (this.known.some((other) => other.method === method.method)) throw new Error(`Reauthentication method ${method.method} is registered twice`);
+    if (this.known.some((other) => other.method === method.method)) {
+      throw new Error(`Reauthentication method ${method.method} is registered twice`);
+    }
     this.known.push(method);
+  }
+
+  get(method: string): ReauthenticationMethod | undefined {
+    return this.known.find((known) => known.method === method);
   }
 
   /** The methods the user holds, in the order they were registered. */

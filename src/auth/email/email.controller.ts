@@ -73,7 +73,7 @@ export class EmailController {
     await this.flows.resetPassword(body.token, body.newPassword, request);
   }
 
-  @Auth('session', 'jwt')
+  @Auth('session', 'jwt', { fresh: true })
   @Documented('Move the account to a new address: a confirmation link goes there, a notice to the old one', {
     202: 'Queued; the address changes when the link is used',
     400: 'Invalid input or wrong current password',

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { SignInMethods } from '../core/sign-in-methods';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { Identity } from './identity.entity';
 
 export interface IdentityView {
@@ -34,10 +35,17 @@ export class Identities implements OnModuleInit {
     @InjectRepository(Identity) private readonly identities: Repository<Identity>,
     private readonly signInMethods: SignInMethods,
     private readonly audit: AuditLog,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {}
 
   onModuleInit(): void {
     this.signInMethods.register({ name: 'identities', count: (userId) => this.identities.count({ where: { userId } }) });
+    // Proved at the provider: `GET /auth/oidc/:provider/login?reauth=1`.
+    this.reauthentication.register({
+      method: 'oidc',
+      amr: ['fed'],
+      held: async (userId) => (await this.identities.count({ where: { userId } })) > 0,
+    });
   }
 
   find(provider: string, subject: string): Promise<Identity | null> {

@@ -101,7 +101,7 @@ export class OidcController {
     return pending;
   }
 
-  @Auth('session')
+  @Auth('session', { fresh: true })
   @Documented('Link an identity at a provider to the signed-in user', {
     302: 'To the provider; on return the identity is linked',
     404: 'Unknown provider',
@@ -124,7 +124,7 @@ export class OidcController {
     return this.identities.list(principal.user.id);
   }
 
-  @Auth('session', 'jwt')
+  @Auth('session', 'jwt', { fresh: true })
   @Documented('Unlink one of the caller’s identities', {
     204: 'Unlinked',
     403: 'Missing CSRF token',

@@ -24,6 +24,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { SecondStep } from '../core/second-step';
 import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, USER_STORE, UserStore } from '../core/user-store';
@@ -87,6 +88,7 @@ export class Passkeys implements OnModuleInit {
     private readonly telemetry: AuthTelemetry,
     @Inject(EMAIL_OPTIONS) private readonly email: Pick<ResolvedEmailOptions, 'requireVerified'>,
     private readonly secondStep: SecondStep,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {}
 
   onModuleInit(): void {
@@ -97,6 +99,17 @@ export class Passkeys implements OnModuleInit {
       enrolled: async (userId) => (await this.countOf(userId)) > 0,
       count: (userId) => this.countOf(userId),
     });
+    if (this.options.enabled) {
+      this.reauthentication.register({
+        method: 'passkey',
+        amr: PASSKEY_AMR,
+        held: async (userId) => (await this.countOf(userId)) > 0,
+        options: (userId) => this.authenticationOptions(userId, true),
+        // User verification as for a passwordless sign-in: the passkey stands for the whole proof.
+        verify: async (principal, answer) =>
+          !!(await this.verifyAssertion(answer, { expectedUserId: principal.user.id, requireUserVerification: true })),
+      });
+    }
   }
 
   countOf(userId: string): Promise<number> {
@@ -168,9 +181,10 @@ export class Passkeys implements OnModuleInit {
   /**
    * Options of a sign-in ceremony. Without `forUserId`, for a discoverable credential of whoever holds
    * one (passwordless: user verification required); with it, for that user's passkeys only (the
-   * second factor after a password, where the password was the knowledge factor).
+   * second factor after a password, where the password was the knowledge factor; or a re-authentication,
+   * which asks for user verification).
    */
-  async authenticationOptions(forUserId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async authenticationOptions(forUserId?: string, requireUserVerification = !forUserId): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowCredentials = forUserId
       ? (await this.rows.find({ where: { userId: forUserId }, select: { id: true, credentialId: true, transports: true } })).map((row) => ({
           id: row.credentialId,
@@ -182,7 +196,7 @@ export class Passkeys implements OnModuleInit {
       rpID: this.options.rpId,
       challenge: bytes(challenge),
       timeout: this.options.challengeTtlSeconds * 1000,
-      userVerification: forUserId ? 'preferred' : 'required',
+      userVerification: requireUserVerification ? 'required' : 'preferred',
       allowCredentials,
     });
   }

@@ -12,6 +12,7 @@ import { PasskeysController } from '../passkeys/passkeys.controller';
 import { MfaController } from '../mfa/mfa.controller';
 import { OidcController } from '../oidc/oidc.controller';
 import { SessionController } from '../session/session.controller';
+import { ReauthenticationController } from '../login/reauthentication.controller';
 import { AuthPagesModule } from '../pages/pages.module';
 import { RouteInputMiddleware } from './route-input.middleware';
 
@@ -38,6 +39,7 @@ const CONTROLLERS = [
   ServiceCertificatesController,
   PasskeysController,
   OidcController,
+  ReauthenticationController,
 ];
 
 const ROUTES_PREFIX = Symbol('ROUTES_PREFIX');
