@@ -79,7 +79,9 @@ export class AuthGuard implements CanActivate {
       const principal = this.authenticate(mechanism, request);
       if (principal instanceof Promise) {
         return principal.then((found) =>
-          found ? this.admit(found, mechanism, route, request, response) : this.tryFrom(i + 1, route, request, response, [...refused, mechanism]),
+          found
+            ? this.admit(found, mechanism, route, request, response)
+            : this.tryFrom(i + 1, route, request, response, [...refused, mechanism]),
         );
       }
       if (principal) return this.admit(principal, mechanism, route, request, response);

@@ -27,18 +27,14 @@ export class FreshAuthentication {
     this.maxAgeSeconds = options.maxAgeSeconds;
   }
 
+  /** In whole seconds, as `auth_time` and `max_age` are (OpenID Connect Core §3.1.2.1). */
   isFresh(principal: AuthPrincipal, now = Date.now()): boolean {
-    const age = now / 1000 - (principal.authTime ?? -Infinity);
+    const age = Math.floor(now / 1000) - (principal.authTime ?? -Infinity);
     return age <= this.maxAgeSeconds && age >= -CLOCK_SKEW_SECONDS;
   }
 
   /** True at once for a fresh enough caller; else 401 `Reauthentication required`, with the mechanism's challenge. */
-  check(
-    principal: AuthPrincipal,
-    requirement: FreshnessRequirement,
-    mechanism: AuthMechanism,
-    response: Response,
-  ): true | Promise<true> {
+  check(principal: AuthPrincipal, requirement: FreshnessRequirement, mechanism: AuthMechanism, response: Response): true | Promise<true> {
     if (!this.isFresh(principal)) return this.refuse(principal, mechanism, response);
     if (!requirement.secondFactor || principal.amr?.includes(MULTIPLE_FACTORS)) return true;
     return this.methods.hasSecondFactor(principal.user.id).then((has) => (has ? this.refuse(principal, mechanism, response) : true));

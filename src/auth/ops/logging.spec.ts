@@ -35,7 +35,15 @@ describe('log lines about a request', () => {
       getHandler: () => () => undefined,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
     } as unknown as ExecutionContext;
-    assert.throws(() => new AuthGuard(routes, new NoTelemetry(), new FreshAuthentication({ maxAgeSeconds: 600 }, new ReauthenticationMethods())).canActivate(context), ServiceUnavailableException);
+    assert.throws(
+      () =>
+        new AuthGuard(
+          routes,
+          new NoTelemetry(),
+          new FreshAuthentication({ maxAgeSeconds: 600 }, new ReauthenticationMethods()),
+        ).canActivate(context),
+      ServiceUnavailableException,
+    );
 
     const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 'warn');
     assert.ok(warning, lines.join(''));
