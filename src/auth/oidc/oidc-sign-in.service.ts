@@ -4,6 +4,7 @@ import { fetchUserInfo } from 'openid-client';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { runRedirectingStrategy, StrategyOutcome } from '../core/passport-strategy-runner';
 import { SecondStep, SecondStepChallenge } from '../core/second-step';
@@ -33,6 +34,9 @@ interface OidcFlow {
   /** Linking: the signed-in user and session that asked for it. */
   linkUserId?: string;
   linkSessionId?: string;
+  /** Re-authentication: the signed-in user and session that asked for it. */
+  reauthUserId?: string;
+  reauthSessionId?: string;
 }
 
 /** A browser sign-in that waits for the second factor: its `mfaToken`, handed once to the page of the same browser. */
@@ -94,11 +98,23 @@ export class OidcSignIn {
     private readonly spentIdTokens: ShortLivedKeys,
   ) {}
 
-  /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
-  async start(name: string, returnTo: unknown, request: Request, response: Response, linking?: AuthPrincipal): Promise<string> {
+  /**
+   * The provider's authorization URL to send the browser to; `linking` when a signed-in user links an
+   * identity; `reauthenticating` when the browser's signed-in user proves who they are again at the
+   * provider (`prompt=login`, `max_age=0`). 404 unknown, 503 not discovered.
+   */
+  async start(
+    name: string,
+    returnTo: unknown,
+    request: Request,
+    response: Response,
+    linking?: AuthPrincipal,
+    reauthenticating = false,
+  ): Promise<string> {
     const provider = this.providers.get(name);
     await this.handlers.ensureSession(request, response);
-    const phase: OidcPhase = { phase: 'start' };
+    const phase: OidcPhase = reauthenticating ? { phase: 'start', prompt: 'login', maxAge: 0 } : { phase: 'start' };
+    const signedIn = reauthenticating ? request.session.auth : undefined;
     const outcome = await runRedirectingStrategy<VerifiedTokens>(provider.strategy, request, phase);
     if (!('redirect' in outcome)) throw new Error('The OpenID strategy did not redirect');
     request.session.oidcFlow = {
@@ -106,6 +122,7 @@ export class OidcSignIn {
       returnTo: safeReturnTo(returnTo),
       startedAt: Date.now(),
       ...(linking ? { linkUserId: linking.user.id, linkSessionId: linking.sessionId } : {}),
+      ...(signedIn ? { reauthUserId: signedIn.userId, reauthSessionId: signedIn.publicId } : {}),
     };
     await saved(request);
     return outcome.redirect;
@@ -116,7 +133,12 @@ export class OidcSignIn {
     const provider = this.providers.get(name);
     try {
       const flow = await this.takeFlow(provider, request);
-      const asserted = await this.assertedIdentity(provider, await this.exchange(provider, request));
+      const tokens = await this.exchange(provider, request);
+      const asserted = await this.assertedIdentity(provider, tokens);
+      if (flow.reauthUserId) {
+        await this.reauthenticateInBrowser(flow, asserted, tokens.claims, request);
+        return flow.returnTo;
+      }
       if (flow.linkUserId) {
         await this.linkFromBrowser(flow, asserted, request);
         return flow.returnTo;
@@ -242,6 +264,37 @@ export class OidcSignIn {
     const known = await this.identities.find(asserted.provider, asserted.subject);
     const linked = known ?? (await this.identities.link(user.id, asserted, request));
     if (linked.userId !== user.id) throw new ConflictException(IDENTITY_TAKEN);
+  }
+
+  /**
+   * A re-authentication at the provider: the session that asked is still signed in, the identity is
+   * linked to its user, and the provider authenticated the user after the flow started (`auth_time`,
+   * as `max_age=0` asked). Then the session is freshly authenticated; otherwise nothing changes.
+   */
+  private async reauthenticateInBrowser(
+    flow: OidcFlow,
+    asserted: AssertedIdentity,
+    claims: Record<string, unknown>,
+    request: Request,
+  ): Promise<void> {
+    const auth = request.session?.auth;
+    if (!auth || auth.userId !== flow.reauthUserId || auth.publicId !== flow.reauthSessionId) {
+      throw new SignInRefused('reauth_session_gone');
+    }
+    const known = await this.identities.find(asserted.provider, asserted.subject);
+    if (!known || known.userId !== auth.userId) throw new SignInRefused('reauth_other_identity');
+    const authTime = claims.auth_time;
+    if (typeof authTime !== 'number' || authTime * 1000 < flow.startedAt - ID_TOKEN_CLOCK_TOLERANCE_MS) {
+      throw new SignInRefused('reauth_not_recent');
+    }
+    await this.sessions.recordProof(request, proofNow(asserted.providerDidMfa ? ['fed', 'mfa'] : ['fed']));
+    this.audit.record({
+      type: 'reauthenticated',
+      userId: auth.userId,
+      mechanism: 'session',
+      request,
+      detail: { methods: `oidc:${asserted.provider}` },
+    });
   }
 
   /** The flow this browser started with this provider, spent by this call, and within its lifetime. */

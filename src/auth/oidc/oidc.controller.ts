@@ -46,19 +46,23 @@ export class OidcController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('Start signing in with a provider: authorization code flow with PKCE (S256), `state` and `nonce`', {
-    302: 'To the provider',
-    404: 'Unknown provider',
-    503: 'The provider’s discovery has not succeeded yet',
-  })
+  @Documented(
+    'Start signing in with a provider: authorization code flow with PKCE (S256), `state` and `nonce`; with `reauth=1`, a signed-in user re-authenticates there (`prompt=login`, `max_age=0`)',
+    {
+      302: 'To the provider',
+      404: 'Unknown provider',
+      503: 'The provider’s discovery has not succeeded yet',
+    },
+  )
   @Get('oidc/:provider/login')
   async login(
     @Param('provider') provider: string,
     @Query('returnTo') returnTo: unknown,
+    @Query('reauth') reauth: unknown,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    response.redirect(302, await this.signIn.start(provider, returnTo, request, response));
+    response.redirect(302, await this.signIn.start(provider, returnTo, request, response, undefined, reauth === '1'));
   }
 
   @Public()
