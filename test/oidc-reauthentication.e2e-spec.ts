@@ -83,8 +83,11 @@ describe(`re-authentication at an OpenID provider (${storageMode})`, () => {
     await expectStale(b);
     const cookieBefore = b.cookiesFor(PUBLIC_URL);
 
-    // Another identity at the same provider proves nothing about this user: 401, and nothing changes.
-    const stranger = await through(b, account(), '/auth/oidc/test/login?reauth=1&returnTo=%2Faccount');
+    // Another identity at the same provider proves nothing about this user: 401, and nothing changes. (In a
+    // browser of its own at the provider, which would otherwise offer to end the first account's session there.)
+    const elsewhere = new TestBrowser({ [PUBLIC_URL]: t.url });
+    for (const pair of cookieBefore.split('; ')) elsewhere.setCookie(PUBLIC_URL, pair);
+    const stranger = await through(elsewhere, account(), '/auth/oidc/test/login?reauth=1&returnTo=%2Faccount');
     assert.equal(stranger.authorization.searchParams.get('prompt'), 'login');
     assert.equal(stranger.authorization.searchParams.get('max_age'), '0');
     assert.equal(stranger.answer.status, 401);
