@@ -55,7 +55,6 @@ export class ReauthenticationController {
       400: 'Malformed body, or not one of the four forms',
       401: '`Reauthentication failed` for any proof that does not hold',
       403: 'Missing CSRF token',
-      429: 'Too many attempts from this IP or for this account; see Retry-After',
     },
   )
   @Post()
