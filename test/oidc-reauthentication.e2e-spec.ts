@@ -85,9 +85,12 @@ describe(`re-authentication at an OpenID provider (${storageMode})`, () => {
 
     // Another identity at the same provider proves nothing about this user: 401, and nothing changes. (In a
     // browser of its own at the provider, which would otherwise offer to end the first account's session there.)
+    // The other identity signs in a user of its own.
+    const other = account();
+    assert.equal((await through(new TestBrowser({ [PUBLIC_URL]: t.url }), other, '/auth/oidc/test/login')).answer.status, 302);
     const elsewhere = new TestBrowser({ [PUBLIC_URL]: t.url });
     for (const pair of cookieBefore.split('; ')) elsewhere.setCookie(PUBLIC_URL, pair);
-    const stranger = await through(elsewhere, account(), '/auth/oidc/test/login?reauth=1&returnTo=%2Faccount');
+    const stranger = await through(elsewhere, other, '/auth/oidc/test/login?reauth=1&returnTo=%2Faccount');
     assert.equal(stranger.authorization.searchParams.get('prompt'), 'login');
     assert.equal(stranger.authorization.searchParams.get('max_age'), '0');
     assert.equal(stranger.answer.status, 401);
