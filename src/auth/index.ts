@@ -15,6 +15,10 @@ export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser
 export { EmailTakenError } from './core/user-store';
 export type { IdentifiedUser } from './core/identified-user';
 export { SecondStep } from './core/second-step';
+export { ReauthenticationMethods } from './core/reauthentication-methods';
+export type { ReauthenticationMethod } from './core/reauthentication-methods';
+export type { ReauthenticationOptions } from './core/reauthentication.options';
+export type { AuthenticationProof } from './core/authentication-proof';
 export type { SecondFactor, SecondStepChallenge } from './core/second-step';
 export { RevocationBus } from './core/revocation-bus';
 export type { RevocationEvent, RevocationEvents } from './core/revocation-bus';

@@ -31,6 +31,7 @@ export class ReauthenticationController {
   ) {}
 
   @Auth('session', 'jwt')
+  @RateLimitedAuthRoute()
   @Documented('How the caller can re-authenticate', {
     200: '`{methods, passkeyOptions?}`: `methods` among `password`, `totp`, `recovery`, `passkey`, `oidc`; the request options of a passkey assertion (user verification required) when the caller has passkeys',
     403: 'Missing CSRF token',
