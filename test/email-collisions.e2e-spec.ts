@@ -36,7 +36,12 @@ describe(`emails compared after NFKC normalization (${storageMode})`, () => {
   it('the migration reports users registered before under twin addresses, by id, and merges nothing', async () => {
     const db = await freshDatabase('collisions');
     const migrations = authMigrations({ features: [] }).filter((migration) => migration !== ReportEmailCollisions1796083295000);
-    const dataSource = new DataSource({ ...db.connection, entities: authEntities(db.type, { features: [] }), migrations, migrationsTransactionMode: 'each' });
+    const dataSource = new DataSource({
+      ...db.connection,
+      entities: authEntities(db.type, { features: [] }),
+      migrations,
+      migrationsTransactionMode: 'each',
+    });
     try {
       await dataSource.initialize();
       await dataSource.runMigrations();

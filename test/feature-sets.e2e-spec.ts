@@ -44,6 +44,8 @@ const ACCOUNT_ROUTES = [
   'POST /auth/admin/users/:id/enable',
   'POST /auth/admin/users/:id/logout-all',
   'POST /auth/logout-all',
+  'POST /auth/reauthenticate',
+  'POST /auth/reauthenticate/options',
 ];
 const PASSWORD_SESSION_ROUTES = ['POST /auth/login', 'POST /auth/password', 'POST /auth/register'];
 

@@ -673,6 +673,51 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     }
   });
 
+  it('asks for the password and a code in a dialog when an action needs a fresh sign-in, then does the action', async () => {
+    // An app of its own, where a sign-in goes stale in seconds.
+    const port = await freePort();
+    const staleOrigin = `http://localhost:${port}`;
+    const app = await startApp({ PORT: String(port), PUBLIC_URL: staleOrigin, REAUTH_MAX_AGE_SECONDS: '2' });
+    try {
+      const context = await newContext();
+      const page = await context.newPage();
+      await page.goto(`${staleOrigin}/account`);
+      await signUp(page, uniqueEmail('reauth-page'));
+      const { secret } = await enrolTotp(page);
+      await sleep(4000);
+
+      const keys = page.locator('#api-keys');
+      const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
+      // Given up: the action fails in words, and nothing is created.
+      await keys.getByLabel('Name').fill('after cancel');
+      await keys.getByRole('button', { name: 'Create key' }).click();
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await keys.getByText('Confirm it is you to do this.').waitFor();
+      assert.equal(await page.locator('#new-api-key').count(), 0);
+
+      await keys.getByLabel('Name').fill('after reauthentication');
+      await keys.getByRole('button', { name: 'Create key' }).click();
+      await dialog.waitFor();
+      await dialog.getByLabel('Password', { exact: true }).fill('not the password at all');
+      await dialog.getByLabel('Authentication code').fill(await codeFor(secret, 0));
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await dialog.getByText('That did not match. Check it and try again.').waitFor();
+      await screenshot(page, 'account-reauthenticate-dialog');
+      await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await dialog.getByLabel('Authentication code').fill(await codeFor(secret, 1));
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      // The action went on by itself: the key is shown once.
+      assert.match(await page.locator('#new-api-key').inputValue(), /^sk_[0-9A-Za-z]{38}$/);
+      assert.equal(await page.getByRole('heading', { name: 'Sign in', level: 1 }).count(), 0, 'still signed in');
+      await context.close();
+    } finally {
+      await app.close();
+    }
+  });
+
   it('had no console error, uncaught exception or CSP violation on any page', () => {
     assert.deepEqual(problems, []);
   });

@@ -12,7 +12,9 @@ import { AuthCoreModule } from './core/auth-core.module';
 import { AuthTelemetry, NoTelemetry } from './core/auth-telemetry';
 import { REDIS_OPTIONS, resolveRedisOptions } from './core/redis.options';
 import { SIGN_IN_POLICY, SignInPolicy } from './core/sign-in-policy';
+import { REAUTHENTICATION_OPTIONS, resolveReauthenticationOptions } from './core/reauthentication.options';
 import { LoginModule } from './login/login.module';
+import { ReauthenticationController } from './login/reauthentication.controller';
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
 import { AuthRoutesModule, authRoutesPrefix, mountedControllers } from './routes/auth-routes.module';
 import { PASSWORD_POLICY_OPTIONS, resolvePasswordPolicyOptions } from './login/password-policy.options';
@@ -38,6 +40,7 @@ const BASE_OPTIONS: Array<[symbol, (options: AuthModuleOptions) => unknown]> = [
   [AUDIT_OPTIONS, (o) => resolveAuditOptions(o.audit)],
   [ACCOUNTS_OPTIONS, (o) => resolveAccountsOptions(o)],
   [SIGN_IN_POLICY, (o): SignInPolicy => ({ requireVerifiedEmail: o.email?.requireVerified === true })],
+  [REAUTHENTICATION_OPTIONS, (o) => resolveReauthenticationOptions(o.reauthentication)],
 ];
 
 /**
@@ -98,7 +101,7 @@ function routeModules(
   if (prefix !== null) {
     // The caller's account and the administration of users come with every composition.
     const controllers = mountedControllers(
-      [AccountController, AdminController, ...features.flatMap((feature) => feature.controllers ?? [])],
+      [AccountController, AdminController, ReauthenticationController, ...features.flatMap((feature) => feature.controllers ?? [])],
       issuers,
     );
     const routes = AuthRoutesModule.register(prefix, controllers, ...imports);

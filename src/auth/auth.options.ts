@@ -3,6 +3,7 @@ import type { ApiKeyOptions } from './api-key/api-key.options';
 import type { AuditOptions } from './audit/audit.options';
 import type { AuthFeature } from './core/auth-feature';
 import type { AuthRedisOptions } from './core/redis.options';
+import type { ReauthenticationOptions } from './core/reauthentication.options';
 import type { EmailOptions } from './email/email.options';
 import type { MetricsOptions } from './ops/metrics.options';
 import type { MfaOptions } from './mfa/mfa.options';
@@ -51,6 +52,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   passkeys?: PasskeyOptions;
   /** `oidc`: the providers, and the origin their redirect URIs are on. */
   oidc?: OidcOptions;
+  /** How long after a sign-in the routes that change how one signs in accept the caller without asking again (default 600 s). */
+  reauthentication?: ReauthenticationOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

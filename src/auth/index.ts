@@ -40,6 +40,7 @@ export type { AuthRouteOptions } from './core/auth.decorator';
 export type { AuthPrincipal } from './core/auth-principal';
 export type { AuthMechanismName, AuthCaller } from './core/auth-mechanism';
 export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
+export type { ReauthenticationOptions } from './core/reauthentication.options';
 export { TooManyRequestsException } from './core/too-many-requests.exception';
 export { addAuthSecuritySchemes } from './core/openapi';
 

@@ -43,6 +43,8 @@ export interface AppConfig extends TlsConfig {
   /** `write` is where lines go when not standard output (tests that read them in-process). */
   log: { level: string; format: 'json' | 'pretty'; write?: (line: string) => void };
   metricsToken?: string;
+  /** REAUTH_MAX_AGE_SECONDS: how long a proof of identity counts as fresh. */
+  reauthMaxAgeSeconds: number;
   /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets and queued mails, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
   /** FIREBASE_SCRYPT_*: to verify the hashes of users imported from a Firebase project. */
@@ -244,6 +246,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     passwordHashing: { firebaseScrypt: config.firebaseScrypt },
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
+    reauthentication: { maxAgeSeconds: config.reauthMaxAgeSeconds },
   };
 }
 
@@ -293,6 +296,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     log: logConfig(env, production),
     metricsToken: env.METRICS_TOKEN || undefined,
     passwords: passwordConfig(env),
+    reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600),
     email: {
       smtpUrl: env.SMTP_URL || undefined,
       outboxDir: join(dataDir, 'outbox'),

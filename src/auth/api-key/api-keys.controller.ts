@@ -14,7 +14,6 @@ const KEY_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException
 
 /** A person manages their keys with a session or a JWT; a key can never mint or rotate keys. */
 @ApiTags('api-keys')
-@Auth({ caller: 'user' })
 @AuthRoutes()
 @Controller('api-keys')
 export class ApiKeysController {
@@ -28,6 +27,7 @@ export class ApiKeysController {
     400: 'Invalid input',
     403: 'Missing CSRF token',
   })
+  @Auth('session', 'jwt', { fresh: true })
   @Post()
   @HttpCode(201)
   async create(
@@ -54,6 +54,7 @@ export class ApiKeysController {
   @Documented('The caller’s API keys, never the key or its hash', {
     200: '`[{id, name, prefix, scopes, createdAt, lastUsedAt, expiresAt, revokedAt}]`',
   })
+  @Auth('session', 'jwt')
   @Get()
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<ApiKeyView[]> {
     return this.apiKeys.list(principal.user.id);
@@ -64,6 +65,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a key of the caller',
   })
+  @Auth('session', 'jwt')
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', KEY_ID) id: string, @Req() request: Request): Promise<void> {
@@ -79,6 +81,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a live key of the caller',
   })
+  @Auth('session', 'jwt', { fresh: true })
   @Post(':id/rotate')
   @HttpCode(201)
   async rotate(

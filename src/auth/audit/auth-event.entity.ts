@@ -37,6 +37,8 @@ export const AUTH_EVENT_TYPES = [
   'identity.linked',
   'identity.unlinked',
   'account.first_proof_of_address',
+  'reauthenticated',
+  'reauthentication.failed',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

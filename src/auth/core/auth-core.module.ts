@@ -5,6 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
 import { AuthTelemetry } from './auth-telemetry';
+import { FreshAuthentication } from './fresh-authentication';
+import { ReauthenticationMethods } from './reauthentication-methods';
 import { authRedisProvider, AUTH_REDIS, RedisLifecycle } from './redis.provider';
 import { CredentialIssuers } from './credential-issuer';
 import { SecondStepSlot } from './second-step';
@@ -50,6 +52,8 @@ export class AuthCoreModule {
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
+        ReauthenticationMethods,
+        FreshAuthentication,
         parts.telemetry,
         CredentialIssuers,
         SecondStepSlot,
@@ -65,6 +69,8 @@ export class AuthCoreModule {
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
+        ReauthenticationMethods,
+        FreshAuthentication,
         AuthTelemetry,
         CredentialIssuers,
         SecondStepSlot,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { SecuritySchemeObject } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthPrincipal } from './auth-principal';
+import type { AuthenticationProof } from './authentication-proof';
 
 /**
  * The names a route may ask for in `@Auth(...)`. Empty here: each mechanism adds its own name by
@@ -31,6 +32,14 @@ export interface AuthMechanism {
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null>;
   /** Runs after this mechanism admitted the request, before scopes and roles (CSRF, a per-key limit); throws to refuse. */
   afterAuthentication?(principal: AuthPrincipal, request: Request): void | Promise<void>;
+  /** `WWW-Authenticate` for a caller of this kind refused for want of a fresh authentication (RFC 9470). */
+  freshnessChallenge?(maxAgeSeconds: number): string;
+  /**
+   * Records a new proof of identity (a re-authentication) on the credential the request came with:
+   * answers nothing when the credential keeps it in place (a session), or the new credential to hand
+   * back when it cannot change (a token pair carries its proof).
+   */
+  reauthenticated?(principal: AuthPrincipal, request: Request, proof: AuthenticationProof): Promise<object | undefined>;
   /**
    * Ends every credential of this kind the user holds, but the one `keep` was authenticated with:
    * logout-all, a password change, disabling the user.

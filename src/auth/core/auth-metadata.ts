@@ -7,6 +7,12 @@ export interface AuthRequirement {
   caller?: AuthCaller;
   scopes: string[];
   roles: string[];
+  fresh: FreshnessRequirement | null;
+}
+
+/** What a route of `fresh` asks of the caller's last proof of identity. */
+export interface FreshnessRequirement {
+  secondFactor: boolean;
 }
 
 export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();

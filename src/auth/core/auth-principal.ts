@@ -12,4 +12,8 @@ export interface AuthPrincipal {
   certificateId?: string;
   /** Set by mechanisms whose credentials are scoped (API keys): the route's scopes must all be here. Absent: the user's full rights. */
   scopes?: string[];
+  /** Epoch seconds of the caller's last proof of identity (a sign-in, a re-authentication); absent for machine credentials. */
+  authTime?: number;
+  /** How that proof was made, as RFC 8176 values (`pwd`, `otp`, `hwk`, `user`, `fed`, `mfa`). */
+  amr?: string[];
 }

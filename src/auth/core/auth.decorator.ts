@@ -12,6 +12,11 @@ export interface AuthRouteOptions {
   roles?: string[];
   /** With no mechanism named: every mechanism of the module whose credentials stand for this kind of caller. */
   caller?: AuthCaller;
+  /**
+   * The caller must have proved who it is within the module's `reauthentication.maxAgeSeconds`; with
+   * `secondFactor`, a user who has a second factor must have used it in that proof.
+   */
+  fresh?: boolean | { secondFactor?: boolean };
 }
 
 /**
@@ -23,6 +28,7 @@ export interface AuthRouteOptions {
  * `@Auth('apiKey', { scopes: ['reports:read'] })`
  * `@Auth({ caller: 'user', roles: ['admin'] })`
  * `@Auth({ caller: 'user' })` (every mechanism listed that signs people in)
+ * `@Auth({ caller: 'user', fresh: { secondFactor: true } })`
  * `@Auth()`
  */
 export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): MethodDecorator & ClassDecorator {
@@ -33,6 +39,7 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     ...(options.caller && !named.length ? { caller: options.caller } : {}),
     scopes: [...(options.scopes ?? [])],
     roles: [...(options.roles ?? [])],
+    fresh: options.fresh ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true } : null,
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));
@@ -43,7 +50,9 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     // For hosts that leave the guard off globally (adopting route by route); with it on, the guard decides once per request.
     UseGuards(AuthGuard),
     ...openApi,
-    ApiUnauthorizedResponse({ description: 'Missing or invalid credentials' }),
+    ApiUnauthorizedResponse({
+      description: requirement.fresh ? 'Missing or invalid credentials, or `Reauthentication required`' : 'Missing or invalid credentials',
+    }),
     ...forbidden,
   );
 }

@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { AuthMechanism } from './auth-mechanism';
 import { AuthPrincipal } from './auth-principal';
 import { AuthTelemetry, GuardOutcome } from './auth-telemetry';
+import { FreshAuthentication } from './fresh-authentication';
 import { aboutRequest } from './request-log';
 import { TooManyRequestsException } from './too-many-requests.exception';
 import { RouteRequirement, RouteRequirements } from './route-requirements';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly routes: RouteRequirements,
     private readonly telemetry: AuthTelemetry,
+    private readonly freshness: FreshAuthentication,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -85,10 +87,12 @@ export class AuthGuard implements CanActivate {
       const principal = this.authenticate(mechanism, request);
       if (principal instanceof Promise) {
         return principal.then((found) =>
-          found ? this.admit(found, mechanism, route, request) : this.tryFrom(i + 1, route, request, response, [...refused, mechanism]),
+          found
+            ? this.admit(found, mechanism, route, request, response)
+            : this.tryFrom(i + 1, route, request, response, [...refused, mechanism]),
         );
       }
-      if (principal) return this.admit(principal, mechanism, route, request);
+      if (principal) return this.admit(principal, mechanism, route, request, response);
       refused.push(mechanism);
     }
     // One generic answer whatever the reason, so failures cannot be told apart; a challenge only for credentials that were sent (RFC 6750 §3).
@@ -114,20 +118,26 @@ export class AuthGuard implements CanActivate {
     throw new ServiceUnavailableException('Service unavailable');
   }
 
-  private admit(principal: AuthPrincipal, mechanism: AuthMechanism, route: AuthRoute, request: AuthRequest): true | Promise<true> {
+  private admit(
+    principal: AuthPrincipal,
+    mechanism: AuthMechanism,
+    route: AuthRoute,
+    request: AuthRequest,
+    response: Response,
+  ): true | Promise<true> {
     request.user = principal;
     const checked = mechanism.afterAuthentication?.(principal, request);
-    if (checked instanceof Promise) return checked.then(() => this.permit(principal, route));
-    return this.permit(principal, route);
+    if (checked instanceof Promise) return checked.then(() => this.permit(principal, mechanism, route, response));
+    return this.permit(principal, mechanism, route, response);
   }
 
-  private permit(principal: AuthPrincipal, route: AuthRoute): true {
+  private permit(principal: AuthPrincipal, mechanism: AuthMechanism, route: AuthRoute, response: Response): true | Promise<true> {
     if (route.roles.length && !route.roles.some((role) => principal.user.roles.includes(role))) {
       throw new ForbiddenException('Insufficient role');
     }
     const granted = principal.scopes;
     if (granted && !route.scopes.every((scope) => granted.includes(scope))) throw new ForbiddenException('Insufficient scope');
-    return true;
+    return route.fresh ? this.freshness.check(principal, route.fresh, mechanism, response) : true;
   }
 }
 

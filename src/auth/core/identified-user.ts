@@ -11,4 +11,6 @@ export interface IdentifiedUser {
   epoch: number;
   /** How the user signed in, for the audit trail. */
   method: string;
+  /** How the user proved who they are, as RFC 8176 values: what the issued credential carries as `amr`. */
+  amr: string[];
 }

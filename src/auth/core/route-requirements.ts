@@ -3,11 +3,13 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ApiSecurity } from '@nestjs/swagger';
 import { AuthMechanism, AuthMechanisms } from './auth-mechanism';
-import { AuthRequirementMetadata, PublicMetadata } from './auth-metadata';
+import { AuthRequirementMetadata, FreshnessRequirement, PublicMetadata } from './auth-metadata';
 
 /** What the guard needs of a route: open to all, closed to all, or the mechanism instances it accepts. */
 export type RouteRequirement =
-  { kind: 'public' } | { kind: 'closed' } | { kind: 'auth'; mechanisms: AuthMechanism[]; scopes: string[]; roles: string[] };
+  | { kind: 'public' }
+  | { kind: 'closed' }
+  | { kind: 'auth'; mechanisms: AuthMechanism[]; scopes: string[]; roles: string[]; fresh: FreshnessRequirement | null };
 
 /** Where @nestjs/swagger keeps a handler's security requirements (its `ApiSecurity` metadata key). */
 const OPENAPI_SECURITY = 'swagger/apiSecurity';
@@ -100,7 +102,7 @@ export class RouteRequirements implements OnApplicationBootstrap {
             throw new Error(`AuthModule: ${describe(controller, handler)} asks for mechanism "${name}", which no imported module provides`);
           return mechanism;
         });
-        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles };
+        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null };
       }
     }
     return CLOSED;

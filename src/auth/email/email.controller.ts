@@ -74,7 +74,7 @@ export class EmailController {
     await this.flows.resetPassword(body.token, body.newPassword, request);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: true })
   @RateLimitedAuthRoute()
   @Documented('Move the account to a new address: a confirmation link goes there, a notice to the old one', {
     202: 'Queued; the address changes when the link is used',

@@ -15,3 +15,6 @@ export type { RevocationEvent, RevocationEvents } from '../core/revocation-bus';
 export { AUTH_REDIS } from '../core/redis.provider';
 export type { AuthRedis } from '../core/redis.provider';
 export { aboutRequest } from '../core/request-log';
+export { ReauthenticationMethods } from '../core/reauthentication-methods';
+export type { ReauthenticationMethod } from '../core/reauthentication-methods';
+export type { AuthenticationProof } from '../core/authentication-proof';

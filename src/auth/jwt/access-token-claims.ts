@@ -14,6 +14,10 @@ export interface AccessTokenClaims {
   exp: number;
   email: string;
   roles: string[];
+  /** When the login (or a re-authentication) proved who the user is (OpenID Connect Core §2); absent in tokens from before it was kept. */
+  auth_time?: number;
+  /** How (RFC 8176). */
+  amr?: string[];
 }
 
 const isString = (value: unknown, max = 512): value is string => typeof value === 'string' && value.length > 0 && value.length <= max;
@@ -32,7 +36,9 @@ export function hasAccessTokenClaims(payload: unknown): payload is AccessTokenCl
     isTime(claims.exp) &&
     Array.isArray(claims.roles) &&
     claims.roles.length <= 32 &&
-    claims.roles.every((role) => isString(role, 64))
+    claims.roles.every((role) => isString(role, 64)) &&
+    (claims.auth_time === undefined || isTime(claims.auth_time)) &&
+    (claims.amr === undefined || (Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((value) => isString(value, 16))))
   );
 }
 
@@ -41,5 +47,7 @@ export function principalFromClaims(claims: AccessTokenClaims): AuthPrincipal {
     user: { id: claims.sub, email: claims.email, roles: claims.roles },
     via: 'jwt',
     tokenFamilyId: claims.sid,
+    authTime: claims.auth_time,
+    amr: claims.amr,
   };
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sign } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import { AuthenticationProof } from '../core/authentication-proof';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from './access-token-claims';
 import { JwtKeyRing } from './jwt-key-ring';
 import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
@@ -25,7 +26,7 @@ export class AccessTokenSigner {
     private readonly revocations: TokenRevocationList,
   ) {}
 
-  sign(user: TokenSubject, familyId: string): SignedAccessToken {
+  sign(user: TokenSubject, familyId: string, proof?: AuthenticationProof): SignedAccessToken {
     const { issuer, audience, accessTokenTtlSeconds } = this.options;
     const iat = this.revocations.issuedAtFor(user.id);
     const claims: AccessTokenClaims = {
@@ -38,6 +39,7 @@ export class AccessTokenSigner {
       exp: iat + accessTokenTtlSeconds,
       email: user.email,
       roles: user.roles,
+      ...(proof ? { auth_time: proof.authTime, amr: proof.amr } : {}),
     };
     const token = sign(claims, this.keys.signingKey, {
       algorithm: this.keys.signingAlgorithm,

@@ -2,6 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
@@ -39,7 +40,7 @@ export class JwtTokensService {
    */
   async issue(identified: IdentifiedUser, request?: Request): Promise<TokenPair> {
     const { user } = identified;
-    const family = await this.refreshTokens.startFamily(user.id);
+    const family = await this.refreshTokens.startFamily(user.id, proofNow(identified.amr));
     if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
       await this.refreshTokens.revokeFamily(family.familyId);
       await this.audit.record({
@@ -85,6 +86,17 @@ export class JwtTokensService {
     return this.pair(user, rotation);
   }
 
+  /**
+   * A re-authentication of the caller's family: a new pair of the same family whose access token
+   * carries the new proof; the family's other refresh tokens are spent. 401 when the family has ended.
+   */
+  async reauthenticate(familyId: string, userId: string, proof: AuthenticationProof): Promise<TokenPair> {
+    const user = await this.users.findById(userId);
+    const renewed = user && !user.disabled ? await this.refreshTokens.renewProof(familyId, userId, proof) : null;
+    if (!user || !renewed) throw new UnauthorizedException('Unauthorized');
+    return this.pair(user, renewed);
+  }
+
   /** Ends the family of the presented refresh token, if there is one (RFC 7009: unknown tokens are no error). */
   async revoke(presented: string, request?: Request): Promise<void> {
     const familyId = await this.refreshTokens.familyIdOf(presented);
@@ -108,7 +120,7 @@ export class JwtTokensService {
   }
 
   private pair(user: TokenSubject, refresh: IssuedRefreshToken): TokenPair {
-    const access = this.signer.sign(user, refresh.familyId);
+    const access = this.signer.sign(user, refresh.familyId, refresh.proof);
     return {
       access_token: access.token,
       token_type: 'Bearer',

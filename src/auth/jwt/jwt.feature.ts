@@ -4,6 +4,7 @@ import { JwksController } from './jwks.controller';
 import { JwtAuthModule } from './jwt.module';
 import { JWT_OPTIONS, JwtOptions, resolveJwtOptions } from './jwt.options';
 import { CreateRefreshTokenTables1796083202000 } from './migrations/1796083202000-CreateRefreshTokenTables';
+import { AddProofToRefreshTokenFamilies1796083230000 } from './migrations/1796083230000-AddProofToRefreshTokenFamilies';
 import { refreshTokenSchema } from './refresh-token.entity';
 import { refreshTokenFamilySchema } from './refresh-token-family.entity';
 import { TokensController } from './tokens.controller';
@@ -18,5 +19,8 @@ export const jwt: AuthFeature = {
   controllers: [TokensController],
   rootControllers: [JwksController],
   schemas: [refreshTokenFamilySchema, refreshTokenSchema],
-  migrations: ({ builtInUsers }) => [linkedToUsers(CreateRefreshTokenTables1796083202000, ['auth_refresh_token_families'], builtInUsers)],
+  migrations: ({ builtInUsers }) => [
+    linkedToUsers(CreateRefreshTokenTables1796083202000, ['auth_refresh_token_families'], builtInUsers),
+    AddProofToRefreshTokenFamilies1796083230000,
+  ],
 };

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { AuthenticationProof } from '../core/authentication-proof';
 import { runStrategy } from '../core/passport-strategy-runner';
 import { JwtStrategy } from './jwt.strategy';
-import { JwtTokensService } from './jwt-tokens.service';
+import { JwtTokensService, TokenPair } from './jwt-tokens.service';
 
 declare module '../core/auth-mechanism' {
   interface AuthMechanismNames {
@@ -33,6 +34,16 @@ export class JwtMechanism implements AuthMechanism {
 
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     return runStrategy<AuthPrincipal>(this.strategy, request);
+  }
+
+  freshnessChallenge(maxAgeSeconds: number): string {
+    return `Bearer error="insufficient_user_authentication", max_age=${maxAgeSeconds}`;
+  }
+
+  /** An access token carries its proof: the caller gets a new pair of its family. */
+  reauthenticated(principal: AuthPrincipal, _request: Request, proof: AuthenticationProof): Promise<TokenPair> {
+    if (!principal.tokenFamilyId) throw new UnauthorizedException('Unauthorized');
+    return this.tokens.reauthenticate(principal.tokenFamilyId, principal.user.id, proof);
   }
 
   async endUserCredentials(userId: string): Promise<void> {

@@ -11,6 +11,10 @@ export class RefreshTokenFamily {
   /** Absolute end of the family, fixed at login; rotation never extends it. */
   expiresAt: Date;
   revokedAt: Date | null;
+  /** The family's last proof of identity: the login's, or a re-authentication's; refreshes keep it. Null in families from before it was kept. */
+  authTime: Date | null;
+  /** RFC 8176 values of that proof, comma-separated. */
+  amr: string | null;
 }
 
 export const refreshTokenFamilySchema = (context: SchemaContext) =>
@@ -24,6 +28,8 @@ export const refreshTokenFamilySchema = (context: SchemaContext) =>
       createdAt: { name: 'created_at', type: timestampType(context.database) },
       expiresAt: { name: 'expires_at', type: timestampType(context.database) },
       revokedAt: { name: 'revoked_at', type: timestampType(context.database), nullable: true },
+      authTime: { name: 'auth_time', type: timestampType(context.database), nullable: true },
+      amr: { type: 'varchar', length: 64, nullable: true },
     },
     indices: [
       { name: 'IDX_auth_refresh_token_families_user', columns: ['userId'] },

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { AuthenticationProof } from '../core/authentication-proof';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenFamily } from './refresh-token-family.entity';
@@ -16,6 +17,8 @@ export interface IssuedRefreshToken {
   userId: string;
   refreshToken: string;
   expiresAt: Date;
+  /** The family's last proof of identity, which its access tokens carry; absent in families from before it was kept. */
+  proof?: AuthenticationProof;
 }
 
 export type Rotation =
@@ -44,7 +47,7 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.pruneTimer);
   }
 
-  async startFamily(userId: string): Promise<IssuedRefreshToken> {
+  async startFamily(userId: string, proof: AuthenticationProof): Promise<IssuedRefreshToken> {
     const now = new Date();
     const family = {
       id: randomUUID(),
@@ -52,9 +55,27 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.options.refreshTokenTtlSeconds * 1000),
       revokedAt: null,
+      ...proofColumns(proof),
     };
     await this.families.insert(family);
-    return { familyId: family.id, userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt };
+    return { familyId: family.id, userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt, proof };
+  }
+
+  /**
+   * A re-authentication of a live family: the family keeps the new proof, its unspent refresh tokens
+   * are spent and one new one is issued (the caller gets a new pair). Null when the family is not the
+   * user's, or has ended.
+   */
+  async renewProof(familyId: string, userId: string, proof: AuthenticationProof): Promise<IssuedRefreshToken | null> {
+    const now = new Date();
+    const { affected } = await this.families.update(
+      { id: familyId, userId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
+      proofColumns(proof),
+    );
+    if (affected !== 1) return null;
+    await this.tokens.update({ familyId, spentAt: IsNull() }, { spentAt: now });
+    const family = await this.families.findOneByOrFail({ id: familyId });
+    return { familyId, userId, refreshToken: await this.addToken(familyId, now), expiresAt: family.expiresAt, proof };
   }
 
   /** Spends the presented token and issues its successor in the same family, with the family's expiry. */
@@ -83,6 +104,7 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       userId: family.userId,
       refreshToken: await this.addToken(family.id, now),
       expiresAt: family.expiresAt,
+      proof: proofOf(family),
     };
   }
 
@@ -121,4 +143,13 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     await this.tokens.insert({ id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAt: now, spentAt: null });
     return value;
   }
+}
+
+function proofColumns(proof: AuthenticationProof): Pick<RefreshTokenFamily, 'authTime' | 'amr'> {
+  return { authTime: new Date(proof.authTime * 1000), amr: proof.amr.join(',').slice(0, 64) };
+}
+
+function proofOf(family: RefreshTokenFamily): AuthenticationProof | undefined {
+  if (!family.authTime) return undefined;
+  return { authTime: Math.floor(family.authTime.getTime() / 1000), amr: family.amr ? family.amr.split(',') : [] };
 }

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { SignInMethods } from '../core/sign-in-methods';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
@@ -31,11 +32,21 @@ export class PasswordLogin implements OnModuleInit {
     @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
     private readonly telemetry: AuthTelemetry,
     private readonly signInMethods: SignInMethods,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {}
 
   onModuleInit(): void {
     // Users created by another way of signing in (an OpenID provider) have no password.
     this.signInMethods.register({ name: 'password', count: async (userId) => ((await this.users.passwordHashOf(userId)) ? 1 : 0) });
+    this.reauthentication.register({
+      method: 'password',
+      amr: ['pwd'],
+      held: async (userId) => !!(await this.users.passwordHashOf(userId)),
+      verify: (principal, answer, request) =>
+        typeof answer === 'string'
+          ? this.verifyCurrentPassword(principal.user.id, principal.user.email, answer, request, principal.via)
+          : Promise.resolve(false),
+    });
   }
 
   /** The user, or 401 alike for an unknown email, a wrong password and a disabled account; 429 during back-off. */
@@ -71,7 +82,7 @@ export class PasswordLogin implements OnModuleInit {
       this.telemetry.login('password', 'unverified');
       throw new ForbiddenException('Email not verified');
     }
-    return { user: known.user, epoch, method: 'password' };
+    return { user: known.user, epoch, method: 'password', amr: ['pwd'] };
   }
 
   /**

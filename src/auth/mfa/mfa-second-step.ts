@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { MULTIPLE_FACTORS } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { SecondFactor, SecondStep, SecondStepChallenge } from '../core/second-step';
 import { randomToken, sha256Hex } from '../core/secrets';
@@ -9,6 +10,15 @@ import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { LoginAttempts } from '../throttling/login-attempts.service';
 import { MFA_TOKEN_STORE, MFA_TOKEN_TTL_SECONDS, MfaTokenStore } from './mfa-token-store';
+
+/** RFC 8176 values of the second factors: codes are one-time passwords, a passkey a key the device holds. */
+const SECOND_FACTOR_AMR: Record<string, string> = { totp: 'otp', recovery: 'otp', passkey: 'hwk' };
+
+/** The first factor's RFC 8176 value, from the method a pending step keeps for the audit trail (`password`, `oidc:<provider>`). */
+function firstFactorAmr(method: string): string[] {
+  if (method === 'password') return ['pwd'];
+  return method.startsWith('oidc:') ? ['fed'] : [];
+}
 
 /** 256 random bits as base64url; anything else is refused without a look-up. */
 const MFA_TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -93,7 +103,8 @@ export class MfaSecondStep extends SecondStep {
     }
     await this.attempts.recordSecondFactorSuccess(user.id);
     await this.attempts.recordSuccess(user.email);
-    const identified = { user, epoch: pending.epoch, method: `${pending.method}+${method}` };
+    const amr = [...firstFactorAmr(pending.method), SECOND_FACTOR_AMR[method] ?? method, MULTIPLE_FACTORS];
+    const identified = { user, epoch: pending.epoch, method: `${pending.method}+${method}`, amr };
     await this.runCompletions(mfaToken, identified, request);
     return identified;
   }

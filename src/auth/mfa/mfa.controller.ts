@@ -13,7 +13,9 @@ import {
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { MULTIPLE_FACTORS } from '../core/authentication-proof';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
 import { IdentifiedUser } from '../core/identified-user';
 import { SignInFunnel } from '../login/sign-in-funnel';
@@ -35,6 +37,7 @@ export class MfaController {
     private readonly codes: OneTimeCodes,
     private readonly secondStep: MfaSecondStep,
     private readonly funnel: SignInFunnel,
+    private readonly mechanisms: AuthMechanisms,
   ) {}
 
   @Auth({ caller: 'user' })
@@ -50,7 +53,7 @@ export class MfaController {
     return { totp, recoveryCodesLeft, passkeys };
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: true })
   @RateLimitedAuthRoute()
   @Documented('Start TOTP enrolment: a new secret, pending until a code of it is confirmed', {
     201: '`{secret, otpauthUrl}` (shown once; the QR code of `otpauthUrl` is for authenticator apps)',
@@ -80,10 +83,20 @@ export class MfaController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   async confirmTotp(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: TotpCodeDto, @Req() request: Request) {
-    return { recoveryCodes: await this.codes.confirm(principal, body.code, request) };
+    const recoveryCodes = await this.codes.confirm(principal, body.code, request);
+    // The code just given is a use of the new factor: the session's proof holds it, at the time it already had.
+    // (An access token cannot change; a bearer caller re-authenticates with the code for routes that ask for it.)
+    if (principal.via === 'session' && principal.authTime !== undefined) {
+      const amr = [...(principal.amr ?? []), 'otp', MULTIPLE_FACTORS];
+      await this.mechanisms
+        .get(principal.via)
+        ?.reauthenticated?.(principal, request, { authTime: principal.authTime, amr: [...new Set(amr)] });
+    }
+    return { recoveryCodes };
   }
 
-  @Auth({ caller: 'user' })
+  // The code in the body is the second factor: a fresh password alone is enough before it.
+  @Auth({ caller: 'user', fresh: true })
   @RateLimitedAuthRoute()
   @Documented('Turn TOTP off with the current password and a code (or a recovery code); the recovery codes are void', {
     204: 'MFA is off',
@@ -97,7 +110,7 @@ export class MfaController {
     await this.codes.disable(principal, body.currentPassword, body.code, request);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: { secondFactor: true } })
   @RateLimitedAuthRoute()
   @Documented('A new set of recovery codes; the old ones are void', {
     200: '`{recoveryCodes}`: 10 codes, shown once',

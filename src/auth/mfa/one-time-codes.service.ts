@@ -5,6 +5,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { IsNull, LessThan, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { PasswordLogin } from '../login/password-login';
 import { LoginAttempts } from '../throttling/login-attempts.service';
 import { MfaCipher } from './mfa-cipher';
@@ -42,6 +43,7 @@ export class OneTimeCodes implements OnModuleInit {
     private readonly passwordLogin: PasswordLogin,
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditLog,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {
     this.cipher = new MfaCipher(options.keys);
   }
@@ -54,6 +56,40 @@ export class OneTimeCodes implements OnModuleInit {
       turnsStepOn: false,
       enrolled: async (userId) => (await this.totpOn(userId)) && (await this.recoveryCodesLeft(userId)) > 0,
     });
+    this.reauthentication.register({
+      method: 'totp',
+      secondFactor: true,
+      amr: ['otp'],
+      held: (userId) => this.totpOn(userId),
+      verify: (principal, answer, request) =>
+        this.verifySecondFactor(principal, answer, request, (code) => this.useTotp(principal.user.id, code)),
+    });
+    this.reauthentication.register({
+      method: 'recovery',
+      amr: ['otp'],
+      held: async (userId) => (await this.totpOn(userId)) && (await this.recoveryCodesLeft(userId)) > 0,
+      verify: (principal, answer, request) =>
+        this.verifySecondFactor(principal, answer, request, (code) =>
+          this.useRecoveryCode(principal.user.id, code, request, principal.via),
+        ),
+    });
+  }
+
+  /** A code in a re-authentication, behind the user's second-factor back-off, as in the second step of a login. */
+  private async verifySecondFactor(
+    principal: AuthPrincipal,
+    answer: unknown,
+    request: Request,
+    use: (code: string) => Promise<boolean>,
+  ): Promise<boolean> {
+    const userId = principal.user.id;
+    await this.attempts.beginSecondFactor(userId);
+    if (typeof answer !== 'string' || !(await use(answer))) {
+      this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'reauthentication' } });
+      return false;
+    }
+    await this.attempts.recordSecondFactorSuccess(userId);
+    return true;
   }
 
   async totpOn(userId: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { LessThan, QueryFailedError, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { SignInMethods } from '../core/sign-in-methods';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { Identity } from './identity.entity';
 
 export interface IdentityView {
@@ -34,6 +35,7 @@ export class Identities implements OnModuleInit {
     @InjectRepository(Identity) private readonly identities: Repository<Identity>,
     private readonly signInMethods: SignInMethods,
     private readonly audit: AuditLog,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {}
 
   onModuleInit(): void {
@@ -41,6 +43,12 @@ export class Identities implements OnModuleInit {
       name: 'identities',
       count: (userId) => this.identities.count({ where: { userId } }),
       removeAllMadeBefore: async (userId, before) => (await this.identities.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+    });
+    // Proved at the provider: `GET /auth/oidc/:provider/login?reauth=1`.
+    this.reauthentication.register({
+      method: 'oidc',
+      amr: ['fed'],
+      held: async (userId) => (await this.identities.count({ where: { userId } })) > 0,
     });
   }
 

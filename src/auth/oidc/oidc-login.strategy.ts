@@ -5,6 +5,8 @@ import { AuthenticateOptions, Strategy } from 'openid-client/passport';
 /** Which half of the browser flow a request is: the redirect to the provider, or its answer. */
 export interface OidcPhase extends AuthenticateOptions {
   phase: 'start' | 'callback';
+  /** `max_age` of the authorization request: 0 (with `prompt=login`) asks the provider to authenticate the user again. */
+  maxAge?: number;
 }
 
 /**
@@ -17,6 +19,8 @@ export class OidcLoginStrategy extends Strategy {
     const params = new URLSearchParams(super.authorizationRequestParams(request, options));
     params.set('state', randomState());
     params.set('nonce', randomNonce());
+    const maxAge = (options as Partial<OidcPhase>).maxAge;
+    if (maxAge !== undefined) params.set('max_age', String(maxAge));
     return params;
   }
 

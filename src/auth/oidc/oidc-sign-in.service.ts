@@ -4,6 +4,7 @@ import { fetchUserInfo } from 'openid-client';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { runRedirectingStrategy, StrategyOutcome } from '../core/passport-strategy-runner';
 import { SecondStepChallenge, SecondStepSlot } from '../core/second-step';
@@ -12,6 +13,7 @@ import { ShortLivedKeys } from '../core/short-lived-keys';
 import { EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { SignInFunnel } from '../login/sign-in-funnel';
+import { AuthMechanisms } from '../core/auth-mechanism';
 import { AssertedIdentity, Identities } from './identities.service';
 import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS, IdTokenVerifier } from './id-token-verifier';
 import { OidcPhase } from './oidc-login.strategy';
@@ -33,6 +35,9 @@ interface OidcFlow {
   /** Linking: the signed-in user and session that asked for it. */
   linkUserId?: string;
   linkSessionId?: string;
+  /** Re-authentication: the signed-in user and session that asked for it. */
+  reauthUserId?: string;
+  reauthSessionId?: string;
 }
 
 /** A browser sign-in that waits for the second factor: its `mfaToken`, handed once to the page of the same browser. */
@@ -94,6 +99,7 @@ export class OidcSignIn implements OnModuleInit {
     private readonly verifier: IdTokenVerifier,
     private readonly revocations: UserRevocations,
     private readonly funnel: SignInFunnel,
+    private readonly mechanisms: AuthMechanisms,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
     private readonly secondSteps: SecondStepSlot,
@@ -105,11 +111,23 @@ export class OidcSignIn implements OnModuleInit {
     this.secondSteps.current?.onCompleted((mfaToken, identified, request) => this.linkAfterSecondStep(mfaToken, identified, request));
   }
 
-  /** The provider's authorization URL to send the browser to; `linking` when a signed-in user links an identity. 404 unknown, 503 not discovered. */
-  async start(name: string, returnTo: unknown, request: Request, response: Response, linking?: AuthPrincipal): Promise<string> {
+  /**
+   * The provider's authorization URL to send the browser to; `linking` when a signed-in user links an
+   * identity; `reauthenticating` when the browser's signed-in user proves who they are again at the
+   * provider (`prompt=login`, `max_age=0`). 404 unknown, 503 not discovered.
+   */
+  async start(
+    name: string,
+    returnTo: unknown,
+    request: Request,
+    response: Response,
+    linking?: AuthPrincipal,
+    reauthenticating = false,
+  ): Promise<string> {
     const provider = this.providers.get(name);
     await this.funnel.prepare('session', request, response);
-    const phase: OidcPhase = { phase: 'start' };
+    const phase: OidcPhase = reauthenticating ? { phase: 'start', prompt: 'login', maxAge: 0 } : { phase: 'start' };
+    const signedIn = reauthenticating ? request.session.auth : undefined;
     const outcome = await runRedirectingStrategy<VerifiedTokens>(provider.strategy, request, phase);
     if (!('redirect' in outcome)) throw new Error('The OpenID strategy did not redirect');
     request.session.oidcFlow = {
@@ -117,6 +135,7 @@ export class OidcSignIn implements OnModuleInit {
       returnTo: safeReturnTo(returnTo),
       startedAt: Date.now(),
       ...(linking ? { linkUserId: linking.user.id, linkSessionId: linking.sessionId } : {}),
+      ...(signedIn ? { reauthUserId: signedIn.userId, reauthSessionId: signedIn.publicId } : {}),
     };
     await saved(request);
     return outcome.redirect;
@@ -127,7 +146,12 @@ export class OidcSignIn implements OnModuleInit {
     const provider = this.providers.get(name);
     try {
       const flow = await this.takeFlow(provider, request);
-      const asserted = await this.assertedIdentity(provider, await this.exchange(provider, request));
+      const tokens = await this.exchange(provider, request);
+      const asserted = await this.assertedIdentity(provider, tokens);
+      if (flow.reauthUserId) {
+        await this.reauthenticateInBrowser(flow, asserted, tokens.claims, request);
+        return flow.returnTo;
+      }
       if (flow.linkUserId) {
         await this.linkFromBrowser(flow, asserted, request);
         return flow.returnTo;
@@ -226,13 +250,14 @@ export class OidcSignIn implements OnModuleInit {
    */
   private async identify(asserted: AssertedIdentity, request: Request, retried = false): Promise<Identification> {
     const method = `oidc:${asserted.provider}`;
+    const amr = asserted.providerDidMfa ? ['fed', 'mfa'] : ['fed'];
     const known = await this.identities.find(asserted.provider, asserted.subject);
     if (known) {
       const epoch = await this.revocations.epochOf(known.userId);
       const user = await this.users.findById(known.userId);
       if (!user || user.disabled) throw new SignInRefused('user_disabled');
       if (this.policy.requireVerifiedEmail && !user.emailVerified) throw new SignInRefused('email_not_verified_here');
-      return { user, epoch, method };
+      return { user, epoch, method, amr };
     }
     if (!asserted.email) throw new SignInRefused('no_email');
     // An address the provider has not verified claims nothing: not a new account, not an existing one.
@@ -244,7 +269,7 @@ export class OidcSignIn implements OnModuleInit {
       if (!user || user.disabled) throw new SignInRefused('user_disabled');
       // Linking on an unverified address would hand the account to whoever registered that address first.
       if (!user.emailVerified) throw new ConflictException(ACCOUNT_EXISTS);
-      return { user, epoch, method, linkByEmail: asserted };
+      return { user, epoch, method, amr, linkByEmail: asserted };
     }
     let created;
     try {
@@ -265,7 +290,7 @@ export class OidcSignIn implements OnModuleInit {
       request,
       detail: { provider: asserted.provider },
     });
-    return { user: { ...created, emailVerified: true }, epoch, method };
+    return { user: { ...created, emailVerified: true }, epoch, method, amr };
   }
 
   /** Where a browser sign-in by an OpenID provider ends: the session of a password login. */
@@ -292,6 +317,44 @@ export class OidcSignIn implements OnModuleInit {
     const known = await this.identities.find(asserted.provider, asserted.subject);
     const linked = known ?? (await this.identities.link(user.id, asserted, request));
     if (linked.userId !== user.id) throw new ConflictException(IDENTITY_TAKEN);
+  }
+
+  /**
+   * A re-authentication at the provider: the session that asked is still signed in, the identity is
+   * linked to its user, and the provider authenticated the user after the flow started (`auth_time`,
+   * as `max_age=0` asked). Then the session is freshly authenticated; otherwise nothing changes.
+   */
+  private async reauthenticateInBrowser(
+    flow: OidcFlow,
+    asserted: AssertedIdentity,
+    claims: Record<string, unknown>,
+    request: Request,
+  ): Promise<void> {
+    const auth = request.session?.auth;
+    if (!auth || auth.userId !== flow.reauthUserId || auth.publicId !== flow.reauthSessionId) {
+      throw new SignInRefused('reauth_session_gone');
+    }
+    const known = await this.identities.find(asserted.provider, asserted.subject);
+    if (!known || known.userId !== auth.userId) throw new SignInRefused('reauth_other_identity');
+    const authTime = claims.auth_time;
+    if (typeof authTime !== 'number' || authTime * 1000 < flow.startedAt - ID_TOKEN_CLOCK_TOLERANCE_MS) {
+      throw new SignInRefused('reauth_not_recent');
+    }
+    const principal: AuthPrincipal = {
+      user: { id: auth.userId, email: auth.email, roles: auth.roles },
+      via: 'session',
+      sessionId: auth.publicId,
+    };
+    await this.mechanisms
+      .get('session')
+      ?.reauthenticated?.(principal, request, proofNow(asserted.providerDidMfa ? ['fed', 'mfa'] : ['fed']));
+    this.audit.record({
+      type: 'reauthenticated',
+      userId: auth.userId,
+      mechanism: 'session',
+      request,
+      detail: { methods: `oidc:${asserted.provider}` },
+    });
   }
 
   /** The flow this browser started with this provider, spent by this call, and within its lifetime. */

@@ -46,20 +46,24 @@ export class OidcController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('Start signing in with a provider: authorization code flow with PKCE (S256), `state` and `nonce`', {
-    302: 'To the provider',
-    404: 'Unknown provider',
-    503: 'The provider’s discovery has not succeeded yet',
-  })
+  @Documented(
+    'Start signing in with a provider: authorization code flow with PKCE (S256), `state` and `nonce`; with `reauth=1`, a signed-in user re-authenticates there (`prompt=login`, `max_age=0`)',
+    {
+      302: 'To the provider',
+      404: 'Unknown provider',
+      503: 'The provider’s discovery has not succeeded yet',
+    },
+  )
   @IssuingRoute('session')
   @Get('oidc/:provider/login')
   async login(
     @Param('provider') provider: string,
     @Query('returnTo') returnTo: unknown,
+    @Query('reauth') reauth: unknown,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    response.redirect(302, await this.signIn.start(provider, returnTo, request, response));
+    response.redirect(302, await this.signIn.start(provider, returnTo, request, response, undefined, reauth === '1'));
   }
 
   @Public()
@@ -112,7 +116,7 @@ export class OidcController {
   }
 
   // A POST with the session's CSRF token, never a GET: a cross-site link or image must not start linking someone's identity to the account.
-  @Auth('session')
+  @Auth('session', { fresh: true })
   @Documented('Start linking an identity at a provider to the signed-in user', {
     200: '`{url}`: send the browser there; on return the identity is linked to the caller',
     403: 'Missing CSRF token',
@@ -140,7 +144,7 @@ export class OidcController {
     return this.identities.list(principal.user.id);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: true })
   @Documented('Unlink one of the caller’s identities', {
     204: 'Unlinked',
     403: 'Missing CSRF token',

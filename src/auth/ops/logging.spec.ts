@@ -4,6 +4,8 @@ import { afterEach, describe, it } from 'node:test';
 import { ExecutionContext, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthGuard } from '../core/auth.guard';
+import { FreshAuthentication } from '../core/fresh-authentication';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import type { AuthMechanism } from '../core/auth-mechanism';
 import { NoTelemetry } from '../core/auth-telemetry';
 import type { RouteRequirements } from '../core/route-requirements';
@@ -33,7 +35,15 @@ describe('log lines about a request', () => {
       getHandler: () => () => undefined,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
     } as unknown as ExecutionContext;
-    assert.throws(() => new AuthGuard(routes, new NoTelemetry()).canActivate(context), ServiceUnavailableException);
+    assert.throws(
+      () =>
+        new AuthGuard(
+          routes,
+          new NoTelemetry(),
+          new FreshAuthentication({ maxAgeSeconds: 600 }, new ReauthenticationMethods()),
+        ).canActivate(context),
+      ServiceUnavailableException,
+    );
 
     const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 'warn');
     assert.ok(warning, lines.join(''));

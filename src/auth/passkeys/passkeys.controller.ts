@@ -40,7 +40,7 @@ export class PasskeysController {
     private readonly funnel: SignInFunnel,
   ) {}
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: true })
   @Documented('Options to register a passkey for the caller (`PublicKeyCredentialCreationOptionsJSON`); the challenge lives 5 minutes', {
     200: 'Registration options for `navigator.credentials.create()`',
     403: 'Missing CSRF token',
@@ -52,7 +52,7 @@ export class PasskeysController {
     return this.passkeys.registrationOptions(principal);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: true })
   @Documented('Register the passkey the browser made with those options', {
     201: '`{id, name, createdAt}`',
     400: 'Invalid input, or a response that does not hold (challenge, origin, RP id, user verification, signature)',
@@ -121,7 +121,7 @@ export class PasskeysController {
     return this.passkeys.list(principal.user.id);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', fresh: { secondFactor: true } })
   @Documented('Remove one of the caller’s passkeys; the last one of a user with a password takes `{currentPassword}`', {
     204: 'Removed',
     400: 'The last passkey, without the right current password',

@@ -24,6 +24,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { IdentifiedUser } from '../core/identified-user';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { SecondStep, SecondStepSlot } from '../core/second-step';
 import { SignInMethods } from '../core/sign-in-methods';
 import { AuthUser, USER_STORE, UserStore } from '../core/user-store';
@@ -40,6 +41,12 @@ export const PASSKEY_NOT_ACCEPTED = 'Passkey not accepted';
 
 /** EdDSA, ES256, RS256: what authenticators offer, and what the verification library checks. */
 const SUPPORTED_ALGORITHMS = [-8, -7, -257];
+
+/**
+ * A passkey with user verification: a key the device holds and the PIN or biometric that unlocked it,
+ * two factors (RFC 8176), so it stands for the second factor where a route asks for one (API.md).
+ */
+export const PASSKEY_AMR = ['hwk', 'user', 'mfa'];
 
 export interface PasskeyView {
   id: string;
@@ -81,6 +88,7 @@ export class Passkeys implements OnModuleInit {
     private readonly telemetry: AuthTelemetry,
     @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
     private readonly secondSteps: SecondStepSlot,
+    private readonly reauthentication: ReauthenticationMethods,
   ) {}
 
   private get secondStep(): SecondStep {
@@ -103,6 +111,17 @@ export class Passkeys implements OnModuleInit {
       enrolled: async (userId) => (await this.countOf(userId)) > 0,
       count: (userId) => this.countOf(userId),
     });
+    if (this.options.enabled) {
+      this.reauthentication.register({
+        method: 'passkey',
+        amr: PASSKEY_AMR,
+        held: async (userId) => (await this.countOf(userId)) > 0,
+        options: (userId) => this.authenticationOptions(userId, true),
+        // User verification as for a passwordless sign-in: the passkey stands for the whole proof.
+        verify: async (principal, answer) =>
+          !!(await this.verifyAssertion(answer, { expectedUserId: principal.user.id, requireUserVerification: true })),
+      });
+    }
   }
 
   countOf(userId: string): Promise<number> {
@@ -174,9 +193,10 @@ export class Passkeys implements OnModuleInit {
   /**
    * Options of a sign-in ceremony. Without `forUserId`, for a discoverable credential of whoever holds
    * one (passwordless: user verification required); with it, for that user's passkeys only (the
-   * second factor after a password, where the password was the knowledge factor).
+   * second factor after a password, where the password was the knowledge factor; or a re-authentication,
+   * which asks for user verification).
    */
-  async authenticationOptions(forUserId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async authenticationOptions(forUserId?: string, requireUserVerification = !forUserId): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowCredentials = forUserId
       ? (await this.rows.find({ where: { userId: forUserId }, select: { id: true, credentialId: true, transports: true } })).map((row) => ({
           id: row.credentialId,
@@ -188,7 +208,7 @@ export class Passkeys implements OnModuleInit {
       rpID: this.options.rpId,
       challenge: bytes(challenge),
       timeout: this.options.challengeTtlSeconds * 1000,
-      userVerification: forUserId ? 'preferred' : 'required',
+      userVerification: requireUserVerification ? 'required' : 'preferred',
       allowCredentials,
     });
   }
@@ -253,7 +273,7 @@ export class Passkeys implements OnModuleInit {
       this.telemetry.login('passkey', 'unverified');
       throw new ForbiddenException('Email not verified');
     }
-    return { user, epoch, method: 'passkey' };
+    return { user, epoch, method: 'passkey', amr: PASSKEY_AMR };
   }
 
   /** Options for the second factor of the login an `mfaToken` waits for: that user's passkeys only; 400 for a token that is not live. */

@@ -9,6 +9,10 @@ export interface SessionAuth {
   publicId: string;
   /** Epoch milliseconds of the login, for the absolute timeout. */
   createdAt: number;
+  /** Epoch seconds of the last proof of identity (the login, a re-authentication); absent in sessions from before it was kept. */
+  authTime?: number;
+  /** How that proof was made (RFC 8176). */
+  amr?: string[];
 }
 
 declare module 'express-session' {

@@ -2,6 +2,7 @@ import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { AuthenticationProof } from '../core/authentication-proof';
 import { runStrategy } from '../core/passport-strategy-runner';
 import { CsrfService } from './csrf.service';
 import { SessionStrategy } from './session.strategy';
@@ -42,6 +43,12 @@ export class SessionMechanism implements AuthMechanism {
     if (UNSAFE_METHODS.has(request.method) && !this.csrf.verify(request.sessionID, request.header('x-csrf-token'))) {
       throw new ForbiddenException('Invalid CSRF token');
     }
+  }
+
+  /** The session keeps the new proof itself: the caller gets nothing new. */
+  async reauthenticated(_principal: AuthPrincipal, request: Request, proof: AuthenticationProof): Promise<undefined> {
+    await this.sessions.recordProof(request, proof);
+    return undefined;
   }
 
   async endUserCredentials(userId: string, keep?: AuthPrincipal): Promise<void> {

@@ -40,5 +40,11 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
 }
 
 function principalOf(auth: SessionAuth): AuthPrincipal {
-  return { user: { id: auth.userId, email: auth.email, roles: auth.roles }, via: 'session', sessionId: auth.publicId };
+  return {
+    user: { id: auth.userId, email: auth.email, roles: auth.roles },
+    via: 'session',
+    sessionId: auth.publicId,
+    authTime: auth.authTime,
+    amr: auth.amr,
+  };
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { sha256Hex } from '../core/secrets';
 import { UserRevocations } from '../core/user-revocations';
@@ -69,7 +70,14 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     if (previous) await this.sessions.delete({ id: previous });
     const { user } = identified;
     const now = new Date();
-    const auth: SessionAuth = { userId: user.id, email: user.email, roles: user.roles, publicId: randomUUID(), createdAt: now.getTime() };
+    const auth: SessionAuth = {
+      userId: user.id,
+      email: user.email,
+      roles: user.roles,
+      publicId: randomUUID(),
+      createdAt: now.getTime(),
+      ...proofNow(identified.amr, now.getTime()),
+    };
     // The row first: if the database cannot take it, the new session holds nothing and no cookie logs anyone in.
     await this.sessions.insert({
       id: auth.publicId,
@@ -123,6 +131,14 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     await callback((done) => request.session.save(done));
     if (auth) await this.sessions.update({ id: auth.publicId }, { sidHash: sha256Hex(request.sessionID) });
     return this.csrf.tokenFor(request.sessionID);
+  }
+
+  /** The session of the request holds a new proof of identity (a re-authentication), on every instance within a second. */
+  async recordProof(request: Request, proof: AuthenticationProof): Promise<void> {
+    const auth = request.session?.auth;
+    if (!auth) throw new UnauthorizedException('Unauthorized');
+    request.session.auth = { ...auth, authTime: proof.authTime, amr: proof.amr };
+    await callback((done) => request.session.save(done));
   }
 
   async end(request: Request): Promise<void> {

@@ -1,7 +1,8 @@
 // @ts-check
-import { ApiError, call, describeError, get, onSignedOut, post, setCsrfToken } from './api.js';
+import { ApiError, call, describeError, get, onReauthenticationRequired, onSignedOut, post, setCsrfToken } from './api.js';
 import { accountSections, secondSteps, signInMethods } from './account-modules.js';
 import { busy, h, messageArea, replaceChildren, say } from './dom.js';
+import { askToReauthenticate } from './reauthenticate-dialog.js';
 
 /** @typedef {import('./account-modules.js').PageUser} PageUser */
 
@@ -27,6 +28,7 @@ const signInContext = {
 };
 
 onSignedOut((reason) => showSignIn(reason));
+onReauthenticationRequired(askToReauthenticate);
 
 /**
  * Notices the server's redirects leave in the query (`/account?emailVerified=1`), then a clean URL.

@@ -30,6 +30,14 @@ export const apiPrefix = document.querySelector('meta[name="nest-auth-api"]')?.g
 let csrfToken = /** @type {string | null} */ (null);
 /** @type {(reason: string) => void} */
 let signedOutHandler = () => {};
+/**
+ * Asks the user to prove who they are again; answers whether they did.
+ * @type {((challenge: { maxAge: number, methods: string[] }) => Promise<boolean>) | null}
+ */
+let reauthenticationHandler = null;
+
+/** What a route that changes how one signs in answers a caller who has not proved who they are recently. */
+export const REAUTHENTICATION_REQUIRED = 'Reauthentication required';
 
 /** @param {string | null} token */
 export function setCsrfToken(token) {
@@ -45,10 +53,21 @@ export function onSignedOut(handler) {
 }
 
 /**
+ * Called when a route answers 401 `Reauthentication required`: the call is made again once the handler
+ * answers true (the user re-authenticated), and fails when it answers false (they gave up).
+ * @param {(challenge: { maxAge: number, methods: string[] }) => Promise<boolean>} handler
+ */
+export function onReauthenticationRequired(handler) {
+  reauthenticationHandler = handler;
+}
+
+/**
  * @param {string} method
  * @param {string} path under the API prefix, e.g. `/me`
  * @param {unknown} [body]
- * @param {{ expectSignedIn?: boolean }} [options] `expectSignedIn: false` for sign-in and other public calls: a 401 is theirs to report.
+ * @param {{ expectSignedIn?: boolean, proof?: boolean, retried?: boolean }} [options]
+ *   `expectSignedIn: false` for sign-in and other public calls: a 401 is theirs to report; `proof: true` for
+ *   a signed-in call whose 401 is a wrong proof (re-authentication), not the end of the session.
  * @returns {Promise<{ status: number, body: any, headers: Headers }>}
  */
 export async function call(method, path, body, options = {}) {
@@ -83,7 +102,11 @@ export async function call(method, path, body, options = {}) {
   const renewed = response.headers.get('X-CSRF-Token');
   if (renewed) csrfToken = renewed;
   if (response.ok) return { status: response.status, body: parsed, headers: response.headers };
-  if (response.status === 401 && expectSignedIn) {
+  if (response.status === 401 && expectSignedIn && parsed?.message === REAUTHENTICATION_REQUIRED && !options.retried) {
+    if (reauthenticationHandler && (await reauthenticationHandler(parsed))) return call(method, path, body, { ...options, retried: true });
+    throw new ApiError(401, 'Confirm it is you to do this.', null, parsed);
+  }
+  if (response.status === 401 && expectSignedIn && !options.proof) {
     csrfToken = null;
     signedOutHandler('Your session has ended. Please sign in again.');
     throw new SignedOutError('Signed out');
