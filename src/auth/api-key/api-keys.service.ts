@@ -8,6 +8,7 @@ import { ApiKeyFormat } from './api-key-format';
 import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyVerifier } from './api-key.verifier';
+import { lookupIdOf } from './known-key-index';
 
 export interface NewApiKey {
   name: string;
@@ -52,12 +53,14 @@ export class ApiKeysService {
 
   async create(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadRequestException('expiresAt must be in the future');
-    return this.insert(this.keys.manager, userId, {
-      name: input.name,
-      scopes: input.scopes ?? [],
-      expiresAt: input.expiresAt ?? null,
-      rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.rateLimitPerMinute,
-    });
+    return this.keys.manager.transaction((manager) =>
+      this.insert(manager, userId, {
+        name: input.name,
+        scopes: input.scopes ?? [],
+        expiresAt: input.expiresAt ?? null,
+        rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.rateLimitPerMinute,
+      }),
+    );
   }
 
   async list(userId: string): Promise<ApiKeyView[]> {
@@ -131,6 +134,8 @@ export class ApiKeysService {
       revokedAt: null,
     };
     await manager.insert(ApiKey, row);
+    // In the same transaction: every instance's index of known keys learns the key before its 201.
+    await this.bus.publish({ type: 'apiKeyCreated', lookupId: lookupIdOf(keyHash) }, { manager });
     this.verifier.forgetHash(keyHash);
     return { id: row.id, name: row.name, key, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, expiresAt: row.expiresAt };
   }
