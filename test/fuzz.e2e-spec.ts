@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import { TestOidcProvider } from './support/oidc-provider';
 
 type Method = 'get' | 'post' | 'delete';
 /** Every route of the module; `open` ones may succeed for some inputs (registration, RFC 7009 revocation). */
@@ -232,5 +234,108 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
     }
     assert.equal(({} as Record<string, unknown>).roles, undefined);
     await session.agent.get('/examples/admin').expect(403);
+  });
+});
+
+describe(`no 5xx for garbage ID tokens on the OpenID mobile route (${storageMode})`, () => {
+  const CLIENT = { client_id: 'nest-auth-mobile', client_secret: randomBytes(24).toString('hex'), redirect_uris: ['http://app.test/cb'] };
+  const INVALID_GRANT = { statusCode: 401, error: 'invalid_grant', message: 'Invalid ID token' };
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+  const now = () => Math.floor(Date.now() / 1000);
+  let idp: TestOidcProvider;
+  let t: TestApp;
+  before(async () => {
+    idp = await TestOidcProvider.start({ clients: [CLIENT], conformIdTokenClaims: false });
+    t = await startApp({
+      PUBLIC_URL: 'http://app.test',
+      OIDC_PROVIDERS: 'test',
+      OIDC_TEST_ISSUER: idp.issuer,
+      OIDC_TEST_CLIENT_ID: CLIENT.client_id,
+      OIDC_TEST_CLIENT_SECRET: CLIENT.client_secret,
+    });
+    // The provider's metadata is fetched in the background at start.
+    for (let i = 0; i < 100 && (await request(t.url).get('/auth/oidc/test/login')).status !== 302; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+  after(async () => {
+    await t?.close();
+    await idp?.close();
+  });
+
+  const exchange = (body: unknown) =>
+    request(t.url).post('/auth/oidc/test/token').set('Content-Type', 'application/json').send(JSON.stringify(body));
+  /** What the input check refuses before the route: NUL and unpaired surrogates. */
+  const refusedText = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    iss: idp.issuer,
+    aud: CLIENT.client_id,
+    sub: randomUUID(),
+    iat: now(),
+    exp: now() + 300,
+    ...extra,
+  });
+
+  it('answers 401 invalid_grant to tokens of JWT shape whose parts are not JSON, or not the JSON of a token', async () => {
+    const header = b64(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
+    const signature = b64('not a signature');
+    const tokens = [
+      `${header}.${b64('not json')}.${signature}`,
+      `${header}.${b64('{"sub":')}.${signature}`,
+      `${header}.${b64('\u0000\uffff')}.${signature}`,
+      `${header}..${signature}`,
+      `${b64('{"alg":"RS256","typ":"JWT",')}.${b64('{}')}.${signature}`,
+      `${b64('not json')}.${b64('{}')}.${signature}`,
+      ...['null', '1', '"RS256"', '[]', '{"alg":null,"typ":"JWT"}', '{"alg":["RS256"],"kid":{},"typ":"JWT"}'].map(
+        (value) => `${b64(value)}.${b64('{"sub":"x"}')}.${signature}`,
+      ),
+      ...['null', '1', '"text"', '[]', 'true'].map((value) => `${header}.${b64(value)}.${signature}`),
+      `${b64(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64(JSON.stringify(claims()))}.`,
+      idp.mint(claims({ sub: 42 })),
+      idp.mint(claims({ sub: 'a\u0000b' })),
+      idp.mint(claims({ sub: '\ud800' })),
+      idp.mint(claims({ exp: now() - 600, iat: now() - 900 })),
+      idp.mint(claims({ aud: ['someone-else', CLIENT.client_id] })),
+      idp.mint(claims(), 'other'),
+    ];
+    for (const token of tokens) {
+      const response = await exchange({ id_token: token });
+      assert.equal(response.status, 401, `${response.status} to ${token.slice(0, 120)}: ${response.text}`);
+      assert.deepEqual(response.body, INVALID_GRANT);
+    }
+  });
+
+  it('answers any string token with 401 invalid_grant, and any other body with 400, 401 or 413, never 5xx', async () => {
+    const segment = fc.oneof(
+      fc.string({ maxLength: 200, unit: 'binary' }).map(b64),
+      json.map((value) => b64(JSON.stringify(value) ?? '')),
+      fc.constant(b64(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))),
+      fc.string({ maxLength: 60 }),
+    );
+    const token = fc.oneof(
+      fc.tuple(segment, segment, segment).map((parts) => parts.join('.')),
+      fc.string({ maxLength: 300, unit: 'binary' }),
+      fc.array(segment, { maxLength: 6 }).map((parts) => parts.join('.')),
+    );
+    await fc.assert(
+      fc.asyncProperty(token, fc.option(fc.string({ minLength: 1, maxLength: 40 })), async (idToken, nonce) => {
+        const body = nonce === null ? { id_token: idToken } : { id_token: idToken, nonce };
+        const response = await exchange(body);
+        const said = `${response.status} to ${JSON.stringify(idToken).slice(0, 200)}: ${response.text.slice(0, 200)}`;
+        // Empty, longer than a token may be, a body past the 10 kB limit, or text the input check refuses: 4xx before the route.
+        const beforeRoute =
+          idToken.length === 0 || idToken.length > 8192 || refusedText.test(idToken) || Buffer.byteLength(JSON.stringify(body)) > 10_000;
+        if (beforeRoute) assert.ok([400, 401, 413].includes(response.status), said);
+        else assert.deepEqual([response.status, response.body], [401, INVALID_GRANT], said);
+      }),
+      { numRuns: 300 },
+    );
+    await fc.assert(
+      fc.asyncProperty(json, async (body) => {
+        const response = await exchange(body);
+        assert.ok([400, 401, 413].includes(response.status), `${response.status} to ${JSON.stringify(body).slice(0, 200)}`);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -64,6 +64,19 @@ describe(`client IP behind a proxy (${storageMode})`, () => {
       await t.close();
     }
   });
+
+  it('counts a forwarded IPv6 client by its /64: another address in it shares the count, another /64 does not', async () => {
+    const t = await startApp({ THROTTLE_AUTH_LIMIT: '2', TRUST_PROXY: '1' });
+    try {
+      for (const address of ['2001:db8:7:1::1', '2001:db8:7:1:a:b:c:d']) {
+        await loginAs(t.url, uniqueEmail()).set('X-Forwarded-For', address).expect(401);
+      }
+      assertTooMany(await loginAs(t.url, uniqueEmail()).set('X-Forwarded-For', '2001:db8:7:1:ffff::9'), (s) => s > 0);
+      await loginAs(t.url, uniqueEmail()).set('X-Forwarded-For', '2001:db8:7:2::1').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe(`per-account back-off after failed logins (${storageMode})`, () => {

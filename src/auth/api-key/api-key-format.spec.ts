@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { ApiKeyFormat } from './api-key-format';
 import { encodeBase62 } from './base62';
-import { crc32 } from './crc32';
 
+/** Generated with the hand-written CRC-32 this module used before zlib.crc32. */
+const KEYS_BEFORE_ZLIB = [
+  'sk_kCAFn2EMQ3nlTEZcR1aZ26o2CLh0KwN24JE51w',
+  'live_n37sEVfB0zaZLa6QL5US79MUmSL7TG4U42wvDN',
+  'acme_YVUtBir1omtBgQ1Bao5G3kYtrsxl9jEb3Vd4RB',
+];
 const flip = (c: string) => (c === 'A' ? 'B' : 'A');
 
 describe('ApiKeyFormat', () => {
@@ -13,6 +19,14 @@ describe('ApiKeyFormat', () => {
     const random = key.slice(3, 35);
     assert.equal(key.slice(35), encodeBase62(crc32(random), 6));
     assert.ok(ApiKeyFormat.isWellFormed(key));
+  });
+
+  it('keeps the checksum of keys issued with the hand-written CRC-32 (IEEE 802.3) it replaced', () => {
+    // The standard check values, and keys generated before the switch to zlib.crc32: they must stay well-formed.
+    assert.equal(crc32('123456789'), 0xcbf43926);
+    assert.equal(crc32('The quick brown fox jumps over the lazy dog'), 0x414fa339);
+    assert.equal(crc32(new Uint8Array([0, 0, 0, 0])), 0x2144df1c);
+    for (const key of KEYS_BEFORE_ZLIB) assert.ok(ApiKeyFormat.isWellFormed(key), key);
   });
 
   it('uses the configured prefix and shows the first 12 characters', () => {

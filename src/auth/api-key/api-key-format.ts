@@ -1,5 +1,5 @@
+import { crc32 } from 'node:zlib';
 import { encodeBase62, randomBase62 } from './base62';
-import { crc32 } from './crc32';
 
 const RANDOM_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
+import { clientAddressKey } from '../core/client-address';
 import { runStrategy } from '../core/passport-strategy-runner';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { ApiKeyRateLimiter, RateDecision } from './api-key-rate-limiter';
@@ -41,25 +42,29 @@ export class ApiKeyMechanism implements AuthMechanism {
   }
 
   /**
-   * A key memory can answer decides at once. One that needs the database is refused first when its
-   * IP has used up its budget of unknown keys; a look-up that finds no usable key counts against it.
+   * A key memory can answer decides at once, and the index of known keys refuses one that cannot
+   * exist without a query; a key in the index always reaches the store. Only while the index cannot
+   * tell (not loaded, or the revocation log unreadable) does a client address (an IPv6 /64) have a
+   * budget of look-ups that find no usable key, past which its keys that nothing vouches for get 429.
    */
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     if (this.unknownKeys.anyBlocked()) this.holdBackIfOverBudget(request);
     const outcome = runStrategy<AuthPrincipal>(this.strategy, request);
     if (!(outcome instanceof Promise)) return outcome;
     return outcome.then((principal) => {
-      if (!principal) this.unknownKeys.recordMiss(request.ip ?? '');
+      if (!principal && this.lookedUpBlind(request)) this.unknownKeys.recordMiss(clientAddressKey(request.ip));
       return principal;
     });
   }
 
   private holdBackIfOverBudget(request: Request): void {
-    const wait = this.unknownKeys.retryAfter(request.ip ?? '');
+    const wait = this.unknownKeys.retryAfter(clientAddressKey(request.ip));
+    if (wait > 0 && this.lookedUpBlind(request)) throw new TooManyRequestsException(wait);
+  }
+
+  private lookedUpBlind(request: Request): boolean {
     const presented = request.headers['x-api-key'];
-    if (wait > 0 && typeof presented === 'string' && this.verifier.cachedAnswer(presented) === undefined) {
-      throw new TooManyRequestsException(wait);
-    }
+    return typeof presented === 'string' && this.verifier.wouldLookUpBlind(presented);
   }
 
   async endCredentialsMadeBefore(userId: string, before: Date, keep?: AuthPrincipal): Promise<void> {

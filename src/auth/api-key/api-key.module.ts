@@ -8,6 +8,7 @@ import { ApiKeyMechanism } from './api-key.mechanism';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyVerifier } from './api-key.verifier';
 import { ApiKeysService } from './api-keys.service';
+import { KnownApiKeys } from './known-api-keys';
 import { ServiceAccountKeys } from './service-account-keys';
 
 /** The `apiKey` mechanism: key lifecycle, verification cache, usage write-behind and per-key limits. */
@@ -20,6 +21,7 @@ export class ApiKeyAuthModule {
       imports: [...imports, TypeOrmModule.forFeature([ApiKey])],
       providers: [
         ApiKeyStrategy,
+        KnownApiKeys,
         ApiKeyVerifier,
         ApiKeyUsageRecorder,
         ApiKeyRateLimiter,

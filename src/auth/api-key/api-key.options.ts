@@ -14,7 +14,11 @@ export interface ApiKeyOptions {
   /** How long a verified key is served from memory; revocation evicts it sooner on every instance. */
   cacheTtlSeconds?: number;
   cacheMaxEntries?: number;
-  /** Look-ups of keys that turn out unknown, per client IP and minute, before that IP's uncached keys get 429 (default 30). */
+  /**
+   * Look-ups of keys that turn out unknown, per client address (IPv6: per /64) and minute, before that
+   * address's keys nothing vouches for get 429 (default 30); counted only while the index of known keys
+   * cannot answer (not loaded yet, or the revocation log unreadable).
+   */
   unknownKeyLookupsPerMinute?: number;
 }
 

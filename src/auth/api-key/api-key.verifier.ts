@@ -11,6 +11,7 @@ import { ApiKeyFormat } from './api-key-format';
 import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder';
 import { ApiKey } from './api-key.entity';
+import { KnownApiKeys } from './known-api-keys';
 import { VerifiedKey, VerifiedKeyCache } from './verified-key-cache';
 
 declare module '../core/revocation-bus' {
@@ -31,7 +32,8 @@ interface LookUp {
 
 /**
  * Turns a presented API key into the principal it stands for, or null. Malformed keys are refused
- * before any look-up; known keys are answered from memory, so the request path runs no query.
+ * before any look-up; known keys are answered from memory, so the request path runs no query; keys
+ * that cannot exist (not in the index of known keys) are refused without a query too.
  */
 @Injectable()
 export class ApiKeyVerifier implements OnModuleInit {
@@ -45,6 +47,7 @@ export class ApiKeyVerifier implements OnModuleInit {
     private readonly bus: RevocationBus,
     @Inject(API_KEY_OPTIONS) options: ResolvedApiKeyOptions,
     private readonly telemetry: AuthTelemetry,
+    private readonly known: KnownApiKeys,
   ) {
     const { cache, cacheTtlSeconds, cacheMaxEntries } = options;
     this.cache = cache
@@ -64,9 +67,22 @@ export class ApiKeyVerifier implements OnModuleInit {
   verifyApiKey(presented: string): VerifiedKey | null | Promise<VerifiedKey | null> {
     if (!ApiKeyFormat.isWellFormed(presented)) return null;
     const hash = sha256Hex(presented);
-    const known = this.fromCache(hash);
-    if (known !== undefined) return known;
-    return this.cache ? this.lookUpAndCache(hash) : this.verifyWithoutCache(hash);
+    const cached = this.fromCache(hash);
+    if (cached !== undefined) return cached;
+    const verdict = this.known.verdict(hash);
+    if (verdict !== 'absent') return this.lookUpInStore(hash);
+    return this.known.mayExist(hash, Date.now()).then((may) => (may ? this.lookUpInStore(hash) : null));
+  }
+
+  /**
+   * Whether a look-up of this key would go to the store with nothing vouching for it: not in memory,
+   * and the index of known keys cannot tell (not loaded, or the revocation log unreadable). Only those
+   * look-ups count against a client address's budget of unknown keys.
+   */
+  wouldLookUpBlind(presented: string): boolean {
+    if (!ApiKeyFormat.isWellFormed(presented)) return false;
+    const hash = sha256Hex(presented);
+    return (!this.cache || !this.bus.isCurrent() || this.cache.get(hash) === undefined) && this.known.verdict(hash) === 'unsure';
   }
 
   /** What memory can tell: null for a malformed key, a cached key or miss, or undefined when only the database can. */
@@ -91,6 +107,10 @@ export class ApiKeyVerifier implements OnModuleInit {
     if (this.cache) this.telemetry.cacheLookup('api_key', cached !== undefined ? 'hit' : current ? 'miss' : 'bypass');
     if (cached) this.usage.recordUse(cached.keyId);
     return cached;
+  }
+
+  private lookUpInStore(hash: string): Promise<VerifiedKey | null> {
+    return this.cache ? this.lookUpAndCache(hash) : this.verifyWithoutCache(hash);
   }
 
   private async lookUpAndCache(hash: string): Promise<VerifiedKey | null> {

@@ -9,6 +9,7 @@ import { ApiKeyFormat } from './api-key-format';
 import { API_KEY_OPTIONS, ResolvedApiKeyOptions } from './api-key.options';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyVerifier } from './api-key.verifier';
+import { lookupIdOf } from './known-key-index';
 
 export interface NewApiKey {
   name: string;
@@ -54,12 +55,14 @@ export class ApiKeysService {
   /** In `tx` when given: the transaction that also writes its audit event. */
   async create(userId: string, input: NewApiKey, tx?: AuditTransaction): Promise<CreatedApiKey> {
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadRequestException('expiresAt must be in the future');
-    return this.insert(tx?.manager ?? this.keys.manager, userId, {
+    const values = {
       name: input.name,
       scopes: input.scopes ?? [],
       expiresAt: input.expiresAt ?? null,
       rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.rateLimitPerMinute,
-    });
+    };
+    // In a transaction either way: the key and the log entry that announces it to every instance's index commit together.
+    return tx ? this.insert(tx.manager, userId, values) : this.keys.manager.transaction((manager) => this.insert(manager, userId, values));
   }
 
   async list(userId: string): Promise<ApiKeyView[]> {
@@ -152,6 +155,8 @@ export class ApiKeysService {
       revokedAt: null,
     };
     await manager.insert(ApiKey, row);
+    // In the same transaction: every instance's index of known keys learns the key before its 201.
+    await this.bus.publish({ type: 'apiKeyCreated', lookupId: lookupIdOf(keyHash) }, { manager });
     this.verifier.forgetHash(keyHash);
     return { id: row.id, name: row.name, key, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, expiresAt: row.expiresAt };
   }

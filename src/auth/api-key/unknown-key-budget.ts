@@ -1,11 +1,12 @@
 const WINDOW_MS = 60_000;
 
 /**
- * Look-ups of presented keys that turned out to be no usable key, per client IP, in fixed one-minute
- * windows. A forged key that passes the public checksum costs a database look-up; past its budget an
- * IP's keys that memory cannot answer are refused before the database, until the window ends. Keys
- * the instance knows (cached) are never held back, so a service sharing an address with an attacker
- * keeps working.
+ * Look-ups of presented keys that turned out to be no usable key, per client address, in fixed
+ * one-minute windows. Used only while the index of known keys cannot tell a key from a forgery (not
+ * loaded, or the revocation log unreadable): then a forged key that passes the public checksum costs a
+ * database look-up, and past its budget an address's keys that nothing vouches for are refused before
+ * the database, until the window ends. Keys the instance knows (cached or in the index) are never held
+ * back, so a service sharing an address with an attacker keeps working.
  */
 export class UnknownKeyBudget {
   private readonly windows = new Map<string, { misses: number; resetAt: number }>();

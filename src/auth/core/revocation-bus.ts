@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { LessThan, MoreThanOrEqual, Repository } from 'typeorm';
+import { EntityManager, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { AUTH_REDIS, AuthRedis } from './redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from './redis.options';
 import { RevocationRecord } from './revocation-record.entity';
@@ -20,6 +20,11 @@ export interface RevocationEvents {
 export type RevocationEvent = { [Type in keyof RevocationEvents]: { type: Type } & RevocationEvents[Type] }[keyof RevocationEvents];
 
 type Handler = (event: RevocationEvent) => void;
+
+interface ReadWaiter {
+  since: number;
+  resolve: (read: boolean) => void;
+}
 
 /** How often each instance reads the revocation log. */
 const POLL_INTERVAL_MS = 250;
@@ -70,6 +75,8 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   private polling = false;
   private heardOwnHeartbeatAt = 0;
   private behind = false;
+  /** Callers of `readSince`, oldest first. */
+  private readWaiters: ReadWaiter[] = [];
 
   constructor(
     @Inject(AUTH_REDIS) private readonly redis: AuthRedis | null,
@@ -83,7 +90,10 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     // What was revoked before this instance started is loaded by each feature at start; the log is read from now on.
     this.readFrom = Date.now() - POLL_OVERLAP_MS;
     await this.poll();
-    this.every(POLL_INTERVAL_MS, () => void this.poll());
+    this.every(POLL_INTERVAL_MS, () => {
+      this.giveUpWaiting(Date.now() - CURRENT_WITHIN_MS);
+      void this.poll();
+    });
     this.every(PRUNE_INTERVAL_MS, () => void this.prune());
     if (!this.redis) return;
     this.subscriber = this.redis.duplicate();
@@ -98,6 +108,7 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.giveUpWaiting(Infinity);
     if (this.subscriber?.isOpen) await this.subscriber.close();
   }
 
@@ -108,6 +119,16 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   /** Whether per-instance caches may answer: the instance has read every revocation up to a second ago. */
   isCurrent(): boolean {
     return Date.now() - this.syncedAt < CURRENT_WITHIN_MS;
+  }
+
+  /**
+   * Resolves true once a read of the log that started at `since` or later has completed, so that
+   * whatever was announced durably before `since`, on any instance, has been applied here; false
+   * when no such read completes within a second (the log cannot be read: the caller falls back).
+   */
+  readSince(since: number): Promise<boolean> {
+    if (this.syncedAt >= since) return Promise.resolve(true);
+    return new Promise((resolve) => this.readWaiters.push({ since, resolve }));
   }
 
   status(): RevocationBusStatus {
@@ -122,12 +143,17 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
    * Announces a revocation: written to the log (throws if the database cannot take it: then nothing
    * was announced and the caller must fail), applied here, and published to the other instances.
    * `durable: false` for events about caches that expire within a second anyway (a session read).
+   * With `manager`, the log row is written in the caller's transaction, so the event is announced
+   * exactly when the change commits; the other instances may hear it a moment before the commit.
    */
-  async publish(event: RevocationEvent, options: { durable?: boolean } = {}): Promise<void> {
+  async publish(event: RevocationEvent, options: { durable?: boolean; manager?: EntityManager } = {}): Promise<void> {
     const id = randomUUID();
-    if (options.durable ?? true) await this.log.insert({ id, type: event.type, body: JSON.stringify(event), createdAt: new Date() });
+    const log = options.manager?.getRepository(RevocationRecord) ?? this.log;
+    if (options.durable ?? true) await log.insert({ id, type: event.type, body: JSON.stringify(event), createdAt: new Date() });
     this.apply(id, event);
-    await this.send({ from: this.instanceId, id, event });
+    const sent = this.send({ from: this.instanceId, id, event });
+    // Not awaited inside a transaction: Redis must not hold it open, and the log carries the event anyway.
+    if (!options.manager) await sent;
   }
 
   /** Reads the log since the last read (less the overlap), applies what is new, and records the time it started. */
@@ -145,6 +171,7 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
       }
       this.readFrom = startedAt - POLL_OVERLAP_MS;
       this.syncedAt = startedAt;
+      this.answerWaiters(startedAt);
       if (this.behind) this.logger.log('Revocation log read again: per-instance caches answer again');
       this.behind = false;
     } catch (error) {
@@ -197,6 +224,24 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
       this.lastPublishWarningAt = Date.now();
       this.logger.warn(`Could not publish on the revocation bus (the log still carries what it must): ${String(error)}`);
     }
+  }
+
+  /** Tells the callers of `readSince` whose time the read that started at `startedAt` covers. */
+  private answerWaiters(startedAt: number): void {
+    let covered = 0;
+    while (covered < this.readWaiters.length && this.readWaiters[covered].since <= startedAt) covered++;
+    if (!covered) return;
+    const answered = this.readWaiters.splice(0, covered);
+    for (const waiter of answered) waiter.resolve(true);
+  }
+
+  /** Answers false to the callers of `readSince` that have waited since before `before`. */
+  private giveUpWaiting(before: number): void {
+    let expired = 0;
+    while (expired < this.readWaiters.length && this.readWaiters[expired].since < before) expired++;
+    if (!expired) return;
+    const answered = this.readWaiters.splice(0, expired);
+    for (const waiter of answered) waiter.resolve(false);
   }
 
   private forgetApplied(now: number): void {

@@ -24,6 +24,15 @@ interface KeySet {
   fetchedAt: number;
 }
 
+/** The token's parts before any check, or null: jws throws on a payload that is not JSON when the header says `typ: JWT`. */
+function decodeUnverified(token: string): jwt.Jwt | null {
+  try {
+    return jwt.decode(token, { complete: true });
+  } catch {
+    return null;
+  }
+}
+
 /** Google's ID tokens name their issuer with or without the scheme (Google Identity documentation). */
 const ISSUER_ALIASES: Record<string, string[]> = { 'https://accounts.google.com': ['accounts.google.com'] };
 
@@ -39,7 +48,7 @@ export class IdTokenVerifier {
   /** The token's claims, or null for any token that does not hold. */
   async verify(provider: LiveOidcProvider, token: unknown, nonce?: string): Promise<Record<string, unknown> | null> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
-    const decoded = jwt.decode(token, { complete: true });
+    const decoded = decodeUnverified(token);
     if (!decoded || typeof decoded.payload === 'string') return null;
     const { alg, kid } = decoded.header;
     const metadata = provider.config.serverMetadata();

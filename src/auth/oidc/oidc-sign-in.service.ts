@@ -72,6 +72,8 @@ const ID_TOKEN_CLOCK_TOLERANCE_MS = ID_TOKEN_CLOCK_TOLERANCE_SECONDS * 1000;
 class SignInRefused extends Error {}
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
+/** Text a database refuses (NUL, unpaired UTF-16 surrogates): a claim holding it is no identity to store. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** A path on this origin: one leading `/` (never `//` or `/\`, which browsers read as another host), printable ASCII. */
 const SAME_ORIGIN_PATH = /^\/(?![/\\])[\x21-\x7e]{0,511}$/;
 
@@ -404,10 +406,13 @@ export class OidcSignIn implements OnModuleInit {
 
   private fromClaims(provider: string, claims: Record<string, unknown>): AssertedIdentity {
     const subject = claims.sub;
-    if (typeof subject !== 'string' || subject.length < 1 || subject.length > 255) throw new SignInRefused('bad_subject');
+    if (typeof subject !== 'string' || subject.length < 1 || subject.length > 255 || UNSTORABLE.test(subject)) {
+      throw new SignInRefused('bad_subject');
+    }
     const raw = typeof claims.email === 'string' ? normalizeEmail(claims.email) : '';
-    const email = raw.length <= 254 && EMAIL.test(raw) ? raw : null;
-    const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
+    const email = raw.length <= 254 && EMAIL.test(raw) && !UNSTORABLE.test(raw) ? raw : null;
+    const trimmed = typeof claims.name === 'string' ? claims.name.trim().slice(0, 200) : '';
+    const name = trimmed && !UNSTORABLE.test(trimmed) ? trimmed : null;
     // Some providers send the boolean as a string.
     const emailVerified = email !== null && (claims.email_verified === true || claims.email_verified === 'true');
     const providerDidMfa = Array.isArray(claims.amr) && claims.amr.includes('mfa');

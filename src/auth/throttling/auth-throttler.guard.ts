@@ -2,11 +2,13 @@ import { ExecutionContext, HttpException, Inject, Injectable, Logger, ServiceUna
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import { AUTH_THROTTLER_OPTIONS, AUTH_THROTTLER_STORAGE } from './auth-throttler.tokens';
+import { clientAddressKey } from '../core/client-address';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
 
 /**
- * @nestjs/throttler's guard on the module's own options and storage, keyed by `req.ip` (which Express
- * takes from `X-Forwarded-For` only when `trust proxy` says so).
+ * @nestjs/throttler's guard on the module's own options and storage, keyed by the client address of
+ * `req.ip` (which Express takes from `X-Forwarded-For` only when `trust proxy` says so): an IPv6
+ * client by its /64, whatever the throttler's own version does.
  */
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
@@ -27,6 +29,10 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
       new Logger(AuthThrottlerGuard.name).warn(`Throttle storage unavailable: ${String(error)}`);
       throw new ServiceUnavailableException('Service unavailable');
     }
+  }
+
+  protected getTracker(request: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(clientAddressKey(typeof request.ip === 'string' ? request.ip : undefined));
   }
 
   protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
