@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { ApiKeyFormat } from 'nest-auth';
+import { ApiKeyFormat } from '@nest-auth/core';
 import { login, PASSWORD, productionMode, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { freshDatabase } from './support/database';
 

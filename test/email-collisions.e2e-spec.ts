@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import { authEntities, authMigrations } from 'nest-auth';
+import { authEntities, authMigrations } from '@nest-auth/core';
 import { ReportEmailCollisions1796083295000 } from '../src/auth/users/migrations/1796083295000-ReportEmailCollisions';
 import { register, startApp, storageMode, uniqueEmail } from './support/app';
 import { freshDatabase } from './support/database';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import request from 'supertest';
-import { apiKeys, Auth, AuthFeature, jwt, password, Public, sessions } from 'nest-auth';
+import { apiKeys, Auth, AuthFeature, jwt, password, Public, sessions } from '@nest-auth/core';
 import { storageMode } from './support/app';
 import { HostApp, startHostApp } from './support/host';
 

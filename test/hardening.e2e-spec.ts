@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ApiKeyFormat } from 'nest-auth';
+import { ApiKeyFormat } from '@nest-auth/core';
 import { login, LoggedIn, PASSWORD, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 
 const NEW_PASSWORD = 'another long passphrase';

@@ -17,7 +17,7 @@ import {
   Public,
   sessions,
   SessionsService,
-} from 'nest-auth';
+} from '@nest-auth/core';
 import { login, PASSWORD, register, sessionCookie, storageMode } from './support/app';
 import { HostApp, startHostApp } from './support/host';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccountsService, apiKeys, Auth, AuthPrincipal, CurrentPrincipal, jwt, password, sessions } from 'nest-auth';
+import { AccountsService, apiKeys, Auth, AuthPrincipal, CurrentPrincipal, jwt, password, sessions } from '@nest-auth/core';
 import { login, PASSWORD, storageMode, uniqueEmail } from './support/app';
 import { HostApp, startHostApp } from './support/host';
 import { CreateMembers1700000000000, GatedMemberStore, loginGate, Member } from './support/members';

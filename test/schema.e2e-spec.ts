@@ -16,7 +16,7 @@ import {
   passkeys,
   password,
   sessions,
-} from 'nest-auth';
+} from '@nest-auth/core';
 import { storageMode } from './support/app';
 import { freshDatabase } from './support/database';
 

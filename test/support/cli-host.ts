@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { apiKeys, authEntities, AuthModule, authMigrations, password, sessions } from 'nest-auth';
+import { apiKeys, authEntities, AuthModule, authMigrations, password, sessions } from '@nest-auth/core';
 import { CreateMembers1700000000000, Member, MemberStore } from './members';
 
 const features = [sessions, apiKeys, password];

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthFeature, AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions } from 'nest-auth';
+import { AuthFeature, AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions } from '@nest-auth/core';
 import { productionMode } from './app';
 import { freshDatabase, FreshDatabase } from './database';
 import { testRedisOptions } from './redis';

@@ -13,7 +13,7 @@ import {
   Repository,
   Table,
 } from 'typeorm';
-import { AuthUser, EmailTakenError, NewAuthUser, UserPage, UserSearch, UserStore } from 'nest-auth';
+import { AuthUser, EmailTakenError, NewAuthUser, UserPage, UserSearch, UserStore } from '@nest-auth/core';
 
 /** A host app's own users table: integer ids, its own column names, no `auth_users` anywhere. */
 @Entity({ name: 'members' })

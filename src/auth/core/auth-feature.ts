@@ -52,6 +52,7 @@ export interface FeatureComposition {
 
 /** The feature list in the order features depend on each other, or the one line that says what is wrong with it. */
 export function checkFeatures(features: readonly AuthFeature[]): AuthFeature[] {
+  checkNestVersion();
   const names = new Set<string>();
   for (const feature of features) {
     if (!feature || typeof feature.module !== 'function') throw new Error('AuthModule: features holds something that is not a feature');
@@ -73,5 +74,17 @@ function requirePackage(feature: string, pkg: string): void {
     require.resolve(pkg);
   } catch {
     throw new Error(`AuthModule: feature "${feature}" needs the package "${pkg}": npm install ${pkg}`);
+  }
+}
+
+/** The Nest majors this package is built and tested against; another one stops the app with one line instead of failing later. */
+const SUPPORTED_NEST_MAJORS = [11, 12];
+
+function checkNestVersion(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require('@nestjs/core/package.json') as { version: string };
+  const major = Number(version.split('.')[0]);
+  if (!SUPPORTED_NEST_MAJORS.includes(major)) {
+    throw new Error(`AuthModule: @nestjs/core ${version} is not supported; install Nest ${SUPPORTED_NEST_MAJORS.join(' or ')}`);
   }
 }

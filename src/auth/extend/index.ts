@@ -1,4 +1,4 @@
-// What a host implements or plugs in to extend the module: `import { ... } from 'nest-auth/extend'`.
+// What a host implements or plugs in to extend the module: `import { ... } from '@nest-auth/core/extend'`.
 export type { AuthFeature, FeatureComposition, MigrationClass } from '../core/auth-feature';
 export type { AuthMechanism, AuthMechanismNames } from '../core/auth-mechanism';
 export { AuthMechanisms } from '../core/auth-mechanism';
