@@ -204,8 +204,13 @@ describe(`SIGTERM under load, two instances (${storageMode})`, () => {
       const credentials = async (url: string) => {
         const email = uniqueEmail();
         const user = await login(url, email);
-        const key = (await user.agent.post('/auth/api-keys').set('X-CSRF-Token', user.csrfToken).send({ name: 'load' }).expect(201)).body
-          .key as string;
+        // A limit far above what the load sends: a 429 here would be the key's own limit, not the shutdown under test.
+        const created = await user.agent
+          .post('/auth/api-keys')
+          .set('X-CSRF-Token', user.csrfToken)
+          .send({ name: 'load', rateLimitPerMinute: 1_000_000 })
+          .expect(201);
+        const key = created.body.key as string;
         return { url, email, cookie: user.cookie, csrfToken: user.csrfToken, key, ready: true };
       };
       const targets = [await credentials(instances[0].url), await credentials(instances[1].url)];

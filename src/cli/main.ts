@@ -57,7 +57,7 @@ async function rootModule(): Promise<DynamicModule | Type> {
   }
   if (!exported) throw new CliError(`--module ${file} exports no ${name}`);
   // A module class, a dynamic module, or an (async) arrow function that builds one.
-  const isFactory = typeof exported === 'function' && exported.prototype === undefined;
+  const isFactory = typeof exported === 'function' && !/^class\b/.test(Function.prototype.toString.call(exported));
   const module: unknown = isFactory ? await (exported as () => unknown)() : exported;
   return module as never;
 }
