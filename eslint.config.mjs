@@ -10,7 +10,17 @@ const mechanisms = ['session', 'jwt', 'api-key', 'mtls'];
 const waysIn = ['email', 'oidc', 'mfa', 'passkeys'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'coverage/**', 'src/auth/pages/assets/**', '**/*.mjs', '**/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/**',
+      'coverage/**',
+      'src/auth/pages/assets/**',
+      '**/*.mjs',
+      '**/*.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -29,7 +39,12 @@ export default tseslint.config(
         {
           basePath: import.meta.dirname,
           zones: [
-            { target: `${auth}/core`, from: auth, except: ['./core'], message: 'core/ imports nothing outside itself.' },
+            {
+              target: `${auth}/core`,
+              from: auth,
+              except: ['./core'],
+              message: 'core/ imports nothing outside itself.',
+            },
             ...mechanisms.map((name) => ({
               target: `${auth}/${name}`,
               from: auth,
@@ -76,7 +91,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^\\.{1,2}/(\\.\\./)*auth/(?!(extend|email|mfa|passkeys|ops)$)',
-              message: "The reference app and the CLI use the package's public paths only (index, extend, email, mfa, passkeys, ops).",
+              message:
+                "The reference app and the CLI use the package's public paths only (index, extend, email, mfa, passkeys, ops).",
             },
           ],
         },

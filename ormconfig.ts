@@ -5,4 +5,6 @@ import { databaseConfig } from './src/config/app.config';
 import { dataSourceOptions } from './src/config/data-source';
 
 /** The DataSource of the TypeORM CLI: `npm run migration:run` in either storage mode. */
-export default new DataSource(dataSourceOptions(databaseConfig(process.env, resolve(process.env.DATA_DIR || './data'))));
+export default new DataSource(
+  dataSourceOptions(databaseConfig(process.env, resolve(process.env.DATA_DIR || './data'))),
+);

@@ -20,7 +20,11 @@ async function createBareApp(root) {
       return { ok: true };
     }
   }
-  Get('public')(PublicController.prototype, 'public', Object.getOwnPropertyDescriptor(PublicController.prototype, 'public'));
+  Get('public')(
+    PublicController.prototype,
+    'public',
+    Object.getOwnPropertyDescriptor(PublicController.prototype, 'public'),
+  );
   Controller('examples')(PublicController);
   class BareModule {}
   Module({ controllers: [PublicController] })(BareModule);

@@ -64,7 +64,8 @@ async function measure(port) {
   const url = `http://127.0.0.1:${port}`;
   const login = await fetch(`${url}/login`, { method: 'POST' });
   const cookie = login.headers.getSetCookie()[0].split(';')[0];
-  if (!(await (await fetch(`${url}/session`, { headers: { cookie } })).json()).ok) throw new Error('the session did not load');
+  if (!(await (await fetch(`${url}/session`, { headers: { cookie } })).json()).ok)
+    throw new Error('the session did not load');
   const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
   const perRoute = { plain: [], session: [] };
   for (const route of Object.keys(perRoute))
@@ -80,7 +81,9 @@ async function measure(port) {
   const withSession = median(perRoute.session);
   console.log(`bare Express, ${rounds} rounds of 2 s, node ${process.version}`);
   console.log(`  without express-session: ${plain.toFixed(0)} req/s (${(1e6 / plain).toFixed(1)} µs per request)`);
-  console.log(`  with express-session:    ${withSession.toFixed(0)} req/s (${(1e6 / withSession).toFixed(1)} µs per request)`);
+  console.log(
+    `  with express-session:    ${withSession.toFixed(0)} req/s (${(1e6 / withSession).toFixed(1)} µs per request)`,
+  );
   console.log(`  express-session's own cost: ${(1e6 / withSession - 1e6 / plain).toFixed(1)} µs per request`);
 }
 

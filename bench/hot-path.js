@@ -33,9 +33,24 @@ const CONCURRENCY = 10;
 /** Routes as in bench/run.js; `headers(ctx)` reads what seeding put on ctx. */
 const allScenarios = [
   { name: 'public (baseline)', method: 'GET', url: '/examples/public', headers: () => ({}) },
-  { name: 'profile, session cookie', method: 'GET', url: '/examples/profile', headers: (ctx) => ({ cookie: ctx.sessionCookie }) },
-  { name: 'profile, JWT', method: 'GET', url: '/examples/profile', headers: (ctx) => ({ authorization: `Bearer ${ctx.accessToken}` }) },
-  { name: 'reports, API key', method: 'GET', url: '/examples/reports', headers: (ctx) => ({ 'x-api-key': ctx.apiKey }) },
+  {
+    name: 'profile, session cookie',
+    method: 'GET',
+    url: '/examples/profile',
+    headers: (ctx) => ({ cookie: ctx.sessionCookie }),
+  },
+  {
+    name: 'profile, JWT',
+    method: 'GET',
+    url: '/examples/profile',
+    headers: (ctx) => ({ authorization: `Bearer ${ctx.accessToken}` }),
+  },
+  {
+    name: 'reports, API key',
+    method: 'GET',
+    url: '/examples/reports',
+    headers: (ctx) => ({ 'x-api-key': ctx.apiKey }),
+  },
 ];
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split('|').map((name) => name.trim())) : null;
@@ -68,7 +83,8 @@ async function serve(root) {
   const app = await createApp(loadConfig(env));
   await app.init();
   const handler = app.getHttpAdapter().getInstance();
-  const call = (method, url, headers = {}, payload) => inject(handler, { method, url, headers, payload, remoteAddress: '127.0.0.1' });
+  const call = (method, url, headers = {}, payload) =>
+    inject(handler, { method, url, headers, payload, remoteAddress: '127.0.0.1' });
   const expect = async (status, ...args) => {
     const response = await call(...args);
     if (response.statusCode !== status)
@@ -83,7 +99,9 @@ async function serve(root) {
   const login = await expect(200, 'POST', '/auth/login', json, JSON.stringify({ email, password: PASSWORD }));
   const setCookie = [login.headers['set-cookie']].flat().find((c) => /^(__Host-)?sid=/.test(c));
   ctx.sessionCookie = setCookie.split(';')[0];
-  ctx.accessToken = (await expect(200, 'POST', '/auth/token', json, JSON.stringify({ email, password: PASSWORD }))).json().access_token;
+  ctx.accessToken = (
+    await expect(200, 'POST', '/auth/token', json, JSON.stringify({ email, password: PASSWORD }))
+  ).json().access_token;
   const { csrfToken } = (await expect(200, 'GET', '/auth/csrf', { cookie: ctx.sessionCookie })).json();
   const created = await expect(
     201,
@@ -200,7 +218,11 @@ async function main() {
       console.log(`\n${b === 0 ? 'this build' : `compared build (${build.root})`}:`);
       printTable(
         ['scenario', 'CPU us/req', 'CPU +us over baseline'],
-        scenarios.map((scenario, s) => [scenario.name, median(results[b][s]).toFixed(1), signed(median(overBaseline(b, s)))]),
+        scenarios.map((scenario, s) => [
+          scenario.name,
+          median(results[b][s]).toFixed(1),
+          signed(median(overBaseline(b, s))),
+        ]),
       );
     }
     if (builds.length > 1) {

@@ -172,7 +172,9 @@ const GC =
  */
 function countsOf(server, n) {
   const dir = path.dirname(server.prefix);
-  const file = fs.readdirSync(dir).find((f) => f.startsWith(path.basename(`${server.prefix}.callgrind.`)) && f.endsWith(`.${n}`));
+  const file = fs
+    .readdirSync(dir)
+    .find((f) => f.startsWith(path.basename(`${server.prefix}.callgrind.`)) && f.endsWith(`.${n}`));
   if (!file) throw new Error(`${server.label}: no callgrind dump ${n}`);
   const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', path.join(dir, file)], {
     encoding: 'utf8',
@@ -195,7 +197,9 @@ function request(agent, port, method, url, headers, body) {
     const req = http.request({ host: '127.0.0.1', port, method, path: url, headers, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -206,7 +210,8 @@ async function seed(agent, port) {
   const json = { 'content-type': 'application/json' };
   const expect = async (status, method, url, headers, body) => {
     const response = await request(agent, port, method, url, headers, body && JSON.stringify(body));
-    if (response.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${response.status} ${response.body}`);
+    if (response.status !== status)
+      throw new Error(`${method} ${url}: expected ${status}, got ${response.status} ${response.body}`);
     return response;
   };
   const ctx = {};
@@ -217,7 +222,9 @@ async function seed(agent, port) {
     .flat()
     .find((c) => /^(__Host-)?sid=/.test(c))
     .split(';')[0];
-  ctx.accessToken = JSON.parse((await expect(200, 'POST', '/auth/token', json, { email, password: PASSWORD })).body).access_token;
+  ctx.accessToken = JSON.parse(
+    (await expect(200, 'POST', '/auth/token', json, { email, password: PASSWORD })).body,
+  ).access_token;
   const { csrfToken } = JSON.parse((await expect(200, 'GET', '/auth/csrf', { cookie: ctx.sessionCookie })).body);
   const created = await expect(
     201,
@@ -316,7 +323,9 @@ async function main() {
     const over = (values, s) => (s === 0 ? '' : thousands(median(values[s].map((v, round) => v - values[0][round]))));
     const spread = (values) => thousands(Math.max(...values) - Math.min(...values));
     for (const { server, scenarios, perRequest, ownPerRequest, gcPerRequest, idlePerSecond } of results) {
-      console.log(`\n${server.label} (k = thousand instructions per request; background while idle: ${thousands(idlePerSecond)}k/s):`);
+      console.log(
+        `\n${server.label} (k = thousand instructions per request; background while idle: ${thousands(idlePerSecond)}k/s):`,
+      );
       printTable(
         ['path', 'all, k', 'over public', 'spread', 'without compiler+GC, k', 'over public', 'spread', 'GC, k'],
         scenarios.map((scenario, s) => [
@@ -339,7 +348,9 @@ async function main() {
         console.log(`\nunguarded route against the bare Nest app, ${what} (bare: ${thousands(bareMedian)}k/request):`);
         for (const r of results.filter((x) => x.server.kind !== 'bare')) {
           const own = median(r[key][0]);
-          console.log(`  ${r.server.label}: ${thousands(own)}k, ${(((own - bareMedian) / bareMedian) * 100).toFixed(1)}% more`);
+          console.log(
+            `  ${r.server.label}: ${thousands(own)}k, ${(((own - bareMedian) / bareMedian) * 100).toFixed(1)}% more`,
+          );
         }
       }
     }
@@ -353,7 +364,8 @@ async function main() {
         overPublic: s === 0 ? 0 : Math.round(median(perRequest[s].map((v, round) => v - perRequest[0][round]))),
         rounds: perRequest[s].map(Math.round),
         withoutCompilerAndGc: Math.round(median(ownPerRequest[s])),
-        withoutCompilerAndGcOverPublic: s === 0 ? 0 : Math.round(median(ownPerRequest[s].map((v, round) => v - ownPerRequest[0][round]))),
+        withoutCompilerAndGcOverPublic:
+          s === 0 ? 0 : Math.round(median(ownPerRequest[s].map((v, round) => v - ownPerRequest[0][round]))),
         withoutCompilerAndGcRounds: ownPerRequest[s].map(Math.round),
         gc: Math.round(median(gcPerRequest[s])),
       })),
@@ -365,7 +377,9 @@ async function main() {
       file,
       `${JSON.stringify({ date: new Date().toISOString(), node: process.version, requests, rounds, warmup, connections, results: summary }, null, 2)}\n`,
     );
-    console.log(`\nwritten to ${path.relative(ROOT, file)}${process.env.BENCH_KEEP ? `; callgrind files in ${outDir}` : ''}`);
+    console.log(
+      `\nwritten to ${path.relative(ROOT, file)}${process.env.BENCH_KEEP ? `; callgrind files in ${outDir}` : ''}`,
+    );
     if (!process.env.BENCH_KEEP) fs.rmSync(outDir, { recursive: true, force: true });
   } finally {
     await Promise.all(servers.map((server) => server.stop()));

@@ -44,7 +44,11 @@ if (process.argv[2]) {
 }
 
 const rows = kinds.map((kind) =>
-  JSON.parse(execFileSync(process.execPath, ['--expose-gc', __filename, kind], { env: { ...process.env, KEYS: String(N) } }).toString()),
+  JSON.parse(
+    execFileSync(process.execPath, ['--expose-gc', __filename, kind], {
+      env: { ...process.env, KEYS: String(N) },
+    }).toString(),
+  ),
 );
 console.log(`${N.toLocaleString('en')} keys`);
 console.table(

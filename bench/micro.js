@@ -36,7 +36,11 @@ let requestLine = 0;
   const { EventEmitter } = require('node:events');
   requestLine = nsPerCall(200_000, (i) => {
     const response = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, setHeader() {} });
-    logging.requests({ headers: {}, method: 'GET', path: '/examples/profile', route: undefined, baseUrl: '' }, response, () => {});
+    logging.requests(
+      { headers: {}, method: 'GET', path: '/examples/profile', route: undefined, baseUrl: '' },
+      response,
+      () => {},
+    );
     response.emit('finish');
     response.emit('close');
   });

@@ -34,7 +34,16 @@
  */
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -79,7 +88,8 @@ const seedSteps = [
       headers: { ...session, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'bench', scopes: ['reports:read'] }),
     });
-    if (response.status !== 201) throw new Error(`POST /auth/api-keys: expected 201, got ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`POST /auth/api-keys: expected 201, got ${response.status} ${await response.text()}`);
     ctx.apiKey = (await response.json()).key;
   },
 ];
@@ -285,7 +295,9 @@ async function drive(ctx, scenario, seconds) {
   const cpuAfter = cpuSecondsOf(ctx.pid);
   return {
     cpuMicrosPerRequest:
-      cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
+      cpuBefore === null || cpuAfter === null
+        ? null
+        : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -296,7 +308,10 @@ async function drive(ctx, scenario, seconds) {
 }
 
 async function checkScenario(ctx, scenario) {
-  const response = await fetch(`${ctx.baseUrl}${scenario.path}`, { method: scenario.method, headers: scenario.headers(ctx) });
+  const response = await fetch(`${ctx.baseUrl}${scenario.path}`, {
+    method: scenario.method,
+    headers: scenario.headers(ctx),
+  });
   if (response.status < 200 || response.status >= 300) {
     throw new Error(`scenario "${scenario.name}" answers ${response.status}, not 2xx: ${await response.text()}`);
   }
@@ -377,7 +392,9 @@ function summarise(selected, perRound, instructionCounts) {
     const other = faster && rows.find((r) => r.name === faster.than);
     if (other) {
       const otherIndex = rows.indexOf(other);
-      const actual = median(perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond));
+      const actual = median(
+        perRound[i].map((r, round) => r.requestsPerSecond / perRound[otherIndex][round].requestsPerSecond),
+      );
       const applies = faster.modes.includes(mode);
       row.faster = {
         than: faster.than,
@@ -403,7 +420,9 @@ function compareBuilds(selected, ours, theirs) {
     return {
       name: scenario.name,
       cpuMicrosMore: median(ours[i].map((_, round) => delta(ours[i][round], theirs[i][round]))),
-      cpuMicrosOverBaselineMore: median(ours[i].map((_, round) => perRoundOver(ours, round) - perRoundOver(theirs, round))),
+      cpuMicrosOverBaselineMore: median(
+        ours[i].map((_, round) => perRoundOver(ours, round) - perRoundOver(theirs, round)),
+      ),
     };
   });
 }
@@ -440,7 +459,9 @@ async function main() {
       }
     }
     // What a round drives: each scenario on every build, one right after the other.
-    const runs = selected.flatMap((scenario) => builds.map((build) => ({ build, scenario, ctx: contexts.get(keyOf(build, scenario)) })));
+    const runs = selected.flatMap((scenario) =>
+      builds.map((build) => ({ build, scenario, ctx: contexts.get(keyOf(build, scenario)) })),
+    );
     // (With a compared build the bare app runs in both builds' rows: the same server, driven twice a round.)
     for (const run of runs) await checkScenario(run.ctx, run.scenario);
 
@@ -452,9 +473,12 @@ async function main() {
       const order = [...runs.keys()];
       if (round % 2 === 0) order.reverse();
       for (const i of order) perRun[i].push(await drive(runs[i].ctx, runs[i].scenario, roundSeconds));
-      console.log(`  round ${round}/${rounds}: ${perRun.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`);
+      console.log(
+        `  round ${round}/${rounds}: ${perRun.map((r) => r[round - 1].requestsPerSecond.toFixed(0)).join(' / ')} req/s`,
+      );
     }
-    const perRoundOf = (build) => selected.map((scenario) => perRun[runs.findIndex((r) => r.build === build && r.scenario === scenario)]);
+    const perRoundOf = (build) =>
+      selected.map((scenario) => perRun[runs.findIndex((r) => r.build === build && r.scenario === scenario)]);
     const tables = builds.map((build) => ({
       build: build.label,
       scenarios: summarise(selected, perRoundOf(build), latestInstructionCounts(build.root)),
@@ -467,7 +491,8 @@ async function main() {
       `\nCPU +us: over this server's unguarded route; vs bare: over the bare Nest app's route, same rounds. ` +
         `k instr: thousands of instructions per request, without V8's compiler and GC, from ${instructionSource ?? 'no run of npm run bench:instructions yet'}.`,
     );
-    const comparison = builds.length > 1 ? compareBuilds(selected, perRoundOf(builds[0]), perRoundOf(builds[1])) : undefined;
+    const comparison =
+      builds.length > 1 ? compareBuilds(selected, perRoundOf(builds[0]), perRoundOf(builds[1])) : undefined;
     if (comparison) {
       console.log('\nthis build against the compared one, same rounds:');
       printComparison(comparison);
@@ -483,7 +508,9 @@ async function main() {
       rounds,
       roundSeconds,
       scenarios: tables[0].scenarios,
-      ...(comparison && { comparedWith: { build: builds[1].root, scenarios: tables[1].scenarios, difference: comparison } }),
+      ...(comparison && {
+        comparedWith: { build: builds[1].root, scenarios: tables[1].scenarios, difference: comparison },
+      }),
     };
     const resultsDir = path.join(__dirname, 'results');
     mkdirSync(resultsDir, { recursive: true });

@@ -1,4 +1,29 @@
-import { apiKeys, AuthFeature, email, jwt, metrics, mfa, mtls, oidc, pages, passkeys, password, sessions } from './auth';
+import {
+  apiKeys,
+  AuthFeature,
+  email,
+  jwt,
+  metrics,
+  mfa,
+  mtls,
+  oidc,
+  pages,
+  passkeys,
+  password,
+  sessions,
+} from './auth';
 
 /** Every feature of the module, as the reference app serves them: the one list the module, the schema and the CLI read. */
-export const referenceFeatures: AuthFeature[] = [sessions, jwt, apiKeys, mtls, password, email, mfa, passkeys, oidc, metrics, pages];
+export const referenceFeatures: AuthFeature[] = [
+  sessions,
+  jwt,
+  apiKeys,
+  mtls,
+  password,
+  email,
+  mfa,
+  passkeys,
+  oidc,
+  metrics,
+  pages,
+];

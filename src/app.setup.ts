@@ -10,7 +10,10 @@ import { closeOnSignals } from './app.shutdown';
 import { AppConfig } from './config/app.config';
 
 /** Builds the reference app exactly as `main.ts` serves it; the e2e tests use the same function. */
-export async function createApp(config: AppConfig, logger: false | undefined = undefined): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger: false | undefined = undefined,
+): Promise<NestExpressApplication> {
   const logging = logger === false ? undefined : createAuthLogging(config.log);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     httpsOptions: httpsOptions(config),

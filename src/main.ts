@@ -11,7 +11,10 @@ async function bootstrap(): Promise<void> {
     config.redisUrl || config.redisClusterNodes.length
       ? 'production storage (PostgreSQL/Redis)'
       : `embedded storage (${config.database.url})`;
-  Logger.log(`Listening on ${config.https ? 'https' : 'http'}://${config.host}:${config.port} with ${mode}`, 'Bootstrap');
+  Logger.log(
+    `Listening on ${config.https ? 'https' : 'http'}://${config.host}:${config.port} with ${mode}`,
+    'Bootstrap',
+  );
 }
 
 bootstrap().catch((error: unknown) => {

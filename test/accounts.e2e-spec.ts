@@ -54,7 +54,10 @@ describe(`password change, logout everywhere, administration and audit (${storag
     });
 
     it('answers 401 without credentials', async () => {
-      await request(t.url).post('/auth/password').send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(401);
+      await request(t.url)
+        .post('/auth/password')
+        .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })
+        .expect(401);
     });
   });
 
@@ -73,7 +76,10 @@ describe(`password change, logout everywhere, administration and audit (${storag
   describe('administration', () => {
     it('answers 403 to a user who is not an admin, and 401 to nobody', async () => {
       const user = await login(t.url);
-      await user.agent.post(`/auth/admin/users/${user.user.id}/disable`).set('X-CSRF-Token', user.csrfToken).expect(403);
+      await user.agent
+        .post(`/auth/admin/users/${user.user.id}/disable`)
+        .set('X-CSRF-Token', user.csrfToken)
+        .expect(403);
       await user.agent.post(`/auth/admin/users/${user.user.id}/enable`).set('X-CSRF-Token', user.csrfToken).expect(403);
       await user.agent.get('/auth/admin/audit').expect(403);
       await request(t.url).get('/auth/admin/audit').expect(401);
@@ -82,11 +88,17 @@ describe(`password change, logout everywhere, administration and audit (${storag
     it('disables a user: sessions end at once and login fails like a wrong password; enabling restores login', async () => {
       const email = uniqueEmail();
       const victim = await login(t.url, email);
-      await admin.agent.post(`/auth/admin/users/${victim.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+      await admin.agent
+        .post(`/auth/admin/users/${victim.user.id}/disable`)
+        .set('X-CSRF-Token', admin.csrfToken)
+        .expect(204);
       await victim.agent.get('/examples/profile').expect(401);
       const refused = await request(t.url).post('/auth/login').send({ email, password: PASSWORD }).expect(401);
       assert.equal(refused.body.message, 'Invalid email or password');
-      await admin.agent.post(`/auth/admin/users/${victim.user.id}/enable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+      await admin.agent
+        .post(`/auth/admin/users/${victim.user.id}/enable`)
+        .set('X-CSRF-Token', admin.csrfToken)
+        .expect(204);
       await request(t.url).post('/auth/login').send({ email, password: PASSWORD }).expect(200);
 
       const [enabled] = await audit(`userId=${victim.user.id}&type=user.enabled`);
@@ -108,7 +120,11 @@ describe(`password change, logout everywhere, administration and audit (${storag
       const email = uniqueEmail();
       const { id } = await register(t.url, email);
       await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
-      await request(t.url).post('/auth/login').set('User-Agent', 'audit-test').send({ email, password: PASSWORD }).expect(200);
+      await request(t.url)
+        .post('/auth/login')
+        .set('User-Agent', 'audit-test')
+        .send({ email, password: PASSWORD })
+        .expect(200);
       // The verification mail of the registration is queued beside the request: its event lands whenever it does.
       const events = (await audit(`userId=${id}`)).filter((e) => e.type !== 'email.verification_sent');
       const types = events.map((e) => e.type);
@@ -124,7 +140,8 @@ describe(`password change, logout everywhere, administration and audit (${storag
       const events = await audit('type=login.succeeded&limit=2');
       assert.ok(events.length <= 2 && events.length > 0);
       assert.ok(events.every((e) => e.type === 'login.succeeded'));
-      if (events.length === 2) assert.ok(new Date(String(events[0].createdAt)) >= new Date(String(events[1].createdAt)));
+      if (events.length === 2)
+        assert.ok(new Date(String(events[0].createdAt)) >= new Date(String(events[1].createdAt)));
     });
 
     it('refuses bad filters with 400', async () => {

@@ -37,7 +37,11 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
       SESSION_SECRET: randomBytes(32).toString('hex'),
       REDIS_KEY_PREFIX: `disable-${randomBytes(6).toString('hex')}:`,
     };
-    adminSide = await startApp({ ...shared, AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    adminSide = await startApp({
+      ...shared,
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    });
     // The other instance runs in a process of its own: it shares only the database, Redis and the secrets.
     userSide = productionMode ? await startAppProcess(shared) : adminSide;
   });
@@ -58,24 +62,34 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
       .expect(201);
     const key: string = created.body.key;
 
-    const bearer = () => request(userSide.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`);
+    const bearer = () =>
+      request(userSide.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`);
     const apiKey = () => request(userSide.url).get('/examples/reports').set('X-API-Key', key);
     await session.agent.get('/examples/profile').expect(200);
     await bearer().expect(200);
     await apiKey().expect(200);
 
     const admin = await login(adminSide.url, adminEmail, PASSWORD, false);
-    await admin.agent.post(`/auth/admin/users/${session.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    await admin.agent
+      .post(`/auth/admin/users/${session.user.id}/disable`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(204);
     await sleep(1000);
 
     await session.agent.get('/examples/profile').expect(401);
     await bearer().expect(401);
     await apiKey().expect(401);
-    const refresh = await request(userSide.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }).expect(401);
+    const refresh = await request(userSide.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: tokens.refresh_token })
+      .expect(401);
     assert.equal(refresh.body.error, 'invalid_grant');
     await request(userSide.url).post('/auth/login').send({ email, password: PASSWORD }).expect(401);
 
-    await admin.agent.post(`/auth/admin/users/${session.user.id}/enable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    await admin.agent
+      .post(`/auth/admin/users/${session.user.id}/enable`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(204);
     await request(userSide.url).post('/auth/login').send({ email, password: PASSWORD }).expect(200);
     await bearer().expect(401);
     await session.agent.get('/examples/profile').expect(401);

@@ -34,7 +34,8 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
   });
   after(() => t.close());
 
-  const search = async (query: string): Promise<Page> => (await admin.agent.get(`/auth/admin/users?${query}`).expect(200)).body;
+  const search = async (query: string): Promise<Page> =>
+    (await admin.agent.get(`/auth/admin/users?${query}`).expect(200)).body;
 
   it('finds users by a part of their email, case-insensitively, newest first, and shows no secret', async () => {
     const page = await search(`query=${tag.toUpperCase()}`);
@@ -44,7 +45,16 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
     );
     assert.equal(page.nextCursor, null);
     const [newest] = page.items;
-    assert.deepEqual(Object.keys(newest).sort(), ['createdAt', 'disabled', 'disabledAt', 'email', 'emailVerified', 'id', 'name', 'roles']);
+    assert.deepEqual(Object.keys(newest).sort(), [
+      'createdAt',
+      'disabled',
+      'disabledAt',
+      'email',
+      'emailVerified',
+      'id',
+      'name',
+      'roles',
+    ]);
     assert.equal(newest.disabledAt, null);
     assert.ok(!Number.isNaN(Date.parse(newest.createdAt)));
     assert.deepEqual(
@@ -120,7 +130,10 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
     const user = await login(t.url);
     await user.agent.get('/auth/admin/users').expect(403);
     await request(t.url).get('/auth/admin/users').expect(401);
-    await user.agent.post(`/auth/admin/users/${user.user.id}/logout-all`).set('X-CSRF-Token', user.csrfToken).expect(403);
+    await user.agent
+      .post(`/auth/admin/users/${user.user.id}/logout-all`)
+      .set('X-CSRF-Token', user.csrfToken)
+      .expect(403);
     await admin.agent.post(`/auth/admin/users/${user.user.id}/logout-all`).expect(403);
   });
 
@@ -137,7 +150,10 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
         .expect(201)
     ).body.key as string;
 
-    await admin.agent.post(`/auth/admin/users/${user.user.id}/logout-all`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    await admin.agent
+      .post(`/auth/admin/users/${user.user.id}/logout-all`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(204);
     await user.agent.get('/auth/me').expect(401);
     await other.agent.get('/auth/me').expect(401);
     await request(t.url).get('/auth/me').set('Authorization', `Bearer ${tokens.access_token}`).expect(401);
@@ -148,6 +164,9 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
     const events = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=logout_all`).expect(200)).body;
     assert.equal(events.length, 1);
     assert.equal(events[0].actorId, admin.user.id);
-    await admin.agent.post(`/auth/admin/users/${randomUUID()}/logout-all`).set('X-CSRF-Token', admin.csrfToken).expect(404);
+    await admin.agent
+      .post(`/auth/admin/users/${randomUUID()}/logout-all`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(404);
   });
 });

@@ -54,7 +54,8 @@ async function waitForStatus(send: () => request.Test, status: number, timeoutMs
   for (;;) {
     const response = await send();
     if (response.status === status) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) assert.fail(`still ${response.status} after ${timeoutMs} ms, expected ${status}`);
+    if (Date.now() - start > timeoutMs)
+      assert.fail(`still ${response.status} after ${timeoutMs} ms, expected ${status}`);
     await sleep(25);
   }
 }
@@ -142,7 +143,11 @@ describe(`API keys (${storageMode})`, () => {
       ['an unknown field', { name: 'x', userId: randomUUID() }],
     ] as const) {
       it(`answers 400 to ${label}`, async () => {
-        const response = await owner.agent.post('/auth/api-keys').set('X-CSRF-Token', owner.csrfToken).send(body).expect(400);
+        const response = await owner.agent
+          .post('/auth/api-keys')
+          .set('X-CSRF-Token', owner.csrfToken)
+          .send(body)
+          .expect(400);
         assert.equal(response.body.error, 'Bad Request');
       });
     }
@@ -152,7 +157,11 @@ describe(`API keys (${storageMode})`, () => {
     it('authenticates by X-API-Key with the owner as the user, and its scopes', async () => {
       const created = await createKey(owner);
       const response = await reports(t.url, created.key).expect(200);
-      assert.deepEqual(response.body, { ok: true, user: { id: owner.user.id, email: owner.user.email }, via: 'apiKey' });
+      assert.deepEqual(response.body, {
+        ok: true,
+        user: { id: owner.user.id, email: owner.user.email },
+        via: 'apiKey',
+      });
       const me = await request(t.url).get('/auth/me').set('X-API-Key', created.key).expect(200);
       assert.equal(me.body.via, 'apiKey');
       assert.deepEqual(me.body.user.roles, ['user']);
@@ -179,7 +188,9 @@ describe(`API keys (${storageMode})`, () => {
     it('ignores a key in the query string', async () => {
       const created = await createKey(owner);
       const key = encodeURIComponent(created.key);
-      await request(t.url).get(`/examples/reports?apiKey=${key}&api_key=${key}&x-api-key=${key}&X-API-Key=${key}`).expect(401);
+      await request(t.url)
+        .get(`/examples/reports?apiKey=${key}&api_key=${key}&x-api-key=${key}&X-API-Key=${key}`)
+        .expect(401);
     });
 
     it('gives one and the same 401 to a changed character, a lower-cased key, garbage and an unknown key', async () => {
@@ -233,7 +244,8 @@ describe(`API keys (${storageMode})`, () => {
     it('sets lastUsedAt soon after first use, off the request path', async () => {
       const created = await createKey(owner);
       const lastUsed = async () =>
-        (await owner.agent.get('/auth/api-keys').expect(200)).body.find((k: { id: string }) => k.id === created.id).lastUsedAt;
+        (await owner.agent.get('/auth/api-keys').expect(200)).body.find((k: { id: string }) => k.id === created.id)
+          .lastUsedAt;
       assert.equal(await lastUsed(), null);
       const before = Date.now();
       await reports(t.url, created.key).expect(200);
@@ -272,7 +284,11 @@ describe(`API keys (${storageMode})`, () => {
     it('rotates without grace: the new key works, the old one stops at once', async () => {
       const old = await createKey(owner, { scopes: ['reports:read', 'reports:write'], rateLimitPerMinute: 1000 });
       await reports(t.url, old.key).expect(200);
-      const response = await owner.agent.post(`/auth/api-keys/${old.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({}).expect(201);
+      const response = await owner.agent
+        .post(`/auth/api-keys/${old.id}/rotate`)
+        .set('X-CSRF-Token', owner.csrfToken)
+        .send({})
+        .expect(201);
       const successor: CreatedKey = response.body;
       assert.deepEqual(Object.keys(successor).sort(), CREATED_FIELDS);
       assert.notEqual(successor.id, old.id);
@@ -280,7 +296,11 @@ describe(`API keys (${storageMode})`, () => {
       assert.deepEqual(successor.scopes, old.scopes);
       await reports(t.url, old.key).expect(401);
       await reports(t.url, successor.key).expect(200);
-      await owner.agent.post(`/auth/api-keys/${old.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({}).expect(404);
+      await owner.agent
+        .post(`/auth/api-keys/${old.id}/rotate`)
+        .set('X-CSRF-Token', owner.csrfToken)
+        .send({})
+        .expect(404);
     });
 
     it('rotates with grace: the old key works until the grace period ends', async () => {
@@ -318,7 +338,11 @@ describe(`API keys (${storageMode})`, () => {
       const stranger = await login(t.url);
       const theirs = await createKey(stranger);
       await owner.agent.delete(`/auth/api-keys/${theirs.id}`).set('X-CSRF-Token', owner.csrfToken).expect(404);
-      await owner.agent.post(`/auth/api-keys/${theirs.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({}).expect(404);
+      await owner.agent
+        .post(`/auth/api-keys/${theirs.id}/rotate`)
+        .set('X-CSRF-Token', owner.csrfToken)
+        .send({})
+        .expect(404);
       await owner.agent.delete(`/auth/api-keys/${randomUUID()}`).set('X-CSRF-Token', owner.csrfToken).expect(404);
       await owner.agent.delete('/auth/api-keys/not-a-key').set('X-CSRF-Token', owner.csrfToken).expect(404);
       await reports(t.url, theirs.key).expect(200);
@@ -332,7 +356,10 @@ describe(`API keys (${storageMode})`, () => {
       for (let n = 0; n < 3; n++) await reports(t.url, limited.key).expect(200);
       const response = await reports(t.url, limited.key).expect(429);
       const retryAfter = Number(response.headers['retry-after']);
-      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${response.headers['retry-after']}`);
+      assert.ok(
+        Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+        `Retry-After: ${response.headers['retry-after']}`,
+      );
       assert.deepEqual(response.body, { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' });
       await reports(t.url, other.key).expect(200);
     });
@@ -351,7 +378,9 @@ describe(`API keys (${storageMode})`, () => {
     it('refuses the key of a disabled owner at look-up, without any event', async () => {
       const person = await login(t.url);
       const created = await createKey(person);
-      await t.app.get(DataSource).query(`UPDATE auth_users SET disabled_at = created_at WHERE email = '${person.user.email}'`);
+      await t.app
+        .get(DataSource)
+        .query(`UPDATE auth_users SET disabled_at = created_at WHERE email = '${person.user.email}'`);
       await reports(t.url, created.key).expect(401);
     });
   });
@@ -379,11 +408,14 @@ describe(`API keys (${storageMode})`, () => {
     });
 
     it('refuses to issue a key for a person account', async () => {
-      await assert.rejects(runCli(['--email', owner.user.email, '--name', 'sneaky']), (error: { code?: number; stderr?: string }) => {
-        assert.equal(error.code, 1);
-        assert.match(String(error.stderr), /not a service account/);
-        return true;
-      });
+      await assert.rejects(
+        runCli(['--email', owner.user.email, '--name', 'sneaky']),
+        (error: { code?: number; stderr?: string }) => {
+          assert.equal(error.code, 1);
+          assert.match(String(error.stderr), /not a service account/);
+          return true;
+        },
+      );
     });
   });
 });
@@ -423,7 +455,9 @@ describe(`API keys across instances (${storageMode})`, () => {
     await b?.close();
   });
 
-  const skip = productionMode ? false : 'needs REDIS_URL and DATABASE_URL: embedded instances share neither a database nor a bus';
+  const skip = productionMode
+    ? false
+    : 'needs REDIS_URL and DATABASE_URL: embedded instances share neither a database nor a bus';
 
   it('a revocation on one instance reaches the other instance cache within one second', { skip }, async () => {
     const owner = await login(a.url);
@@ -436,14 +470,22 @@ describe(`API keys across instances (${storageMode})`, () => {
     assert.ok(Date.now() - revokedAt < 1000);
   });
 
-  it('a rotation without grace on one instance stops the old key on the other within one second', { skip }, async () => {
-    const owner = await login(a.url);
-    const created = await createKey(owner);
-    await reports(b.url, created.key).expect(200);
-    const rotated = await owner.agent.post(`/auth/api-keys/${created.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({}).expect(201);
-    await waitForStatus(() => reports(b.url, created.key), 401, 1000);
-    await reports(b.url, rotated.body.key).expect(200);
-  });
+  it(
+    'a rotation without grace on one instance stops the old key on the other within one second',
+    { skip },
+    async () => {
+      const owner = await login(a.url);
+      const created = await createKey(owner);
+      await reports(b.url, created.key).expect(200);
+      const rotated = await owner.agent
+        .post(`/auth/api-keys/${created.id}/rotate`)
+        .set('X-CSRF-Token', owner.csrfToken)
+        .send({})
+        .expect(201);
+      await waitForStatus(() => reports(b.url, created.key), 401, 1000);
+      await reports(b.url, rotated.body.key).expect(200);
+    },
+  );
 
   it('disabling the owner on one instance stops the key on the other within one second', { skip }, async () => {
     const owner = await login(a.url);

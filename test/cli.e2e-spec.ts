@@ -82,7 +82,10 @@ describe(`the operator CLI, against a running instance (${storageMode})`, () => 
     const refused = await run(['user:create', '--email', email]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /--password-stdin/);
-    const created = await run(['--json', 'user:create', '--email', email, '--role', 'admin', '--password-stdin'], PASSWORD);
+    const created = await run(
+      ['--json', 'user:create', '--email', email, '--role', 'admin', '--password-stdin'],
+      PASSWORD,
+    );
     assert.equal(created.code, 0, created.stderr);
     const user = JSON.parse(created.stdout);
     assert.deepEqual(user.roles, ['admin']);
@@ -95,7 +98,9 @@ describe(`the operator CLI, against a running instance (${storageMode})`, () => 
 
   it('user:disable, user:enable and user:end-all take effect on the running instance within a second', async () => {
     const session = await login(t.url);
-    const tokens = (await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
+    const tokens = (
+      await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)
+    ).body;
     const bearer = () => request(t.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`);
     await bearer().expect(200);
     const disabled = await run(['--json', 'user:disable', session.user.email]);
@@ -147,7 +152,9 @@ describe(`the operator CLI, against a running instance (${storageMode})`, () => 
     assert.ok(Buffer.byteLength(hs.stdout.trim()) >= 32);
     const app = await startApp({ JWT_ALG: 'HS256', JWT_SECRET: hs.stdout.trim() });
     try {
-      const { email } = (await request(app.url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)).body;
+      const { email } = (
+        await request(app.url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)
+      ).body;
       await request(app.url).post('/auth/token').send({ email, password: PASSWORD }).expect(200);
     } finally {
       await app.close();
@@ -160,7 +167,10 @@ describe(`the operator CLI's migrate, on an empty database (${storageMode})`, ()
   it('runs every migration once, then has nothing to do', async () => {
     const db = productionMode ? await freshDatabase('cli') : undefined;
     const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-cli-'));
-    const env = { DATA_DIR: dataDir, DATABASE_URL: db?.type === 'postgres' ? (db.connection as { url: string }).url : undefined };
+    const env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: db?.type === 'postgres' ? (db.connection as { url: string }).url : undefined,
+    };
     try {
       const first = await cli(env, ['--json', 'migrate']);
       assert.equal(first.code, 0, first.stderr);
@@ -185,14 +195,29 @@ describe('the operator CLI, against a host’s own module (--module)', () => {
     assert.equal(migrated.code, 0, migrated.stderr);
     const ran = JSON.parse(migrated.stdout).ran as string[];
     assert.ok(ran.includes('CreateMembers1700000000000') && ran.includes('CreateApiKeys1796083203000'));
-    assert.ok(!ran.some((name) => name.startsWith('CreateAuthUsers')) && !ran.some((name) => name.startsWith('CreateRefreshTokenTables')));
+    assert.ok(
+      !ran.some((name) => name.startsWith('CreateAuthUsers')) &&
+        !ran.some((name) => name.startsWith('CreateRefreshTokenTables')),
+    );
   });
 
   it('creates a user in the host’s table, and a service account with a key', async () => {
-    const created = await cli(env, [...module, '--json', 'user:create', 'ops@example.com', '--password-stdin'], 'a-long-enough-password-1');
+    const created = await cli(
+      env,
+      [...module, '--json', 'user:create', 'ops@example.com', '--password-stdin'],
+      'a-long-enough-password-1',
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.match(JSON.parse(created.stdout).id, /^\d+$/);
-    const key = await cli(env, [...module, '--json', 'key:create', '--email', 'billing@svc.example.com', '--name', 'ci']);
+    const key = await cli(env, [
+      ...module,
+      '--json',
+      'key:create',
+      '--email',
+      'billing@svc.example.com',
+      '--name',
+      'ci',
+    ]);
     assert.equal(key.code, 0, key.stderr);
   });
 

@@ -11,7 +11,17 @@ import { DataSource } from 'typeorm';
 import { drain } from '../src/app.shutdown';
 import { AuditLog } from '../src/auth';
 import { AuthEventType } from '../src/auth/audit/auth-event.entity';
-import { ChildApp, login, LoggedIn, PASSWORD, register, startApp, startAppProcess, storageMode, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  login,
+  LoggedIn,
+  PASSWORD,
+  register,
+  startApp,
+  startAppProcess,
+  storageMode,
+  uniqueEmail,
+} from './support/app';
 
 const USERS = 10;
 const NEW_PASSWORD = 'a new and longer passphrase';
@@ -45,8 +55,13 @@ describe(`what survives a kill -9 right after the last 2xx (${storageMode})`, ()
     const keys = await Promise.all(
       users.map(
         async (user) =>
-          (await user.agent.post('/auth/api-keys').set('X-CSRF-Token', user.csrfToken).send({ name: 'crash' }).expect(201)).body
-            .id as string,
+          (
+            await user.agent
+              .post('/auth/api-keys')
+              .set('X-CSRF-Token', user.csrfToken)
+              .send({ name: 'crash' })
+              .expect(201)
+          ).body.id as string,
       ),
     );
 
@@ -65,7 +80,10 @@ describe(`what survives a kill -9 right after the last 2xx (${storageMode})`, ()
           .expect(204);
         answered[i].passwordChanged = true;
         if (i % 2 === 0) {
-          await admin.agent.post(`/auth/admin/users/${user.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+          await admin.agent
+            .post(`/auth/admin/users/${user.user.id}/disable`)
+            .set('X-CSRF-Token', admin.csrfToken)
+            .expect(204);
           answered[i].disabled = true;
         }
         if (--pending === 0) first.child.kill('SIGKILL');
@@ -90,7 +108,10 @@ describe(`what survives a kill -9 right after the last 2xx (${storageMode})`, ()
       if (keyRevoked && !revoked.has(keyRevoked)) missing.push(`api_key.revoked of ${keyRevoked}`);
       if (wasDisabled && !disabled.has(user.user.id)) missing.push(`user.disabled of ${user.user.id}`);
     }
-    const count = answered.reduce((sum, a) => sum + Number(a.passwordChanged) + Number(!!a.keyRevoked) + Number(a.disabled), 0);
+    const count = answered.reduce(
+      (sum, a) => sum + Number(a.passwordChanged) + Number(!!a.keyRevoked) + Number(a.disabled),
+      0,
+    );
     assert.deepEqual(missing, [], `${missing.length} of ${count} answered changes have no audit event`);
 
     // The restarted instance sends what was queued: a password-change notice to every user whose change answered.
@@ -106,13 +127,20 @@ describe(`what survives a kill -9 right after the last 2xx (${storageMode})`, ()
         : [];
       unsent = expected.filter((email) => !noticed.some((mail) => mail.includes(`To: ${email}`)));
     }
-    assert.deepEqual(unsent, [], `${unsent.length} of ${expected.length} promised password-change notices never went out`);
+    assert.deepEqual(
+      unsent,
+      [],
+      `${unsent.length} of ${expected.length} promised password-change notices never went out`,
+    );
   });
 });
 
 describe(`audit reading for operators (${storageMode})`, () => {
   it('pages by cursor within from/to, keeps the array without a cursor, and exports a range as NDJSON', async () => {
-    const instance = await startAppProcess({ AUTH_BOOTSTRAP_ADMIN_EMAIL: uniqueEmail('admin'), AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    const instance = await startAppProcess({
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: uniqueEmail('admin'),
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    });
     try {
       const admin = await login(instance.url, instance.env.AUTH_BOOTSTRAP_ADMIN_EMAIL as string, PASSWORD, false);
       const from = new Date().toISOString();
@@ -136,8 +164,9 @@ describe(`audit reading for operators (${storageMode})`, () => {
       let cursor: string | null = '';
       for (let pages = 0; cursor !== null; pages++) {
         assert.ok(pages < 5, 'the pages end');
-        const page = (await admin.agent.get(`/auth/admin/audit?${range}&limit=2&cursor=${encodeURIComponent(cursor)}`).expect(200))
-          .body as { items: Array<{ id: string; createdAt: string }>; nextCursor: string | null };
+        const page = (
+          await admin.agent.get(`/auth/admin/audit?${range}&limit=2&cursor=${encodeURIComponent(cursor)}`).expect(200)
+        ).body as { items: Array<{ id: string; createdAt: string }>; nextCursor: string | null };
         assert.ok(page.items.length <= 2);
         seen.push(...page.items.map((item) => item.id));
         cursor = page.nextCursor;
@@ -152,7 +181,9 @@ describe(`audit reading for operators (${storageMode})`, () => {
       await admin.agent.get('/auth/admin/audit?cursor=not-a-cursor').expect(400);
       await admin.agent.get('/auth/admin/audit?from=yesterday').expect(400);
 
-      const exported = await admin.agent.get(`/auth/admin/audit/export?userId=${user.user.id}&from=${from}`).expect(200);
+      const exported = await admin.agent
+        .get(`/auth/admin/audit/export?userId=${user.user.id}&from=${from}`)
+        .expect(200);
       assert.match(String(exported.headers['content-type']), /^application\/x-ndjson/);
       const lines = String(exported.text ?? exported.body)
         .trim()
@@ -178,7 +209,13 @@ describe(`audit reading for operators (${storageMode})`, () => {
 });
 
 /** One request on a connection of its own (as through a load balancer): the status, or the error's code. */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<number | string> {
+function send(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<number | string> {
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(
@@ -223,7 +260,11 @@ describe(`SIGTERM under load, two instances (${storageMode})`, () => {
       // The load balancer: probes readiness every 100 ms and sends only to instances that are ready.
       const probing = (async () => {
         while (Date.now() < stopAt) {
-          await Promise.all(targets.map(async (target) => (target.ready = (await send(target.url, 'GET', '/health/ready', {})) === 200)));
+          await Promise.all(
+            targets.map(
+              async (target) => (target.ready = (await send(target.url, 'GET', '/health/ready', {})) === 200),
+            ),
+          );
           await sleep(100);
         }
       })();
@@ -310,7 +351,9 @@ describe(`drain (${storageMode})`, () => {
       socket.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code}`));
     });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(`POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(
+      `POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     socket.write(body.slice(0, 10));
     await sleep(200);
     const drained = drain(t.app, 5000);
@@ -331,7 +374,12 @@ describe(`an audit event that does not fit, and a database that takes none (${st
       const audit = t.app.get(AuditLog);
       const user = await register(t.url);
       const long = `oidc:${'a-provider-name-of-some-length'.repeat(2)}`;
-      await audit.record({ type: 'identity.linked', userId: user.id, mechanism: long, detail: { provider: long, note: 'nul\u0000byte' } });
+      await audit.record({
+        type: 'identity.linked',
+        userId: user.id,
+        mechanism: long,
+        detail: { provider: long, note: 'nul\u0000byte' },
+      });
       await audit.record({ type: 'no.such_type' as AuthEventType, userId: user.id, mechanism: 'jwt' });
       await audit.record({ type: 'login.failed', userId: user.id, mechanism: long });
       await audit.record({ type: 'logout', userId: user.id, mechanism: 'session' });
@@ -379,7 +427,10 @@ describe(`an audit event that does not fit, and a database that takes none (${st
       await audit.flush();
       await request(t.url).get('/health/ready').expect(200);
       const types = (await audit.query({ userId: user.id, limit: 50 }))!.items.map((event) => event.type);
-      assert.ok(types.includes('login.failed') && types.includes('logout'), `the waiting events are written: ${types.join(', ')}`);
+      assert.ok(
+        types.includes('login.failed') && types.includes('logout'),
+        `the waiting events are written: ${types.join(', ')}`,
+      );
     } finally {
       await t.close();
     }

@@ -35,7 +35,9 @@ describe(`emails compared after NFKC normalization (${storageMode})`, () => {
 
   it('the migration reports users registered before under twin addresses, by id, and merges nothing', async () => {
     const db = await freshDatabase('collisions');
-    const migrations = authMigrations({ features: [] }).filter((migration) => migration !== ReportEmailCollisions1796083295000);
+    const migrations = authMigrations({ features: [] }).filter(
+      (migration) => migration !== ReportEmailCollisions1796083295000,
+    );
     const dataSource = new DataSource({
       ...db.connection,
       entities: authEntities(db.type, { features: [] }),
@@ -49,7 +51,15 @@ describe(`emails compared after NFKC normalization (${storageMode})`, () => {
       const insert = (email: string) => {
         const id = randomUUID();
         return users
-          .insert({ id, email, name: null, passwordHash: null, roles: ['user'], disabledAt: null, createdAt: new Date() })
+          .insert({
+            id,
+            email,
+            name: null,
+            passwordHash: null,
+            roles: ['user'],
+            disabledAt: null,
+            createdAt: new Date(),
+          })
           .then(() => id);
       };
       const ascii = await insert('ada@example.com');

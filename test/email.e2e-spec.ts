@@ -73,7 +73,9 @@ describe(`email verification, password reset and email change over SMTP (${stora
     await request(t.url).post('/auth/email/verify').send({ token: '' }).expect(400);
 
     const { verification } = await registered();
-    await t.app.get(DataSource).query(`UPDATE auth_email_tokens SET expires_at = created_at WHERE used_at IS NULL AND kind = 'verify'`);
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE auth_email_tokens SET expires_at = created_at WHERE used_at IS NULL AND kind = 'verify'`);
     await request(t.url)
       .post('/auth/email/verify')
       .send({ token: tokenIn(verification) })
@@ -106,7 +108,10 @@ describe(`email verification, password reset and email change over SMTP (${stora
       }
     }
     const [known, unknown] = [median(timings.known), median(timings.unknown)];
-    assert.ok(known < unknown * 2 && unknown < known * 2, `medians ${known.toFixed(2)} ms and ${unknown.toFixed(2)} ms`);
+    assert.ok(
+      known < unknown * 2 && unknown < known * 2,
+      `medians ${known.toFixed(2)} ms and ${unknown.toFixed(2)} ms`,
+    );
   });
 
   it('resets the password once: every session, refresh family and access token ends, a notice goes out, older links are void', async () => {
@@ -204,7 +209,11 @@ describe(`email verification, password reset and email change over SMTP (${stora
     const session = await login(t.url, email, PASSWORD, false);
     const csrf = { 'X-CSRF-Token': session.csrfToken };
     const CHANGED = /How you sign in to .* changed/;
-    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const started = await session.agent
+      .post('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(201);
     const step = () => Math.floor(Date.now() / 1000);
     // Clear of a step's edge, so that the code confirming and the later one fall in distinct steps.
     if (30 - (step() % 30) < 4) await sleep(5000);
@@ -224,7 +233,11 @@ describe(`email verification, password reset and email change over SMTP (${stora
     const [, , off] = await smtp.mailsTo(email, CHANGED, 3);
     assert.match(off.text, /Two-factor authentication was turned off/);
     // A refused attempt changes nothing and tells nothing.
-    await session.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: 'not the password' }).expect(400);
+    await session.agent
+      .post('/auth/mfa/recovery-codes')
+      .set(csrf)
+      .send({ currentPassword: 'not the password' })
+      .expect(400);
     await sleep(300);
     assert.equal(smtp.count(email, CHANGED), 3);
   });

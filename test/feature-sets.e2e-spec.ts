@@ -28,14 +28,24 @@ class HostController {
 
 /** Every route the app serves, as `METHOD /path`, from Express's router. */
 function routesOf(host: HostApp): string[] {
-  const express = host.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: object } }> } };
+  const express = host.app.getHttpAdapter().getInstance() as {
+    router: { stack: Array<{ route?: { path: string; methods: object } }> };
+  };
   return express.router.stack
-    .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route?.path}`) : []))
+    .flatMap((layer) =>
+      layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route?.path}`) : [],
+    )
     .filter((route) => !route.includes('/host/') && !route.includes('{*path}'))
     .sort();
 }
 
-const SESSION_ROUTES = ['DELETE /auth/sessions', 'DELETE /auth/sessions/:id', 'GET /auth/csrf', 'GET /auth/sessions', 'POST /auth/logout'];
+const SESSION_ROUTES = [
+  'DELETE /auth/sessions',
+  'DELETE /auth/sessions/:id',
+  'GET /auth/csrf',
+  'GET /auth/sessions',
+  'POST /auth/logout',
+];
 const ACCOUNT_ROUTES = [
   'GET /auth/admin/audit',
   'GET /auth/admin/users',
@@ -126,12 +136,19 @@ describe(`hosts list the features they use (${storageMode})`, () => {
       /needs the package "nest-auth-no-such-package": npm install/,
     );
     const needsJwt: AuthFeature = { name: 'needs-jwt', requires: ['jwt'], module: sessions.module };
-    await assert.rejects(startHostApp({ features: [sessions, needsJwt] }), /feature "needs-jwt" needs feature "jwt" listed too/);
+    await assert.rejects(
+      startHostApp({ features: [sessions, needsJwt] }),
+      /feature "needs-jwt" needs feature "jwt" listed too/,
+    );
     await assert.rejects(startHostApp({ features: [sessions, sessions] }), /feature "sessions" is listed twice/);
   });
 
   it('leaves routes without a decorator open with globalGuard: false, and still guards @Auth routes', async () => {
-    const host = await startHostApp({ features: [sessions], controllers: [HostController], extras: { globalGuard: false } });
+    const host = await startHostApp({
+      features: [sessions],
+      controllers: [HostController],
+      extras: { globalGuard: false },
+    });
     try {
       await request(host.url).get('/host/open').expect(200, { open: true });
       await request(host.url).get('/host/mine').expect(401);

@@ -44,7 +44,16 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
 const key = fc.oneof(
-  fc.constantFrom('email', 'password', 'name', 'refresh_token', 'scopes', 'currentPassword', 'newPassword', ...PROTOTYPE_KEYS),
+  fc.constantFrom(
+    'email',
+    'password',
+    'name',
+    'refresh_token',
+    'scopes',
+    'currentPassword',
+    'newPassword',
+    ...PROTOTYPE_KEYS,
+  ),
   // The fields of a WebAuthn answer, so that bodies reach the passkey checks beyond validation.
   fc.constantFrom(
     'response',
@@ -85,11 +94,14 @@ const json = fc.letrec((tie) => ({
 const deeplyNested = fc.oneof(
   fc.integer({ min: 9, max: 1100 }).map((depth) => '{"email":'.repeat(depth) + '1' + '}'.repeat(depth)),
   fc.integer({ min: 9, max: 4900 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
-  fc.integer({ min: 9, max: 4800 }).map((depth) => `{"email":"a@b.co","password":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+  fc
+    .integer({ min: 9, max: 4800 })
+    .map((depth) => `{"email":"a@b.co","password":${'['.repeat(depth)}${']'.repeat(depth)}}`),
   fc.integer({ min: 9, max: 4800 }).map((depth) => `{"scopes":${'['.repeat(depth)}"x"${']'.repeat(depth)},"name":"n"}`),
 );
 /** Percent-encodes every UTF-8 byte, so any generated text (lone surrogates included) makes a path segment. */
-const pathSegment = (text: string) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+const pathSegment = (text: string) =>
+  [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
 const pathId = fc.oneof(
   fc.uuid(),
   fc
@@ -207,7 +219,11 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
   it('answers arbitrary credential headers with 4xx, never 5xx and never 2xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES.filter((r) => !r.open)), credentialHeaders, async (route, headers) => {
-        const response = await send(route, headers as Record<string, string>, route.method === 'post' ? '{}' : undefined);
+        const response = await send(
+          route,
+          headers as Record<string, string>,
+          route.method === 'post' ? '{}' : undefined,
+        );
         assert.ok(
           response.status >= 400 && response.status < 500,
           `${route.method} ${route.path} answered ${response.status} to ${JSON.stringify(headers).slice(0, 300)}`,
@@ -238,7 +254,11 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
 });
 
 describe(`no 5xx for garbage ID tokens on the OpenID mobile route (${storageMode})`, () => {
-  const CLIENT = { client_id: 'nest-auth-mobile', client_secret: randomBytes(24).toString('hex'), redirect_uris: ['http://app.test/cb'] };
+  const CLIENT = {
+    client_id: 'nest-auth-mobile',
+    client_secret: randomBytes(24).toString('hex'),
+    redirect_uris: ['http://app.test/cb'],
+  };
   const INVALID_GRANT = { statusCode: 401, error: 'invalid_grant', message: 'Invalid ID token' };
   const b64 = (text: string) => Buffer.from(text).toString('base64url');
   const now = () => Math.floor(Date.now() / 1000);
@@ -324,7 +344,10 @@ describe(`no 5xx for garbage ID tokens on the OpenID mobile route (${storageMode
         const said = `${response.status} to ${JSON.stringify(idToken).slice(0, 200)}: ${response.text.slice(0, 200)}`;
         // Empty, longer than a token may be, a body past the 10 kB limit, or text the input check refuses: 4xx before the route.
         const beforeRoute =
-          idToken.length === 0 || idToken.length > 8192 || refusedText.test(idToken) || Buffer.byteLength(JSON.stringify(body)) > 10_000;
+          idToken.length === 0 ||
+          idToken.length > 8192 ||
+          refusedText.test(idToken) ||
+          Buffer.byteLength(JSON.stringify(body)) > 10_000;
         if (beforeRoute) assert.ok([400, 401, 413].includes(response.status), said);
         else assert.deepEqual([response.status, response.body], [401, INVALID_GRANT], said);
       }),
@@ -333,7 +356,10 @@ describe(`no 5xx for garbage ID tokens on the OpenID mobile route (${storageMode
     await fc.assert(
       fc.asyncProperty(json, async (body) => {
         const response = await exchange(body);
-        assert.ok([400, 401, 413].includes(response.status), `${response.status} to ${JSON.stringify(body).slice(0, 200)}`);
+        assert.ok(
+          [400, 401, 413].includes(response.status),
+          `${response.status} to ${JSON.stringify(body).slice(0, 200)}`,
+        );
       }),
       { numRuns: 100 },
     );

@@ -29,7 +29,10 @@ describe(`revocation-adjacent hardening (${storageMode})`, () => {
   it('counts wrong current passwords toward the account back-off: 429 after the threshold, even for the right one', async () => {
     const session = await login(t.url);
     const change = (currentPassword: string) =>
-      session.agent.post('/auth/password').set('X-CSRF-Token', session.csrfToken).send({ currentPassword, newPassword: NEW_PASSWORD });
+      session.agent
+        .post('/auth/password')
+        .set('X-CSRF-Token', session.csrfToken)
+        .send({ currentPassword, newPassword: NEW_PASSWORD });
     for (let i = 0; i < 5; i++) await change(`wrong guess number ${i}`).expect(400);
     const locked = await change(PASSWORD).expect(429);
     assert.ok(Number(locked.headers['retry-after']) >= 1);
@@ -84,7 +87,8 @@ describe(`revocation-adjacent hardening (${storageMode})`, () => {
           .expect(201)
       ).body.key as string;
     const [used, fresh] = [await create(), await create()];
-    const from = (ip: string, key: string) => request(t.url).get('/examples/reports').set('X-Forwarded-For', ip).set('X-API-Key', key);
+    const from = (ip: string, key: string) =>
+      request(t.url).get('/examples/reports').set('X-Forwarded-For', ip).set('X-API-Key', key);
     await from('203.0.113.7', used).expect(200);
 
     const lookups = countKeyLookups(t.app.get(DataSource));
@@ -141,7 +145,8 @@ describe(`revocation-adjacent hardening (${storageMode})`, () => {
         `${id}: ${answers.map((answer) => answer.status).join(', ')}`,
       );
     }
-    for (const query of ['userId=%00', 'type=%00', 'limit=%00']) await admin.agent.get(`/auth/admin/audit?${query}`).expect(400);
+    for (const query of ['userId=%00', 'type=%00', 'limit=%00'])
+      await admin.agent.get(`/auth/admin/audit?${query}`).expect(400);
     // Not UTF-8 once decoded: the query parser keeps the text as typed, which is a harmless string.
     assert.ok((await admin.agent.get('/auth/admin/audit?userId=%ED%A0%80')).status < 500);
   });

@@ -95,7 +95,13 @@ describe(`AuthModule in a host app (${storageMode})`, () => {
   before(async () => {
     host = await startHostApp({
       features: HOST_FEATURES,
-      controllers: [HostController, HostAdminController, OpenAreaController, PublicThingsController, AdminThingsController],
+      controllers: [
+        HostController,
+        HostAdminController,
+        OpenAreaController,
+        PublicThingsController,
+        AdminThingsController,
+      ],
     });
   });
   after(() => host.close());
@@ -163,7 +169,10 @@ describe('routes that contradict themselves or name an unknown mechanism stop th
   }
 
   it('refuses @Auth and @Public on one method', async () => {
-    await assert.rejects(startHostApp({ features: HOST_FEATURES, controllers: [BothController] }), /both @Auth and @Public/);
+    await assert.rejects(
+      startHostApp({ features: HOST_FEATURES, controllers: [BothController] }),
+      /both @Auth and @Public/,
+    );
   });
 
   it('refuses a mechanism no imported module provides', async () => {
@@ -189,11 +198,16 @@ describe(`two AuthModule apps in one process are isolated (${storageMode})`, () 
 
   const tokenFor = async (url: string) => {
     const { email } = await register(url);
-    return (await request(url).post('/auth/token').send({ email, password: PASSWORD }).expect(200)).body.access_token as string;
+    return (await request(url).post('/auth/token').send({ email, password: PASSWORD }).expect(200)).body
+      .access_token as string;
   };
   const keyFor = async (url: string) => {
     const session = await login(url);
-    const created = await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201);
+    const created = await session.agent
+      .post('/auth/api-keys')
+      .set('X-CSRF-Token', session.csrfToken)
+      .send({ name: 'k' })
+      .expect(201);
     return created.body.key as string;
   };
 
@@ -286,12 +300,19 @@ class MyLoginController {
 
 describe(`the built-in routes, off or under the host's prefix (${storageMode})`, () => {
   it('serves none with `routes: false`, while the guard and the services work for the host’s own routes', async () => {
-    const host = await startHostApp({ features: HOST_FEATURES, controllers: [MyLoginController], extras: { routes: false } });
+    const host = await startHostApp({
+      features: HOST_FEATURES,
+      controllers: [MyLoginController],
+      extras: { routes: false },
+    });
     try {
       await request(host.url).post('/auth/login').send({ email: 'a@example.com', password: PASSWORD }).expect(404);
       await request(host.url).get('/.well-known/jwks.json').expect(404);
       const user = await host.app.get(AccountsService).register({ email: 'ada@example.com', password: PASSWORD });
-      const signedIn = await request(host.url).post('/my/sign-in').send({ email: user.email, password: PASSWORD }).expect(201);
+      const signedIn = await request(host.url)
+        .post('/my/sign-in')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(201);
       const cookie = sessionCookie(signedIn.headers['set-cookie']);
       await request(host.url).get('/my/me').set('Cookie', cookie).expect(200, { email: user.email, via: 'session' });
       await request(host.url)
@@ -309,7 +330,10 @@ describe(`the built-in routes, off or under the host's prefix (${storageMode})`,
       const email = 'grace@example.com';
       await request(host.url).post('/api/v1/auth/register').send({ email, password: PASSWORD }).expect(201);
       await request(host.url).post('/auth/register').send({ email: 'x@example.com', password: PASSWORD }).expect(404);
-      const session = await request(host.url).post('/api/v1/auth/login').send({ email, password: PASSWORD }).expect(200);
+      const session = await request(host.url)
+        .post('/api/v1/auth/login')
+        .send({ email, password: PASSWORD })
+        .expect(200);
       assert.ok(session.body.csrfToken);
       await request(host.url).post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('email=x').expect(415);
       await request(host.url).get('/.well-known/jwks.json').expect(200);

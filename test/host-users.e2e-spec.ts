@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AccountsService, apiKeys, Auth, AuthPrincipal, CurrentPrincipal, jwt, password, sessions } from '@nest-auth/core';
+import {
+  AccountsService,
+  apiKeys,
+  Auth,
+  AuthPrincipal,
+  CurrentPrincipal,
+  jwt,
+  password,
+  sessions,
+} from '@nest-auth/core';
 import { login, PASSWORD, storageMode, uniqueEmail } from './support/app';
 import { HostApp, startHostApp } from './support/host';
 import { CreateMembers1700000000000, GatedMemberStore, loginGate, Member } from './support/members';
@@ -36,13 +45,24 @@ describe(`a host app with its own users table (${storageMode})`, () => {
   const members = () => host.app.get(DataSource).getRepository(Member);
 
   it('has no auth_users table; registration writes a member with an integer id', async () => {
-    const tables = (await host.app.get(DataSource).createQueryRunner().getTables()).map((table) => table.name.replace(/^public\./, ''));
+    const tables = (await host.app.get(DataSource).createQueryRunner().getTables()).map((table) =>
+      table.name.replace(/^public\./, ''),
+    );
     assert.ok(tables.includes('members') && tables.includes('auth_api_keys'));
     assert.ok(!tables.includes('auth_users'));
     const email = uniqueEmail();
-    const registered = await request(host.url).post('/auth/register').send({ email, password: PASSWORD, name: 'Ada' }).expect(201);
+    const registered = await request(host.url)
+      .post('/auth/register')
+      .send({ email, password: PASSWORD, name: 'Ada' })
+      .expect(201);
     assert.match(registered.body.id, /^[1-9]\d*$/);
-    assert.deepEqual(registered.body, { id: registered.body.id, email, name: 'Ada', roles: ['user'], emailVerified: false });
+    assert.deepEqual(registered.body, {
+      id: registered.body.id,
+      email,
+      name: 'Ada',
+      roles: ['user'],
+      emailVerified: false,
+    });
     const stored = await members().findOneBy({ memberNo: Number(registered.body.id) });
     assert.equal(stored?.mail, email);
     assert.equal(stored?.displayName, 'Ada');
@@ -52,16 +72,25 @@ describe(`a host app with its own users table (${storageMode})`, () => {
   it('signs in with a session, a token pair and an API key, each principal carrying the member id', async () => {
     const session = await login(host.url);
     await session.agent.get('/reports').expect(200, { userId: session.user.id, via: 'session' });
-    const token = (await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
+    const token = (
+      await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)
+    ).body;
     await request(host.url)
       .get('/reports')
       .set('Authorization', `Bearer ${token.access_token}`)
       .expect(200, { userId: session.user.id, via: 'jwt' });
-    const refreshed = await request(host.url).post('/auth/token/refresh').send({ refresh_token: token.refresh_token }).expect(200);
+    const refreshed = await request(host.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: token.refresh_token })
+      .expect(200);
     assert.ok(refreshed.body.access_token);
-    const key = (await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)).body
-      .key;
-    await request(host.url).get('/reports').set('X-API-Key', key).expect(200, { userId: session.user.id, via: 'apiKey' });
+    const key = (
+      await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)
+    ).body.key;
+    await request(host.url)
+      .get('/reports')
+      .set('X-API-Key', key)
+      .expect(200, { userId: session.user.id, via: 'apiKey' });
     await request(host.url).get('/auth/me').set('X-API-Key', key).expect(200);
   });
 
@@ -69,7 +98,14 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     const email = uniqueEmail('bcrypt');
     // htpasswd -B of PASSWORD; this store has no replacePasswordHash, so the module reads the hash again before writing.
     const bcrypt = '$2y$05$1HmzVgicLNAWva7EnOWihOjYINzXmtZy7AoyvZ.zaHq7UhORlV8Dy';
-    await members().insert({ mail: email, displayName: null, secretHash: bcrypt, role: 'member', blocked: false, mailConfirmed: false });
+    await members().insert({
+      mail: email,
+      displayName: null,
+      secretHash: bcrypt,
+      role: 'member',
+      blocked: false,
+      mailConfirmed: false,
+    });
     await request(host.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
     assert.equal((await members().findOneBy({ mail: email }))?.secretHash, bcrypt);
     const token = (await request(host.url).post('/auth/token').send({ email, password: PASSWORD }).expect(200)).body;
@@ -80,9 +116,12 @@ describe(`a host app with its own users table (${storageMode})`, () => {
 
   it('ends everything of a member the host disables through AccountsService, and lets them back in when enabled', async () => {
     const session = await login(host.url);
-    const token = (await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
-    const key = (await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)).body
-      .key;
+    const token = (
+      await request(host.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)
+    ).body;
+    const key = (
+      await session.agent.post('/auth/api-keys').set('X-CSRF-Token', session.csrfToken).send({ name: 'k' }).expect(201)
+    ).body.key;
     await request(host.url).get('/reports').set('X-API-Key', key).expect(200);
 
     await host.app.get(AccountsService, { strict: false }).disable(session.user.id);
@@ -109,7 +148,10 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     await first.agent.get('/reports').expect(200);
     await second.agent.get('/reports').expect(401);
     assert.ok(changed.headers['x-csrf-token']);
-    await request(host.url).post('/auth/login').send({ email: first.user.email, password: 'a brand new passphrase' }).expect(200);
+    await request(host.url)
+      .post('/auth/login')
+      .send({ email: first.user.email, password: 'a brand new passphrase' })
+      .expect(200);
   });
 
   it('answers 404, not 500, for user ids the host table cannot hold', async () => {
@@ -141,7 +183,10 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     assert.equal((await loginHeldDuring(session.user.email, () => accounts.disable(session.user.id))).status, 401);
     assert.equal((await loginHeldDuring(session.user.email, () => accounts.enable(session.user.id))).status, 200);
     await accounts.disable(session.user.id);
-    assert.equal((await loginHeldDuring(session.user.email, () => accounts.disable(session.user.id), '/auth/token')).status, 401);
+    assert.equal(
+      (await loginHeldDuring(session.user.email, () => accounts.disable(session.user.id), '/auth/token')).status,
+      401,
+    );
   });
 
   it('refuses a login with the old password that read the user just before the password changed', async () => {

@@ -13,7 +13,8 @@ const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
 
 /** The example project of Firebase's scrypt tool (github.com/firebase/scrypt) and its user. */
 const FIREBASE_ENV = {
-  FIREBASE_SCRYPT_SIGNER_KEY: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+  FIREBASE_SCRYPT_SIGNER_KEY:
+    'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
   FIREBASE_SCRYPT_SALT_SEPARATOR: 'Bw==',
   FIREBASE_SCRYPT_ROUNDS: '8',
   FIREBASE_SCRYPT_MEM_COST: '14',
@@ -43,7 +44,8 @@ function cli(env: Record<string, string | undefined>, args: string[], stdin = ''
   });
 }
 
-const ndjson = (...lines: unknown[]) => lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
+const ndjson = (...lines: unknown[]) =>
+  lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
 
 describe(`moving users in from another system: users:import, then sign-in (${storageMode})`, () => {
   let t: TestApp;
@@ -71,7 +73,11 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
   it('imports a file: counts created, skipped and invalid lines by number, exits 1 for the invalid ones', async () => {
     const existing = uniqueEmail('existing');
     await request(t.url).post('/auth/register').send({ email: existing, password: PASSWORD }).expect(201);
-    const [bcryptUser, djangoUser, firebaseUser] = [uniqueEmail('bcrypt'), uniqueEmail('django'), uniqueEmail('firebase')];
+    const [bcryptUser, djangoUser, firebaseUser] = [
+      uniqueEmail('bcrypt'),
+      uniqueEmail('django'),
+      uniqueEmail('firebase'),
+    ];
     const file = join(dir, 'users.ndjson');
     writeFileSync(
       file,
@@ -101,7 +107,11 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
     });
     assert.equal(run.stderr.trim(), 'nest-auth: 3 invalid line(s), see above');
     assert.equal(await storedHash(bcryptUser), BCRYPT_OF_PASSWORD, 'a later line of the same email changes nothing');
-    assert.equal(await storedHash(existing).then((hash) => hash.startsWith('$argon2id$')), true, 'a registered user is left as is');
+    assert.equal(
+      await storedHash(existing).then((hash) => hash.startsWith('$argon2id$')),
+      true,
+      'a registered user is left as is',
+    );
 
     const again = await cli(t.env, ['users:import'], ndjson({ email: bcryptUser, hash: BCRYPT_OF_PASSWORD }));
     assert.equal(again.code, 0, again.stderr);
@@ -110,7 +120,11 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^nest-auth: cannot read .*nowhere\.ndjson: ENOENT/);
     const dryEmail = uniqueEmail('dry');
-    const dry = await cli(t.env, ['--json', 'users:import', '--dry-run'], ndjson({ email: dryEmail, hash: DJANGO_OF_LETMEIN }));
+    const dry = await cli(
+      t.env,
+      ['--json', 'users:import', '--dry-run'],
+      ndjson({ email: dryEmail, hash: DJANGO_OF_LETMEIN }),
+    );
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(JSON.parse(dry.stdout).created, 1);
     await request(t.url).post('/auth/login').send({ email: dryEmail, password: 'lètmein' }).expect(401);
@@ -118,7 +132,11 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
 
   it('an imported bcrypt user signs in with their old password, and their hash is argon2id from then on', async () => {
     const email = uniqueEmail('moved');
-    const run = await cli(t.env, ['users:import', '-'], ndjson({ email, hash: BCRYPT_OF_PASSWORD, name: 'Grace', emailVerified: true }));
+    const run = await cli(
+      t.env,
+      ['users:import', '-'],
+      ndjson({ email, hash: BCRYPT_OF_PASSWORD, name: 'Grace', emailVerified: true }),
+    );
     assert.equal(run.code, 0, run.stderr);
     await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
     assert.equal(await storedHash(email), BCRYPT_OF_PASSWORD, 'a failed sign-in rehashes nothing');
@@ -145,7 +163,10 @@ describe(`moving users in from another system: users:import, then sign-in (${sto
     const store = t.app.get<UserStore>(USER_STORE);
     const user = (await store.findByEmail(email))!;
     await store.setPasswordHash(user.id, '$argon2id$v=19$m=19456,t=2,p=1$changedmeanwhile$changedmeanwhile');
-    assert.equal(await store.replacePasswordHash!(user.id, BCRYPT_OF_PASSWORD, '$argon2id$rehash-of-the-old-password'), false);
+    assert.equal(
+      await store.replacePasswordHash!(user.id, BCRYPT_OF_PASSWORD, '$argon2id$rehash-of-the-old-password'),
+      false,
+    );
     assert.match(await storedHash(email), /changedmeanwhile/);
   });
 
@@ -169,10 +190,17 @@ describe(`users:import without a Firebase project's parameters (${storageMode})`
   it('refuses Firebase hashes, which could never verify, and says what is missing', async () => {
     const t = await startApp();
     try {
-      const run = await cli(t.env, ['--json', 'users:import'], ndjson({ email: uniqueEmail('fb'), hash: FIREBASE_OF_USER1 }));
+      const run = await cli(
+        t.env,
+        ['--json', 'users:import'],
+        ndjson({ email: uniqueEmail('fb'), hash: FIREBASE_OF_USER1 }),
+      );
       assert.equal(run.code, 1);
       assert.deepEqual(JSON.parse(run.stdout).invalid, [
-        { line: 1, reason: 'a Firebase hash needs the project parameters (passwordHashing.firebaseScrypt, FIREBASE_SCRYPT_*)' },
+        {
+          line: 1,
+          reason: 'a Firebase hash needs the project parameters (passwordHashing.firebaseScrypt, FIREBASE_SCRYPT_*)',
+        },
       ]);
     } finally {
       await t.close();

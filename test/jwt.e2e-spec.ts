@@ -117,7 +117,11 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
         { email: disabled, password: PASSWORD },
       ]) {
         const response = await request(t.url).post('/auth/token').send(body).expect(401);
-        assert.deepEqual(response.body, { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized' });
+        assert.deepEqual(response.body, {
+          statusCode: 401,
+          message: 'Invalid email or password',
+          error: 'Unauthorized',
+        });
       }
     });
 
@@ -133,7 +137,10 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
   describe('authenticating with an access token', () => {
     it('lets the bearer reach session-or-jwt routes as via "jwt", and not API-key routes', async () => {
       const tokens = await tokensFor(t.url);
-      const profile = await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
+      const profile = await request(t.url)
+        .get('/examples/profile')
+        .set('Authorization', `Bearer ${tokens.access_token}`)
+        .expect(200);
       assert.deepEqual(profile.body, { ok: true, user: { id: tokens.userId, email: tokens.email }, via: 'jwt' });
       const me = await request(t.url).get('/auth/me').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
       assert.equal(me.body.via, 'jwt');
@@ -199,8 +206,14 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
     it('HS256 signed with our public key (algorithm confusion)', async () => {
       const jwk = (await request(t.url).get('/.well-known/jwks.json')).body.keys[0];
       const publicPem = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
-      await expectRefused(t.url, `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid }, claims, { alg: 'HS256', secret: publicPem })}`);
-      await expectRefused(t.url, `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid }, claims, { alg: 'HS256', secret: key.publicKey })}`);
+      await expectRefused(
+        t.url,
+        `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid }, claims, { alg: 'HS256', secret: publicPem })}`,
+      );
+      await expectRefused(
+        t.url,
+        `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid }, claims, { alg: 'HS256', secret: key.publicKey })}`,
+      );
     });
 
     it('a foreign key with our kid, and a foreign key sent along in jwk or jku', async () => {
@@ -252,7 +265,9 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
         claimsFor(sub, sid, { exp: undefined }),
         claimsFor(sub, sid, { roles: 'admin' }),
       ]) {
-        await expectRefused(t.url, `Bearer ${ours(forged)}`).catch((error) => assert.fail(`${JSON.stringify(forged)}: ${error}`));
+        await expectRefused(t.url, `Bearer ${ours(forged)}`).catch((error) =>
+          assert.fail(`${JSON.stringify(forged)}: ${error}`),
+        );
       }
       // The same construction with valid claims passes, so the refusals above are for the claim under test.
       const valid = await request(t.url)
@@ -281,7 +296,13 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
       ]) {
         await expectRefused(t.url, `Bearer ${malformed}`);
       }
-      for (const authorization of ['Bearer', 'Bearer ', 'bearer  ', `Bearer ${tokens.access_token} extra`, `Bearer  ${header}`]) {
+      for (const authorization of [
+        'Bearer',
+        'Bearer ',
+        'bearer  ',
+        `Bearer ${tokens.access_token} extra`,
+        `Bearer  ${header}`,
+      ]) {
         await expectRefused(t.url, authorization);
       }
     });
@@ -319,13 +340,19 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
     it('rotates: a new pair in the same family, with the family expiry kept', async () => {
       const first = await tokensFor(t.url);
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const second = await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200);
+      const second = await request(t.url)
+        .post('/auth/token/refresh')
+        .send({ refresh_token: first.refresh_token })
+        .expect(200);
       assert.notEqual(second.body.refresh_token, first.refresh_token);
       assert.notEqual(second.body.access_token, first.access_token);
       assert.equal(decodeSegment(second.body.access_token, 1).sid, decodeSegment(first.access_token, 1).sid);
       assert.ok(second.body.refresh_expires_in < first.refresh_expires_in);
       assert.equal(await profileStatus(t.url, second.body.access_token), 200);
-      const third = await request(t.url).post('/auth/token/refresh').send({ refresh_token: second.body.refresh_token }).expect(200);
+      const third = await request(t.url)
+        .post('/auth/token/refresh')
+        .send({ refresh_token: second.body.refresh_token })
+        .expect(200);
       assert.equal(await profileStatus(t.url, third.body.access_token), 200);
     });
 
@@ -347,8 +374,17 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
         .get(DataSource)
         .getRepository(RefreshTokenFamily)
         .update({ id: String(decodeSegment(expired.access_token, 1).sid) }, { expiresAt: new Date(Date.now() - 1000) });
-      for (const refreshToken of ['unknown-token', spent.refresh_token, revoked.refresh_token, expired.refresh_token, spent.access_token]) {
-        const response = await request(t.url).post('/auth/token/refresh').send({ refresh_token: refreshToken }).expect(401);
+      for (const refreshToken of [
+        'unknown-token',
+        spent.refresh_token,
+        revoked.refresh_token,
+        expired.refresh_token,
+        spent.access_token,
+      ]) {
+        const response = await request(t.url)
+          .post('/auth/token/refresh')
+          .send({ refresh_token: refreshToken })
+          .expect(401);
         assert.deepEqual(response.body, INVALID_GRANT);
       }
       await request(t.url).post('/auth/token/refresh').send({}).expect(400);
@@ -357,10 +393,15 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
 
     it('revokes the whole family when a spent token is presented again (reuse detection)', async () => {
       const first = await tokensFor(t.url);
-      const second = (await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)).body;
+      const second = (
+        await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)
+      ).body;
       assert.equal(await profileStatus(t.url, second.access_token), 200);
       await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(401);
-      const newest = await request(t.url).post('/auth/token/refresh').send({ refresh_token: second.refresh_token }).expect(401);
+      const newest = await request(t.url)
+        .post('/auth/token/refresh')
+        .send({ refresh_token: second.refresh_token })
+        .expect(401);
       assert.deepEqual(newest.body, INVALID_GRANT);
       assert.equal(await profileStatus(t.url, second.access_token), 401);
       assert.equal(await profileStatus(t.url, first.access_token), 401);
@@ -369,7 +410,9 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
     it('lets exactly one of many concurrent refreshes of one token succeed', async () => {
       const tokens = await tokensFor(t.url);
       const answers = await Promise.all(
-        Array.from({ length: 12 }, () => request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token })),
+        Array.from({ length: 12 }, () =>
+          request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }),
+        ),
       );
       const statuses = answers.map((answer) => answer.status).sort();
       assert.deepEqual(statuses, [200, ...Array(11).fill(401)]);
@@ -379,7 +422,10 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
     it('revoke answers 200 for anything well-formed, and ends the family with its access tokens', async () => {
       const tokens = await tokensFor(t.url);
       assert.equal(await profileStatus(t.url, tokens.access_token), 200);
-      const response = await request(t.url).post('/auth/token/revoke').send({ refresh_token: tokens.refresh_token }).expect(200);
+      const response = await request(t.url)
+        .post('/auth/token/revoke')
+        .send({ refresh_token: tokens.refresh_token })
+        .expect(200);
       assert.deepEqual(response.body, {});
       assert.equal(await profileStatus(t.url, tokens.access_token), 401);
       await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }).expect(401);
@@ -435,14 +481,22 @@ describe(`JWT access tokens and refresh tokens (${storageMode})`, () => {
   describe('restart', () => {
     it('a restarted instance still refuses tokens revoked before it started', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-jwt-'));
-      const env: Env = { ...NO_LIMITS, DATA_DIR: dataDir, JWT_PRIVATE_KEY: key.privateKey, REDIS_KEY_PREFIX: `jwt-restart-${Date.now()}:` };
+      const env: Env = {
+        ...NO_LIMITS,
+        DATA_DIR: dataDir,
+        JWT_PRIVATE_KEY: key.privateKey,
+        REDIS_KEY_PREFIX: `jwt-restart-${Date.now()}:`,
+      };
       try {
         const first = await startApp(env);
         const revokedUser = await tokensFor(first.url);
         const revokedFamily = await tokensFor(first.url);
         const kept = await tokensFor(first.url);
         await first.app.get(AccountsService).endEverything(revokedUser.userId);
-        await request(first.url).post('/auth/token/revoke').send({ refresh_token: revokedFamily.refresh_token }).expect(200);
+        await request(first.url)
+          .post('/auth/token/revoke')
+          .send({ refresh_token: revokedFamily.refresh_token })
+          .expect(200);
         await first.close();
 
         const second = await startApp(env);
@@ -507,7 +561,10 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
         `Bearer ${craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret: `${secret}x` })}`,
       );
       assert.equal(
-        await profileStatus(app.url, craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret })),
+        await profileStatus(
+          app.url,
+          craft({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }, claims, { alg: 'HS256', secret }),
+        ),
         200,
       );
     } finally {
@@ -527,7 +584,11 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
     } finally {
       await before.close();
     }
-    const rotated = await startApp({ ...NO_LIMITS, JWT_PRIVATE_KEY: next.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: previous.publicKey });
+    const rotated = await startApp({
+      ...NO_LIMITS,
+      JWT_PRIVATE_KEY: next.privateKey,
+      JWT_PREVIOUS_PUBLIC_KEYS: previous.publicKey,
+    });
     try {
       assert.equal(await profileStatus(rotated.url, oldToken), 200);
       const fresh = await tokensFor(rotated.url);
@@ -550,54 +611,60 @@ describe(`JWT signing configurations and key rotation (${storageMode})`, () => {
   });
 });
 
-describe('JWT revocation across instances (postgres+redis)', { skip: !productionMode && 'needs DATABASE_URL and REDIS_URL' }, () => {
-  const key = newEcKeyPem();
-  let a: TestApp;
-  let b: ChildApp;
-  before(async () => {
-    const shared: Env = {
-      ...NO_LIMITS,
-      JWT_PRIVATE_KEY: key.privateKey,
-      REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}jwt-pair-${Date.now()}:`,
-    };
-    a = await startApp(shared);
-    b = await startAppProcess(shared);
-  });
-  after(async () => {
-    await a.close();
-    await b.close();
-  });
+describe(
+  'JWT revocation across instances (postgres+redis)',
+  { skip: !productionMode && 'needs DATABASE_URL and REDIS_URL' },
+  () => {
+    const key = newEcKeyPem();
+    let a: TestApp;
+    let b: ChildApp;
+    before(async () => {
+      const shared: Env = {
+        ...NO_LIMITS,
+        JWT_PRIVATE_KEY: key.privateKey,
+        REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}jwt-pair-${Date.now()}:`,
+      };
+      a = await startApp(shared);
+      b = await startAppProcess(shared);
+    });
+    after(async () => {
+      await a.close();
+      await b.close();
+    });
 
-  it('a family revoked on one instance is refused by the other within one second', async () => {
-    const tokens = await tokensFor(a.url);
-    assert.equal(await profileStatus(b.url, tokens.access_token), 200);
-    await request(a.url).post('/auth/token/revoke').send({ refresh_token: tokens.refresh_token }).expect(200);
-    const tookMs = await refusedWithin(b.url, tokens.access_token, 1000);
-    assert.ok(tookMs <= 1000);
-  });
+    it('a family revoked on one instance is refused by the other within one second', async () => {
+      const tokens = await tokensFor(a.url);
+      assert.equal(await profileStatus(b.url, tokens.access_token), 200);
+      await request(a.url).post('/auth/token/revoke').send({ refresh_token: tokens.refresh_token }).expect(200);
+      const tookMs = await refusedWithin(b.url, tokens.access_token, 1000);
+      assert.ok(tookMs <= 1000);
+    });
 
-  it('logout-all on one instance is refused by the other within one second', async () => {
-    const tokens = await tokensFor(a.url);
-    assert.equal(await profileStatus(b.url, tokens.access_token), 200);
-    await request(a.url).post('/auth/logout-all').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
-    await refusedWithin(b.url, tokens.access_token, 1000);
-  });
+    it('logout-all on one instance is refused by the other within one second', async () => {
+      const tokens = await tokensFor(a.url);
+      assert.equal(await profileStatus(b.url, tokens.access_token), 200);
+      await request(a.url).post('/auth/logout-all').set('Authorization', `Bearer ${tokens.access_token}`).expect(204);
+      await refusedWithin(b.url, tokens.access_token, 1000);
+    });
 
-  it('reuse detected on one instance ends the family on the other within one second', async () => {
-    const first = await tokensFor(a.url);
-    const second = (await request(b.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)).body;
-    assert.equal(await profileStatus(b.url, second.access_token), 200);
-    await request(a.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(401);
-    await refusedWithin(b.url, second.access_token, 1000);
-  });
+    it('reuse detected on one instance ends the family on the other within one second', async () => {
+      const first = await tokensFor(a.url);
+      const second = (
+        await request(b.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)
+      ).body;
+      assert.equal(await profileStatus(b.url, second.access_token), 200);
+      await request(a.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(401);
+      await refusedWithin(b.url, second.access_token, 1000);
+    });
 
-  it('disabling a user on one instance refuses their tokens on the other within one second', async () => {
-    const tokens = await tokensFor(a.url);
-    assert.equal(await profileStatus(b.url, tokens.access_token), 200);
-    await a.app.get(AccountsService).disable(tokens.userId);
-    await refusedWithin(b.url, tokens.access_token, 1000);
-  });
-});
+    it('disabling a user on one instance refuses their tokens on the other within one second', async () => {
+      const tokens = await tokensFor(a.url);
+      assert.equal(await profileStatus(b.url, tokens.access_token), 200);
+      await a.app.get(AccountsService).disable(tokens.userId);
+      await refusedWithin(b.url, tokens.access_token, 1000);
+    });
+  },
+);
 
 describe(`refresh-token reuse grace window (${storageMode})`, () => {
   let t: TestApp;
@@ -608,8 +675,13 @@ describe(`refresh-token reuse grace window (${storageMode})`, () => {
 
   it('refuses a token presented again within the grace window without ending its family', async () => {
     const first = await tokensFor(t.url);
-    const second = (await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)).body;
-    const again = await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(401);
+    const second = (
+      await request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }).expect(200)
+    ).body;
+    const again = await request(t.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: first.refresh_token })
+      .expect(401);
     assert.deepEqual(again.body, INVALID_GRANT);
     assert.equal(await profileStatus(t.url, second.access_token), 200);
     await request(t.url).post('/auth/token/refresh').send({ refresh_token: second.refresh_token }).expect(200);
@@ -618,7 +690,9 @@ describe(`refresh-token reuse grace window (${storageMode})`, () => {
   it('of concurrent refreshes exactly one wins, and its new pair stays usable', async () => {
     const tokens = await tokensFor(t.url);
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token })),
+      Array.from({ length: 8 }, () =>
+        request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }),
+      ),
     );
     const winners = answers.filter((answer) => answer.status === 200);
     assert.equal(winners.length, 1);

@@ -40,7 +40,9 @@ async function countKeyLookups(dataSource: DataSource, work: () => Promise<unkno
 /** `count` well-formed keys that exist nowhere, sent `concurrency` at a time; every answer must be 401. */
 async function sendJunk(url: string, count: number, concurrency = 50): Promise<void> {
   for (let sent = 0; sent < count; sent += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, count - sent) }, () => reports(url, ApiKeyFormat.generate('sk')));
+    const batch = Array.from({ length: Math.min(concurrency, count - sent) }, () =>
+      reports(url, ApiKeyFormat.generate('sk')),
+    );
     for (const response of await Promise.all(batch)) assert.equal(response.status, 401);
   }
 }
@@ -108,7 +110,11 @@ describe(`a key created on one instance is accepted on another at once (${storag
       await reports(b.url, created.key).expect(200);
     }
     const old = await createKey(owner);
-    const rotated = await owner.agent.post(`/auth/api-keys/${old.id}/rotate`).set('X-CSRF-Token', owner.csrfToken).send({}).expect(201);
+    const rotated = await owner.agent
+      .post(`/auth/api-keys/${old.id}/rotate`)
+      .set('X-CSRF-Token', owner.csrfToken)
+      .send({})
+      .expect(201);
     await reports(b.url, rotated.body.key).expect(200);
   });
 

@@ -43,10 +43,19 @@ describe(`no secret in the logs (${storageMode})`, () => {
         .send(`{"email":"${session.user.email}","password":"${wrongPassword}"`)
         .expect(400);
 
-      const tokens = await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200);
+      const tokens = await request(t.url)
+        .post('/auth/token')
+        .send({ email: session.user.email, password: PASSWORD })
+        .expect(200);
       secrets.push(tokens.body.access_token, tokens.body.refresh_token);
-      await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.body.access_token}`).expect(200);
-      const refreshed = await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.body.refresh_token }).expect(200);
+      await request(t.url)
+        .get('/examples/profile')
+        .set('Authorization', `Bearer ${tokens.body.access_token}`)
+        .expect(200);
+      const refreshed = await request(t.url)
+        .post('/auth/token/refresh')
+        .send({ refresh_token: tokens.body.refresh_token })
+        .expect(200);
       secrets.push(refreshed.body.access_token, refreshed.body.refresh_token);
       await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.body.refresh_token }).expect(401);
 
@@ -75,8 +84,14 @@ describe(`no secret in the logs (${storageMode})`, () => {
       await request(t.url).post('/auth/password/forgot').send({ email: session.user.email }).expect(202);
       const resetToken = await outboxToken(t, session.user.email, 'password_reset');
       secrets.push(resetToken, 'a reset passphrase here');
-      await request(t.url).post('/auth/password/reset').send({ token: resetToken, newPassword: 'a reset passphrase here' }).expect(204);
-      await request(t.url).post('/auth/password/reset').send({ token: resetToken, newPassword: 'a reset passphrase here' }).expect(400);
+      await request(t.url)
+        .post('/auth/password/reset')
+        .send({ token: resetToken, newPassword: 'a reset passphrase here' })
+        .expect(204);
+      await request(t.url)
+        .post('/auth/password/reset')
+        .send({ token: resetToken, newPassword: 'a reset passphrase here' })
+        .expect(400);
       const again = await login(t.url, session.user.email, 'a reset passphrase here', false);
       const moved = `moved-${session.user.email}`;
       await again.agent
@@ -91,7 +106,11 @@ describe(`no secret in the logs (${storageMode})`, () => {
       // MFA: the TOTP secret and its URI, the recovery codes and the mfaTokens (6-digit codes are too short to tell from other digits).
       const mfa = await login(t.url);
       const csrf = { 'X-CSRF-Token': mfa.csrfToken };
-      const enrolment = await mfa.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+      const enrolment = await mfa.agent
+        .post('/auth/mfa/totp')
+        .set(csrf)
+        .send({ currentPassword: PASSWORD })
+        .expect(201);
       secrets.push(enrolment.body.secret, enrolment.body.otpauthUrl);
       const confirmed = await mfa.agent
         .post('/auth/mfa/totp/confirm')
@@ -100,24 +119,38 @@ describe(`no secret in the logs (${storageMode})`, () => {
         .expect(200);
       const recoveryCodes: string[] = confirmed.body.recoveryCodes;
       secrets.push(...recoveryCodes, ...recoveryCodes.map((code) => code.replace(/-/g, '')));
-      const challenge = await request(t.url).post('/auth/login').send({ email: mfa.user.email, password: PASSWORD }).expect(200);
+      const challenge = await request(t.url)
+        .post('/auth/login')
+        .send({ email: mfa.user.email, password: PASSWORD })
+        .expect(200);
       secrets.push(challenge.body.mfaToken);
       await request(t.url)
         .post('/auth/login/mfa')
         .send({ mfaToken: challenge.body.mfaToken, recoveryCode: 'WRONG-WRONG-WRONG' })
         .expect(401);
-      await request(t.url).post('/auth/login/mfa').send({ mfaToken: challenge.body.mfaToken, recoveryCode: recoveryCodes[0] }).expect(200);
-      const byToken = await request(t.url).post('/auth/token').send({ email: mfa.user.email, password: PASSWORD }).expect(200);
+      await request(t.url)
+        .post('/auth/login/mfa')
+        .send({ mfaToken: challenge.body.mfaToken, recoveryCode: recoveryCodes[0] })
+        .expect(200);
+      const byToken = await request(t.url)
+        .post('/auth/token')
+        .send({ email: mfa.user.email, password: PASSWORD })
+        .expect(200);
       secrets.push(byToken.body.mfaToken);
       const pair = await request(t.url)
         .post('/auth/token/mfa')
         .send({ mfaToken: byToken.body.mfaToken, recoveryCode: recoveryCodes[1] })
         .expect(200);
       secrets.push(pair.body.access_token, pair.body.refresh_token);
-      const regenerated = await mfa.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200);
+      const regenerated = await mfa.agent
+        .post('/auth/mfa/recovery-codes')
+        .set(csrf)
+        .send({ currentPassword: PASSWORD })
+        .expect(200);
       secrets.push(...regenerated.body.recoveryCodes);
       // Sign-in with OpenID Connect: the state, nonce, code and ID token of a browser flow, and a mobile exchange.
-      for (let i = 0; i < 100 && (await request(t.url).get('/auth/oidc/test/login')).status !== 302; i++) await sleep(50);
+      for (let i = 0; i < 100 && (await request(t.url).get('/auth/oidc/test/login')).status !== 302; i++)
+        await sleep(50);
       const browser = new TestBrowser({ [publicUrl]: t.url });
       idp.nextLogin = { sub: 'logs-subject', email: `oidc-${session.user.email}`, email_verified: true };
       const started = await browser.get(`${publicUrl}/auth/oidc/test/login`);
@@ -133,7 +166,12 @@ describe(`no secret in the logs (${storageMode})`, () => {
         authorization.searchParams.get('code_challenge') as string,
         callback.searchParams.get('code') as string,
       );
-      const idToken = idp.mint({ iss: idp.issuer, aud: client.client_id, sub: 'logs-subject', exp: Math.floor(Date.now() / 1000) + 60 });
+      const idToken = idp.mint({
+        iss: idp.issuer,
+        aud: client.client_id,
+        sub: 'logs-subject',
+        exp: Math.floor(Date.now() / 1000) + 60,
+      });
       secrets.push(idToken);
       const exchanged = await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken }).expect(200);
       secrets.push(exchanged.body.access_token, exchanged.body.refresh_token);

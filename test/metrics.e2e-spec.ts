@@ -40,7 +40,9 @@ describe(`Prometheus metrics (${storageMode})`, () => {
     const session = await login(t.url);
     await session.agent.get('/examples/profile').expect(200);
     await session.agent.get('/examples/profile').expect(200);
-    const tokens = (await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)).body;
+    const tokens = (
+      await request(t.url).post('/auth/token').send({ email: session.user.email, password: PASSWORD }).expect(200)
+    ).body;
     for (let i = 0; i < 2; i++)
       await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
     const key = (
@@ -54,9 +56,13 @@ describe(`Prometheus metrics (${storageMode})`, () => {
     await request(t.url).get('/examples/profile').expect(401);
     await request(t.url).get('/examples/admin').set('Authorization', `Bearer ${tokens.access_token}`).expect(403);
     const { email } = await register(t.url);
-    for (let i = 0; i < 2; i++) await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
+    for (let i = 0; i < 2; i++)
+      await request(t.url).post('/auth/login').send({ email, password: 'not the password' }).expect(401);
     await request(t.url).post('/auth/login').send({ email, password: PASSWORD }).expect(429);
-    const refreshed = await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }).expect(200);
+    const refreshed = await request(t.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: tokens.refresh_token })
+      .expect(200);
     assert.ok(refreshed.body.refresh_token);
     await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.refresh_token }).expect(401);
     const after = await scrape();

@@ -82,11 +82,19 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     const session = await login(t.url, email);
     const csrf = { 'X-CSRF-Token': session.csrfToken };
     await session.agent.get('/auth/mfa').expect(200, { totp: false, recoveryCodesLeft: 0, passkeys: 0 });
-    await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: 'wrong password, surely' }).expect(400);
+    await session.agent
+      .post('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: 'wrong password, surely' })
+      .expect(400);
     await session.agent.post('/auth/mfa/totp').send({ currentPassword: PASSWORD }).expect(403);
     await session.agent.post('/auth/mfa/totp').set(csrf).send({}).expect(400);
 
-    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const started = await session.agent
+      .post('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(201);
     const { secret, otpauthUrl } = started.body;
     assert.match(secret, /^[A-Z2-7]{32}$/, '160 bits of base32');
     const uri = new URL(otpauthUrl);
@@ -137,17 +145,26 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     assert.deepEqual(Object.keys(first.body).sort(), ['methods', 'mfaRequired', 'mfaToken']);
     assert.deepEqual(first.body.methods, ['totp', 'recovery']);
     assert.equal(first.headers['set-cookie'], undefined);
-    const byToken = await request(t.url).post('/auth/token').send({ email: user.email, password: PASSWORD }).expect(200);
+    const byToken = await request(t.url)
+      .post('/auth/token')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
     assert.deepEqual(Object.keys(byToken.body).sort(), ['methods', 'mfaRequired', 'mfaToken']);
     assert.notEqual(byToken.body.mfaToken, first.body.mfaToken);
 
     const code = nextStepCode(user.secret);
-    const finished = await request(t.url).post('/auth/login/mfa').send({ mfaToken: first.body.mfaToken, code }).expect(200);
+    const finished = await request(t.url)
+      .post('/auth/login/mfa')
+      .send({ mfaToken: first.body.mfaToken, code })
+      .expect(200);
     assert.equal(finished.body.user.email, user.email);
     assert.ok(finished.body.csrfToken);
     await request(t.url).get('/auth/me').set('Cookie', sessionCookie(finished.headers['set-cookie'])).expect(200);
     // The token is spent by that success, whatever comes with it next.
-    await request(t.url).post('/auth/login/mfa').send({ mfaToken: first.body.mfaToken, recoveryCode: user.recoveryCodes[0] }).expect(401);
+    await request(t.url)
+      .post('/auth/login/mfa')
+      .send({ mfaToken: first.body.mfaToken, recoveryCode: user.recoveryCodes[0] })
+      .expect(401);
 
     const pair = await request(t.url)
       .post('/auth/token/mfa')
@@ -155,7 +172,10 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
       .expect(200);
     assert.equal(pair.body.token_type, 'Bearer');
     assert.ok(pair.body.refresh_token);
-    const me = await request(t.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(200);
+    const me = await request(t.url)
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${pair.body.access_token}`)
+      .expect(200);
     assert.equal(me.body.user.email, user.email);
   });
 
@@ -185,7 +205,10 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
       .expect(401);
     assert.equal(unknown.body.message, 'Invalid code');
     await request(t.url).post('/auth/login/mfa').send({ mfaToken: token }).expect(400);
-    await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code, recoveryCode: user.recoveryCodes[0] }).expect(400);
+    await request(t.url)
+      .post('/auth/login/mfa')
+      .send({ mfaToken: token, code, recoveryCode: user.recoveryCodes[0] })
+      .expect(400);
     await request(t.url)
       .post('/auth/login/mfa')
       .send({ mfaToken: token, code: { $ne: 1 } })
@@ -210,7 +233,9 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     let events: Array<{ type: string; userId: string }> = [];
     for (let i = 0; i < 40 && !events.length; i++) {
       await sleep(100);
-      events = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=mfa.recovery_code_used`).expect(200)).body;
+      events = (
+        await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=mfa.recovery_code_used`).expect(200)
+      ).body;
     }
     assert.equal(events.length, 1);
   });
@@ -218,8 +243,16 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
   it('regenerating recovery codes needs the current password and voids the old set', async () => {
     const user = await enrol(t.url);
     const csrf = { 'X-CSRF-Token': user.csrfToken };
-    await user.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: 'not the password at all' }).expect(400);
-    const fresh = await user.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200);
+    await user.agent
+      .post('/auth/mfa/recovery-codes')
+      .set(csrf)
+      .send({ currentPassword: 'not the password at all' })
+      .expect(400);
+    const fresh = await user.agent
+      .post('/auth/mfa/recovery-codes')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(200);
     assert.equal(fresh.body.recoveryCodes.length, 10);
     await request(t.url)
       .post('/auth/login/mfa')
@@ -237,7 +270,8 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     await awayFromStepEdge();
     const right = nextStepCode(user.secret);
     const wrong = right === '000000' ? '111111' : '000000';
-    for (let i = 0; i < 5; i++) await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: wrong }).expect(401);
+    for (let i = 0; i < 5; i++)
+      await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: wrong }).expect(401);
     await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: right }).expect(401);
     // The wrong codes counted toward the account's back-off: the right password now waits too.
     const locked = await request(t.url).post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(429);
@@ -263,7 +297,11 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     const csrf = { 'X-CSRF-Token': user.csrfToken };
     await awayFromStepEdge();
     const code = nextStepCode(user.secret);
-    await user.agent.delete('/auth/mfa/totp').set(csrf).send({ currentPassword: 'not the password at all', code }).expect(400);
+    await user.agent
+      .delete('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: 'not the password at all', code })
+      .expect(400);
     await user.agent
       .delete('/auth/mfa/totp')
       .set(csrf)
@@ -300,7 +338,11 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
       .send({ mfaToken: await mfaTokenFor(t.url, user.email, '/auth/token'), recoveryCode: user.recoveryCodes[0] })
       .expect(200);
     await request(t.url).get('/auth/me').set('Cookie', cookie).expect(200);
-    await request(t.url).post('/auth/logout-all').set('Cookie', cookie).set('X-CSRF-Token', viaSession.body.csrfToken).expect(204);
+    await request(t.url)
+      .post('/auth/logout-all')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', viaSession.body.csrfToken)
+      .expect(204);
     await sleep(1100);
     await request(t.url).get('/auth/me').set('Cookie', cookie).expect(401);
     await request(t.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(401);
@@ -312,7 +354,10 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
       .expect(200);
     const againCookie = sessionCookie(again.headers['set-cookie']);
     const admin = await login(t.url, adminEmail, PASSWORD, false);
-    await admin.agent.post(`/auth/admin/users/${user.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    await admin.agent
+      .post(`/auth/admin/users/${user.user.id}/disable`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(204);
     await sleep(1100);
     await request(t.url).get('/auth/me').set('Cookie', againCookie).expect(401);
     await admin.agent.post(`/auth/admin/users/${user.user.id}/enable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
@@ -323,9 +368,15 @@ describe(`MFA: TOTP and recovery codes (${storageMode})`, () => {
     const token = await mfaTokenFor(t.url, user.email);
     const tokenForPair = await mfaTokenFor(t.url, user.email, '/auth/token');
     await user.agent.post('/auth/logout-all').set('X-CSRF-Token', user.csrfToken).expect(204);
-    const refused = await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, recoveryCode: user.recoveryCodes[0] }).expect(401);
+    const refused = await request(t.url)
+      .post('/auth/login/mfa')
+      .send({ mfaToken: token, recoveryCode: user.recoveryCodes[0] })
+      .expect(401);
     assert.equal(refused.body.message, 'Invalid code');
-    await request(t.url).post('/auth/token/mfa').send({ mfaToken: tokenForPair, recoveryCode: user.recoveryCodes[1] }).expect(401);
+    await request(t.url)
+      .post('/auth/token/mfa')
+      .send({ mfaToken: tokenForPair, recoveryCode: user.recoveryCodes[1] })
+      .expect(401);
     // A login begun after it works.
     await request(t.url)
       .post('/auth/login/mfa')
@@ -363,7 +414,8 @@ describe(`MFA back-off (${storageMode})`, () => {
     const right = nextStepCode(user.secret);
     const wrong = right === '000000' ? '111111' : '000000';
     const token = await mfaTokenFor(t.url, user.email);
-    for (let i = 0; i < 3; i++) await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: wrong }).expect(401);
+    for (let i = 0; i < 3; i++)
+      await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: wrong }).expect(401);
     const limited = await request(t.url).post('/auth/login/mfa').send({ mfaToken: token, code: right }).expect(429);
     assert.ok(Number(limited.headers['retry-after']) >= 1);
     await request(t.url).post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(429);
@@ -378,35 +430,45 @@ describe(`MFA back-off (${storageMode})`, () => {
   });
 });
 
-describe(`MFA across instances (${storageMode})`, { skip: !productionMode && 'embedded mode runs one instance' }, () => {
-  let first: TestApp;
-  let second: ChildApp;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-mfa-'));
+describe(
+  `MFA across instances (${storageMode})`,
+  { skip: !productionMode && 'embedded mode runs one instance' },
+  () => {
+    let first: TestApp;
+    let second: ChildApp;
+    const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-mfa-'));
 
-  before(async () => {
-    const shared = {
-      DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      REDIS_KEY_PREFIX: `mfa-${randomBytes(6).toString('hex')}:`,
-    };
-    first = await startApp(shared);
-    second = await startAppProcess(shared);
-  });
-  after(async () => {
-    await second?.close();
-    await first?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+    before(async () => {
+      const shared = {
+        DATA_DIR: dataDir,
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        REDIS_KEY_PREFIX: `mfa-${randomBytes(6).toString('hex')}:`,
+      };
+      first = await startApp(shared);
+      second = await startAppProcess(shared);
+    });
+    after(async () => {
+      await second?.close();
+      await first?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
 
-  it('an mfaToken from one instance finishes on another, once', async () => {
-    const user = await enrol(first.url);
-    await awayFromStepEdge();
-    const token = await mfaTokenFor(first.url, user.email);
-    const code = nextStepCode(user.secret);
-    await request(second.url).post('/auth/login/mfa').send({ mfaToken: token, code }).expect(200);
-    await request(first.url).post('/auth/login/mfa').send({ mfaToken: token, recoveryCode: user.recoveryCodes[0] }).expect(401);
-    const pairToken = await mfaTokenFor(second.url, user.email, '/auth/token');
-    await request(first.url).post('/auth/token/mfa').send({ mfaToken: pairToken, recoveryCode: user.recoveryCodes[0] }).expect(200);
-  });
-});
+    it('an mfaToken from one instance finishes on another, once', async () => {
+      const user = await enrol(first.url);
+      await awayFromStepEdge();
+      const token = await mfaTokenFor(first.url, user.email);
+      const code = nextStepCode(user.secret);
+      await request(second.url).post('/auth/login/mfa').send({ mfaToken: token, code }).expect(200);
+      await request(first.url)
+        .post('/auth/login/mfa')
+        .send({ mfaToken: token, recoveryCode: user.recoveryCodes[0] })
+        .expect(401);
+      const pairToken = await mfaTokenFor(second.url, user.email, '/auth/token');
+      await request(first.url)
+        .post('/auth/token/mfa')
+        .send({ mfaToken: pairToken, recoveryCode: user.recoveryCodes[0] })
+        .expect(200);
+    });
+  },
+);

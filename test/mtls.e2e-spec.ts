@@ -11,7 +11,16 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ConfigError, Env, loadConfig } from '../src/config/app.config';
 import { Issued, opensslFingerprint, TestPki } from './support/certificates';
-import { ChildApp, PASSWORD, productionMode, startApp, startAppProcess, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  PASSWORD,
+  productionMode,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 
 const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' };
 const REGISTERED_FIELDS = ['createdAt', 'fingerprint', 'id', 'name', 'scopes', 'userId'];
@@ -95,7 +104,10 @@ class Instance {
   }
 
   async token(email: string): Promise<string> {
-    const answer = await expectStatus(call(this.url, '/auth/token', { method: 'POST', body: { email, password: PASSWORD } }), 200);
+    const answer = await expectStatus(
+      call(this.url, '/auth/token', { method: 'POST', body: { email, password: PASSWORD } }),
+      200,
+    );
     return answer.body.access_token;
   }
 
@@ -111,7 +123,11 @@ class Instance {
     return call(this.url, `/auth/admin${path}`, { method, body, headers: { authorization: `Bearer ${token}` } });
   }
 
-  async bind(userId: string, certificate: Issued, scopes = ['internal:read']): Promise<{ id: string; fingerprint: string }> {
+  async bind(
+    userId: string,
+    certificate: Issued,
+    scopes = ['internal:read'],
+  ): Promise<{ id: string; fingerprint: string }> {
     const body = { userId, fingerprint: opensslFingerprint(certificate.certFile), name: certificate.name, scopes };
     return (await expectStatus(this.admin('POST', '/service-certificates', body), 201)).body;
   }
@@ -126,7 +142,11 @@ function adminEnv(): Env & { AUTH_BOOTSTRAP_ADMIN_EMAIL: string } {
 }
 
 /** Polls until the request gives `status`; returns the milliseconds it took. */
-async function waitForStatus(send: () => Promise<{ status: number }>, status: number, timeoutMs: number): Promise<number> {
+async function waitForStatus(
+  send: () => Promise<{ status: number }>,
+  status: number,
+  timeoutMs: number,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
     const { status: got } = await send();
@@ -182,8 +202,14 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
       const owner = await app.newUser();
       const unregistered = ca.issue('unregistered');
       const foreign = otherCa.issue('foreign');
-      const expired = ca.issue('expired', { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2020-02-01T00:00:00Z') });
-      const early = ca.issue('early', { notBefore: new Date(Date.now() + 3_600_000), notAfter: new Date(Date.now() + 7_200_000) });
+      const expired = ca.issue('expired', {
+        notBefore: new Date('2020-01-01T00:00:00Z'),
+        notAfter: new Date('2020-02-01T00:00:00Z'),
+      });
+      const early = ca.issue('early', {
+        notBefore: new Date(Date.now() + 3_600_000),
+        notAfter: new Date(Date.now() + 7_200_000),
+      });
       // Registered, so that nothing but the issuer or the validity can be why they are refused.
       for (const cert of [foreign, expired, early]) await app.bind(owner.id, cert);
       for (const cert of [undefined, unregistered, foreign, expired, early]) {
@@ -267,7 +293,11 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
       await expectStatus(app.admin('DELETE', `/service-certificates/${binding.id}`), 204);
       // A revoked fingerprint is never trusted again, not even through a new binding.
       await expectStatus(
-        app.admin('POST', '/service-certificates', { userId: owner.id, fingerprint: binding.fingerprint, name: 'again' }),
+        app.admin('POST', '/service-certificates', {
+          userId: owner.id,
+          fingerprint: binding.fingerprint,
+          name: 'again',
+        }),
         409,
       );
     });
@@ -287,20 +317,33 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
       const owner = await app.newUser();
       const cert = ca.issue('quietly-disabled');
       await app.bind(owner.id, cert);
-      await t.app.get(DataSource).query(`UPDATE auth_users SET disabled_at = created_at WHERE email = '${owner.email}'`);
+      await t.app
+        .get(DataSource)
+        .query(`UPDATE auth_users SET disabled_at = created_at WHERE email = '${owner.email}'`);
       await expectStatus(app.internal(cert), 401);
     });
 
     describe('from the command line', () => {
       const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
       const runCli = (args: string[]) =>
-        run(process.execPath, [cli, '--json', 'cert:register', ...args], { env: { ...process.env, ...t.env } as NodeJS.ProcessEnv });
+        run(process.execPath, [cli, '--json', 'cert:register', ...args], {
+          env: { ...process.env, ...t.env } as NodeJS.ProcessEnv,
+        });
 
       it('binds a certificate file to a user by email; a refusal this instance cached gives way within a second', async () => {
         const owner = await app.newUser();
         const cert = ca.issue('from-cli');
         await expectStatus(app.internal(cert), 401);
-        const { stdout } = await runCli(['--user', owner.email, '--cert', cert.certFile, '--name', 'cli', '--scopes', 'internal:read']);
+        const { stdout } = await runCli([
+          '--user',
+          owner.email,
+          '--cert',
+          cert.certFile,
+          '--name',
+          'cli',
+          '--scopes',
+          'internal:read',
+        ]);
         const printed = JSON.parse(stdout);
         assert.deepEqual(Object.keys(printed).sort(), REGISTERED_FIELDS);
         assert.equal(printed.userId, owner.id);
@@ -331,7 +374,10 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
           ['--user', owner.id, '--cert', otherCa.issue('foreign').certFile, '--name', 'x'],
           /not a client certificate issued by TLS_CLIENT_CA/,
         );
-        await refused(['--user', uniqueEmail(), '--cert', ca.issue('nobody').certFile, '--name', 'x'], /User not found/);
+        await refused(
+          ['--user', uniqueEmail(), '--cert', ca.issue('nobody').certFile, '--name', 'x'],
+          /User not found/,
+        );
       });
     });
   });
@@ -343,7 +389,12 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
       const owner = await app.newUser();
       const cert = ca.issue('listed');
       const created = await expectStatus(
-        app.admin('POST', '/service-certificates', { userId: owner.id, fingerprint: fingerprintOf(cert), name: 'listed', scopes: ['a:b'] }),
+        app.admin('POST', '/service-certificates', {
+          userId: owner.id,
+          fingerprint: fingerprintOf(cert),
+          name: 'listed',
+          scopes: ['a:b'],
+        }),
         201,
       );
       assert.deepEqual(Object.keys(created.body).sort(), REGISTERED_FIELDS);
@@ -384,7 +435,10 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
     ] as const) {
       it(`answers 400 to ${label}`, async () => {
         const owner = await app.newUser();
-        const response = await expectStatus(app.admin('POST', '/service-certificates', { userId: owner.id, ...body }), 400);
+        const response = await expectStatus(
+          app.admin('POST', '/service-certificates', { userId: owner.id, ...body }),
+          400,
+        );
         assert.equal(response.body.error, 'Bad Request');
       });
     }
@@ -392,7 +446,11 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
     it('answers 400 without a user id, and 404 for a user that does not exist', async () => {
       await expectStatus(app.admin('POST', '/service-certificates', { fingerprint: 'AB'.repeat(32), name: 'x' }), 400);
       const response = await expectStatus(
-        app.admin('POST', '/service-certificates', { userId: randomUUID(), fingerprint: fingerprintOf(ca.issue('orphan')), name: 'x' }),
+        app.admin('POST', '/service-certificates', {
+          userId: randomUUID(),
+          fingerprint: fingerprintOf(ca.issue('orphan')),
+          name: 'x',
+        }),
         404,
       );
       assert.equal(response.body.message, 'User not found');
@@ -423,21 +481,30 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
       await expectStatus(app.admin('DELETE', `/service-certificates/${randomUUID()}`, undefined, token), 403);
       await expectStatus(call(t.url, '/auth/admin/service-certificates'), 401);
 
-      const adminUser = (await expectStatus(call(t.url, '/auth/me', { headers: { authorization: `Bearer ${app.adminToken}` } }), 200)).body
-        .user;
+      const adminUser = (
+        await expectStatus(call(t.url, '/auth/me', { headers: { authorization: `Bearer ${app.adminToken}` } }), 200)
+      ).body.user;
       const adminCert = ca.issue('admin-cert');
       await app.bind(adminUser.id, adminCert);
       await expectStatus(call(t.url, '/auth/admin/service-certificates', { cert: adminCert }), 401);
       const key = await expectStatus(
-        call(t.url, '/auth/api-keys', { method: 'POST', body: { name: 'k' }, headers: { authorization: `Bearer ${app.adminToken}` } }),
+        call(t.url, '/auth/api-keys', {
+          method: 'POST',
+          body: { name: 'k' },
+          headers: { authorization: `Bearer ${app.adminToken}` },
+        }),
         201,
       );
-      await expectStatus(call(t.url, '/auth/admin/service-certificates', { headers: { 'x-api-key': key.body.key } }), 401);
+      await expectStatus(
+        call(t.url, '/auth/admin/service-certificates', { headers: { 'x-api-key': key.body.key } }),
+        401,
+      );
     });
 
     it('takes an admin session over HTTPS, with the CSRF token on unsafe requests', async () => {
-      const adminUser = (await expectStatus(call(t.url, '/auth/me', { headers: { authorization: `Bearer ${app.adminToken}` } }), 200)).body
-        .user;
+      const adminUser = (
+        await expectStatus(call(t.url, '/auth/me', { headers: { authorization: `Bearer ${app.adminToken}` } }), 200)
+      ).body.user;
       const login = await expectStatus(
         call(t.url, '/auth/login', { method: 'POST', body: { email: adminUser.email, password: PASSWORD } }),
         200,
@@ -454,7 +521,10 @@ describe(`client certificates over HTTPS (${storageMode})`, () => {
         201,
       );
       await expectStatus(
-        call(t.url, `${path}/${created.body.id}`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': login.body.csrfToken } }),
+        call(t.url, `${path}/${created.body.id}`, {
+          method: 'DELETE',
+          headers: { cookie, 'x-csrf-token': login.body.csrfToken },
+        }),
         204,
       );
     });
@@ -472,12 +542,19 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
   };
   /** Registers a user, and binds each certificate to them with internal:read, through the plain-HTTP instance at `url`. */
   async function bindAll(url: string, token: string, ...certs: Issued[]): Promise<{ id: string; email: string }> {
-    const owner = (await request(url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)).body;
+    const owner = (
+      await request(url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)
+    ).body;
     for (const cert of certs) {
       await request(url)
         .post('/auth/admin/service-certificates')
         .set('Authorization', `Bearer ${token}`)
-        .send({ userId: owner.id, fingerprint: opensslFingerprint(cert.certFile), name: cert.name, scopes: ['internal:read'] })
+        .send({
+          userId: owner.id,
+          fingerprint: opensslFingerprint(cert.certFile),
+          name: cert.name,
+          scopes: ['internal:read'],
+        })
         .expect(201);
     }
     return owner;
@@ -509,13 +586,21 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
     const owner = await bindAll(t.url, adminToken, cert);
     const response = await internal(t.url, escaped(cert)).expect(200);
     assert.deepEqual(response.body, { ok: true, user: { id: owner.id, email: owner.email }, via: 'mtls' });
-    await internal(t.url, `By=spiffe://cluster/app;Hash=abc;Cert="${escaped(cert)}";Subject="CN=proxied,O=x"`).expect(200);
+    await internal(t.url, `By=spiffe://cluster/app;Hash=abc;Cert="${escaped(cert)}";Subject="CN=proxied,O=x"`).expect(
+      200,
+    );
   });
 
   it('answers 401 to an unregistered certificate, and to registered ones of another CA, expired, or not yet valid', async () => {
     const foreign = otherCa.issue('foreign');
-    const expired = ca.issue('expired', { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2020-02-01T00:00:00Z') });
-    const early = ca.issue('early', { notBefore: new Date(Date.now() + 3_600_000), notAfter: new Date(Date.now() + 7_200_000) });
+    const expired = ca.issue('expired', {
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2020-02-01T00:00:00Z'),
+    });
+    const early = ca.issue('early', {
+      notBefore: new Date(Date.now() + 3_600_000),
+      notAfter: new Date(Date.now() + 7_200_000),
+    });
     await bindAll(t.url, adminToken, foreign, expired, early);
     for (const cert of [ca.issue('unregistered'), foreign, expired, early]) {
       const response = await internal(t.url, escaped(cert)).expect(401);
@@ -551,7 +636,10 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
   });
 
   it('believes the header from a listed CIDR, IPv4 or IPv6', async () => {
-    const listed = await startBehindProxy({ TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: '10.9.9.9/32, 127.0.0.0/8, ::1/128' });
+    const listed = await startBehindProxy({
+      TRUST_PROXY: '1',
+      MTLS_TRUSTED_PROXIES: '10.9.9.9/32, 127.0.0.0/8, ::1/128',
+    });
     try {
       const cert = ca.issue('from-a-listed-range');
       await bindAll(listed.t.url, listed.token, cert);
@@ -569,7 +657,12 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
       ['proxy.internal', /MTLS_TRUSTED_PROXIES: not an IP address or CIDR/],
     ] as const) {
       await assert.rejects(
-        startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: proxies }),
+        startApp({
+          TLS_CLIENT_CA: ca.certFile,
+          MTLS_CLIENT_CERT_HEADER: HEADER,
+          TRUST_PROXY: '1',
+          MTLS_TRUSTED_PROXIES: proxies,
+        }),
         (error: Error) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.match(error.message, message);
@@ -582,7 +675,12 @@ describe(`client certificates behind a TLS-terminating proxy (${storageMode})`, 
   it('refuses to start with the header but without TRUST_PROXY', async () => {
     for (const trust of [undefined, 'false', '0']) {
       await assert.rejects(
-        startApp({ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: HEADER, MTLS_TRUSTED_PROXIES: '127.0.0.1', TRUST_PROXY: trust }),
+        startApp({
+          TLS_CLIENT_CA: ca.certFile,
+          MTLS_CLIENT_CERT_HEADER: HEADER,
+          MTLS_TRUSTED_PROXIES: '127.0.0.1',
+          TRUST_PROXY: trust,
+        }),
         (error: Error) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.match(error.message, /MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY/);
@@ -618,10 +716,19 @@ describe('TLS configuration', () => {
       [{ TLS_CERT: server.certFile, TLS_KEY: server.keyFile }, /set together/],
       [{ TLS_KEY: server.keyFile, TLS_CLIENT_CA: ca.certFile }, /set together/],
       [{ TLS_CLIENT_CA: ca.certFile }, /needs MTLS_CLIENT_CERT_HEADER/],
-      [{ MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: '10.0.0.1' }, /needs TLS_CLIENT_CA/],
-      [{ TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1' }, /needs MTLS_TRUSTED_PROXIES/],
+      [
+        { MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1', MTLS_TRUSTED_PROXIES: '10.0.0.1' },
+        /needs TLS_CLIENT_CA/,
+      ],
+      [
+        { TLS_CLIENT_CA: ca.certFile, MTLS_CLIENT_CERT_HEADER: 'X-Client-Cert', TRUST_PROXY: '1' },
+        /needs MTLS_TRUSTED_PROXIES/,
+      ],
       [{ ...TLS, TLS_CLIENT_CA: join(pki.dir, 'missing.pem') }, /TLS_CLIENT_CA: cannot read/],
-      [{ ...TLS, TLS_CLIENT_CA: server.certFile }, /TLS_CLIENT_CA must be a PEM file holding one or more CA certificates/],
+      [
+        { ...TLS, TLS_CLIENT_CA: server.certFile },
+        /TLS_CLIENT_CA must be a PEM file holding one or more CA certificates/,
+      ],
       [{ ...TLS, TLS_KEY: server.certFile }, /TLS_KEY must be a PEM file holding a private key/],
       [{ ...TLS, TLS_CERT: server.keyFile }, /TLS_CERT must be a PEM file holding a certificate/],
     ];
@@ -638,8 +745,12 @@ describe(`without a client CA (${storageMode})`, () => {
   after(() => t.close());
 
   it('refuses every certificate but still admits an API key on a route that takes either', async () => {
-    const owner = (await request(t.url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)).body;
-    const token = (await request(t.url).post('/auth/token').send({ email: owner.email, password: PASSWORD }).expect(200)).body.access_token;
+    const owner = (
+      await request(t.url).post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD }).expect(201)
+    ).body;
+    const token = (
+      await request(t.url).post('/auth/token').send({ email: owner.email, password: PASSWORD }).expect(200)
+    ).body.access_token;
     const key = await request(t.url)
       .post('/auth/api-keys')
       .set('Authorization', `Bearer ${token}`)
@@ -673,26 +784,36 @@ describe(`client certificates across instances (${storageMode})`, () => {
     await b?.close();
   });
 
-  const skip = productionMode ? false : 'needs REDIS_URL and DATABASE_URL: embedded instances share neither a database nor a bus';
+  const skip = productionMode
+    ? false
+    : 'needs REDIS_URL and DATABASE_URL: embedded instances share neither a database nor a bus';
 
-  it('revoking a binding on one instance refuses the certificate on the other within one second', { skip }, async () => {
-    const owner = await adminSide.newUser();
-    const cert = ca.issue('shared');
-    const binding = await adminSide.bind(owner.id, cert);
-    await expectStatus(otherSide.internal(cert), 200);
-    await expectStatus(otherSide.internal(cert), 200);
-    const revokedAt = Date.now();
-    await expectStatus(adminSide.admin('DELETE', `/service-certificates/${binding.id}`), 204);
-    await waitForStatus(() => otherSide.internal(cert), 401, 1_000);
-    assert.ok(Date.now() - revokedAt < 1_000);
-  });
+  it(
+    'revoking a binding on one instance refuses the certificate on the other within one second',
+    { skip },
+    async () => {
+      const owner = await adminSide.newUser();
+      const cert = ca.issue('shared');
+      const binding = await adminSide.bind(owner.id, cert);
+      await expectStatus(otherSide.internal(cert), 200);
+      await expectStatus(otherSide.internal(cert), 200);
+      const revokedAt = Date.now();
+      await expectStatus(adminSide.admin('DELETE', `/service-certificates/${binding.id}`), 204);
+      await waitForStatus(() => otherSide.internal(cert), 401, 1_000);
+      assert.ok(Date.now() - revokedAt < 1_000);
+    },
+  );
 
-  it('disabling the owner on one instance refuses the certificate on the other within one second', { skip }, async () => {
-    const owner = await adminSide.newUser();
-    const cert = ca.issue('shared-owner');
-    await adminSide.bind(owner.id, cert);
-    await expectStatus(otherSide.internal(cert), 200);
-    await expectStatus(adminSide.admin('POST', `/users/${owner.id}/disable`), 204);
-    await waitForStatus(() => otherSide.internal(cert), 401, 1_000);
-  });
+  it(
+    'disabling the owner on one instance refuses the certificate on the other within one second',
+    { skip },
+    async () => {
+      const owner = await adminSide.newUser();
+      const cert = ca.issue('shared-owner');
+      await adminSide.bind(owner.id, cert);
+      await expectStatus(otherSide.internal(cert), 200);
+      await expectStatus(adminSide.admin('POST', `/users/${owner.id}/disable`), 204);
+      await waitForStatus(() => otherSide.internal(cert), 401, 1_000);
+    },
+  );
 });

@@ -10,9 +10,18 @@ const MAX_AGE = 3;
 const secret = () => randomBytes(24).toString('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const untilStale = () => sleep((MAX_AGE + 2) * 1000);
-const WEB = { client_id: 'nest-auth-web', client_secret: secret(), redirect_uris: [`${PUBLIC_URL}/auth/oidc/test/callback`] };
+const WEB = {
+  client_id: 'nest-auth-web',
+  client_secret: secret(),
+  redirect_uris: [`${PUBLIC_URL}/auth/oidc/test/callback`],
+};
 
-const account = (): TestAccount => ({ sub: randomUUID(), email: uniqueEmail('oidc-reauth'), email_verified: true, name: 'Ada' });
+const account = (): TestAccount => ({
+  sub: randomUUID(),
+  email: uniqueEmail('oidc-reauth'),
+  email_verified: true,
+  name: 'Ada',
+});
 
 describe(`re-authentication at an OpenID provider (${storageMode})`, () => {
   let idp: TestOidcProvider;
@@ -87,18 +96,25 @@ describe(`re-authentication at an OpenID provider (${storageMode})`, () => {
     // browser of its own at the provider, which would otherwise offer to end the first account's session there.)
     // The other identity signs in a user of its own.
     const other = account();
-    assert.equal((await through(new TestBrowser({ [PUBLIC_URL]: t.url }), other, '/auth/oidc/test/login')).answer.status, 302);
+    assert.equal(
+      (await through(new TestBrowser({ [PUBLIC_URL]: t.url }), other, '/auth/oidc/test/login')).answer.status,
+      302,
+    );
     const elsewhere = new TestBrowser({ [PUBLIC_URL]: t.url });
     for (const pair of cookieBefore.split('; ')) elsewhere.setCookie(PUBLIC_URL, pair);
     const stranger = await through(elsewhere, other, '/auth/oidc/test/login?reauth=1&returnTo=%2Faccount');
     assert.equal(stranger.authorization.searchParams.get('prompt'), 'login');
     assert.equal(stranger.authorization.searchParams.get('max_age'), '0');
     assert.equal(stranger.answer.status, 401);
-    assert.equal(((await (await b.get(`${PUBLIC_URL}/auth/me`)).json()) as { user: { id: string } }).user.id, me.user.id);
+    assert.equal(
+      ((await (await b.get(`${PUBLIC_URL}/auth/me`)).json()) as { user: { id: string } }).user.id,
+      me.user.id,
+    );
     await expectStale(b);
 
     // An ID token whose auth_time is older than the flow is no new proof.
-    idp.tamperNextIdToken = (idToken) => idp.resign(idToken, (claims) => ({ ...claims, auth_time: Math.floor(Date.now() / 1000) - 3600 }));
+    idp.tamperNextIdToken = (idToken) =>
+      idp.resign(idToken, (claims) => ({ ...claims, auth_time: Math.floor(Date.now() / 1000) - 3600 }));
     const old = await through(b, who, '/auth/oidc/test/login?reauth=1');
     assert.equal(old.answer.status, 401);
     await expectStale(b);

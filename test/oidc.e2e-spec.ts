@@ -91,7 +91,11 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal(done.status, 302, await done.clone().text());
     const me = await b.get(`${PUBLIC_URL}/auth/me`);
     assert.equal(me.status, 200);
-    return { b, done, me: (await me.json()) as { user: { id: string; email: string; emailVerified: boolean }; via: string } };
+    return {
+      b,
+      done,
+      me: (await me.json()) as { user: { id: string; email: string; emailVerified: boolean }; via: string },
+    };
   }
 
   async function refused(b: TestBrowser, callback: string) {
@@ -101,7 +105,8 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal((await b.get(`${PUBLIC_URL}/auth/me`)).status, 401, 'no session after a refused callback');
   }
 
-  const csrfOf = async (b: TestBrowser) => ((await (await b.get(`${PUBLIC_URL}/auth/csrf`)).json()) as { csrfToken: string }).csrfToken;
+  const csrfOf = async (b: TestBrowser) =>
+    ((await (await b.get(`${PUBLIC_URL}/auth/csrf`)).json()) as { csrfToken: string }).csrfToken;
 
   /** A password user's session in a browser. */
   async function passwordBrowser(email = uniqueEmail('local')) {
@@ -135,7 +140,12 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirect_uris[0] }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: client.redirect_uris[0],
+      }),
     });
     assert.equal(token.status, 200, await token.clone().text());
     return ((await token.json()) as { id_token: string }).id_token;
@@ -155,7 +165,10 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
       LOCKOUT_THRESHOLD: '1000',
     });
     for (let i = 0; i < 100; i++) {
-      const [a, b] = await Promise.all([request(t.url).get('/auth/oidc/test/login'), request(t.url).get('/auth/oidc/corp/login')]);
+      const [a, b] = await Promise.all([
+        request(t.url).get('/auth/oidc/test/login'),
+        request(t.url).get('/auth/oidc/corp/login'),
+      ]);
       if (a.status === 302 && b.status === 302) break;
       await sleep(100);
     }
@@ -217,7 +230,9 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
 
     const again = await signIn(who);
     assert.equal(again.me.user.id, me.user.id);
-    const identities = (await (await again.b.get(`${PUBLIC_URL}/auth/identities`)).json()) as Array<Record<string, unknown>>;
+    const identities = (await (await again.b.get(`${PUBLIC_URL}/auth/identities`)).json()) as Array<
+      Record<string, unknown>
+    >;
     assert.equal(identities.length, 1);
     assert.deepEqual(Object.keys(identities[0]).sort(), ['createdAt', 'email', 'id', 'provider']);
     assert.equal(identities[0].provider, 'test');
@@ -241,7 +256,10 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
       const { done } = await signIn(account(), browser(), returnTo);
       assert.equal(done.headers.get('location'), '/account', returnTo);
     }
-    assert.equal((await signIn(account(), browser(), '/account?tab=keys')).done.headers.get('location'), '/account?tab=keys');
+    assert.equal(
+      (await signIn(account(), browser(), '/account?tab=keys')).done.headers.get('location'),
+      '/account?tab=keys',
+    );
   });
 
   it('a user created by a provider has no password: password login, reset and change are refused with their generic answers', async () => {
@@ -266,7 +284,8 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     await request(t.url).post('/auth/password/forgot').send({ email: who.email }).expect(202);
     await request(t.url).post('/auth/password/forgot').send({ email: local.email }).expect(202);
     const outbox = join(t.env.DATA_DIR as string, 'outbox');
-    const resetMails = () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes('-password_reset-')) : []);
+    const resetMails = () =>
+      existsSync(outbox) ? readdirSync(outbox).filter((name) => name.includes('-password_reset-')) : [];
     for (let i = 0; i < 100 && resetMails().length === 0; i++) await sleep(50);
     await sleep(300);
     assert.equal(resetMails().length, 1, 'only the password user got a reset mail');
@@ -330,8 +349,14 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
 
     // The password user may unlink the identity: the password remains.
     const csrf = await csrfOf(b);
-    assert.equal((await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${identities[0].id}`, { 'x-csrf-token': csrf })).status, 204);
-    assert.equal((await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${identities[0].id}`, { 'x-csrf-token': csrf })).status, 404);
+    assert.equal(
+      (await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${identities[0].id}`, { 'x-csrf-token': csrf })).status,
+      204,
+    );
+    assert.equal(
+      (await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${identities[0].id}`, { 'x-csrf-token': csrf })).status,
+      404,
+    );
   });
 
   it('asks a user with MFA on for the second factor after an OpenID sign-in, unless the provider says it did MFA (amr)', async () => {
@@ -357,7 +382,11 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     assert.equal(done.status, 302);
     assert.equal(done.headers.get('location'), '/account?mfa=required');
     assert.equal((await fresh.get(`${PUBLIC_URL}/auth/me`)).status, 401);
-    assert.equal((await browser().get(`${PUBLIC_URL}/auth/oidc/second-step`)).status, 404, 'another browser finds nothing');
+    assert.equal(
+      (await browser().get(`${PUBLIC_URL}/auth/oidc/second-step`)).status,
+      404,
+      'another browser finds nothing',
+    );
     const pending = await fresh.get(`${PUBLIC_URL}/auth/oidc/second-step`);
     assert.equal(pending.status, 200);
     const step = (await pending.json()) as { mfaRequired: boolean; mfaToken: string; methods: string[] };
@@ -371,7 +400,10 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
       JSON.stringify({ mfaToken: step.mfaToken, code: codeAt(1) }),
     );
     assert.equal(finished.status, 200, await finished.clone().text());
-    assert.equal(((await (await fresh.get(`${PUBLIC_URL}/auth/me`)).json()) as { user: { email: string } }).user.email, email);
+    assert.equal(
+      ((await (await fresh.get(`${PUBLIC_URL}/auth/me`)).json()) as { user: { email: string } }).user.email,
+      email,
+    );
 
     // The provider did MFA: signed in at once.
     assert.equal((await signIn({ ...who, amr: ['pwd', 'mfa'] })).me.user.email, email);
@@ -408,23 +440,34 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     const stranger = await signIn(account());
     const strangerCsrf = await csrfOf(stranger.b);
     assert.equal(
-      (await stranger.b.request('DELETE', `${PUBLIC_URL}/auth/identities/${only.id}`, { 'x-csrf-token': strangerCsrf })).status,
+      (await stranger.b.request('DELETE', `${PUBLIC_URL}/auth/identities/${only.id}`, { 'x-csrf-token': strangerCsrf }))
+        .status,
       404,
     );
     assert.equal(
-      (await stranger.b.request('DELETE', `${PUBLIC_URL}/auth/identities/not-a-uuid`, { 'x-csrf-token': strangerCsrf })).status,
+      (await stranger.b.request('DELETE', `${PUBLIC_URL}/auth/identities/not-a-uuid`, { 'x-csrf-token': strangerCsrf }))
+        .status,
       404,
     );
 
     // With a second identity (at the other provider), one may go, then the other may not.
     const callback = await throughProvider(b, account('second'), '/auth/oidc/corp/link', corp);
     assert.equal((await b.get(callback)).status, 302);
-    const both = (await (await b.get(`${PUBLIC_URL}/auth/identities`)).json()) as Array<{ id: string; provider: string }>;
+    const both = (await (await b.get(`${PUBLIC_URL}/auth/identities`)).json()) as Array<{
+      id: string;
+      provider: string;
+    }>;
     assert.deepEqual(both.map((identity) => identity.provider).sort(), ['corp', 'test']);
     csrf = await csrfOf(b);
-    assert.equal((await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${only.id}`, { 'x-csrf-token': csrf })).status, 204);
+    assert.equal(
+      (await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${only.id}`, { 'x-csrf-token': csrf })).status,
+      204,
+    );
     const remaining = both.find((identity) => identity.id !== only.id) as { id: string };
-    assert.equal((await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${remaining.id}`, { 'x-csrf-token': csrf })).status, 409);
+    assert.equal(
+      (await b.request('DELETE', `${PUBLIC_URL}/auth/identities/${remaining.id}`, { 'x-csrf-token': csrf })).status,
+      409,
+    );
     assert.equal((await b.get(`${PUBLIC_URL}/auth/me`)).status, 200);
     void me;
   });
@@ -449,7 +492,11 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
     const { session, email } = await passwordBrowser();
     await t.app.get<symbol, UserStore>(USER_STORE).setEmailVerified(session.user.id, true);
     const csrf = { 'X-CSRF-Token': session.csrfToken };
-    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const started = await session.agent
+      .post('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(201);
     const codeAt = (offsetSteps: number) => totp(started.body.secret, Date.now() / 1000 + offsetSteps * 30);
     await session.agent
       .post('/auth/mfa/totp/confirm')
@@ -461,9 +508,15 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
 
     // The first factor alone (the provider's sign-in) links nothing, and an unanswered second step never will.
     const abandoned = browser();
-    assert.equal((await abandoned.get(await throughProvider(abandoned, who))).headers.get('location'), '/account?mfa=required');
+    assert.equal(
+      (await abandoned.get(await throughProvider(abandoned, who))).headers.get('location'),
+      '/account?mfa=required',
+    );
     const fresh = browser();
-    assert.equal((await fresh.get(await throughProvider(fresh, who, '/auth/oidc/test/login?returnTo=%2Faccount'))).status, 302);
+    assert.equal(
+      (await fresh.get(await throughProvider(fresh, who, '/auth/oidc/test/login?returnTo=%2Faccount'))).status,
+      302,
+    );
     const step = (await (await fresh.get(`${PUBLIC_URL}/auth/oidc/second-step`)).json()) as { mfaToken: string };
     assert.deepEqual(await linked(), []);
     const wrong = await fresh.request(
@@ -511,8 +564,14 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
   });
 
   for (const [what, tamper] of [
-    ['a wrong nonce', (token: string) => idp.resign(token, (claims) => ({ ...claims, nonce: base64url(randomBytes(16)) }))],
-    ['an ID token for another audience', (token: string) => idp.resign(token, (claims) => ({ ...claims, aud: STRANGER.client_id }))],
+    [
+      'a wrong nonce',
+      (token: string) => idp.resign(token, (claims) => ({ ...claims, nonce: base64url(randomBytes(16)) })),
+    ],
+    [
+      'an ID token for another audience',
+      (token: string) => idp.resign(token, (claims) => ({ ...claims, aud: STRANGER.client_id })),
+    ],
     [
       'an expired ID token',
       (token: string) =>
@@ -523,7 +582,10 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
         })),
     ],
     ['an ID token signed by another key', (token: string) => idp.resign(token, (claims) => claims, 'other')],
-    ['an ID token of another issuer', (token: string) => idp.resign(token, (claims) => ({ ...claims, iss: 'http://127.0.0.1:1' }))],
+    [
+      'an ID token of another issuer',
+      (token: string) => idp.resign(token, (claims) => ({ ...claims, iss: 'http://127.0.0.1:1' })),
+    ],
   ] as const) {
     it(`refuses ${what} with the generic 401 and no session`, async () => {
       const b = browser();
@@ -597,10 +659,12 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
       const who = account('mobile');
       const nonce = base64url(randomBytes(16));
       const idToken = await providerIdToken(who, WEB, nonce);
-      const pair = (await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken, nonce }).expect(200)).body;
+      const pair = (await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken, nonce }).expect(200))
+        .body;
       assert.equal(pair.token_type, 'Bearer');
       assert.ok(pair.refresh_token && pair.expires_in > 0);
-      const me = (await request(t.url).get('/auth/me').set('Authorization', `Bearer ${pair.access_token}`).expect(200)).body;
+      const me = (await request(t.url).get('/auth/me').set('Authorization', `Bearer ${pair.access_token}`).expect(200))
+        .body;
       assert.equal(me.user.email, who.email);
       assert.equal(me.via, 'jwt');
       const second = (
@@ -609,7 +673,9 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
           .send({ id_token: await providerIdToken(who) })
           .expect(200)
       ).body;
-      const meAgain = (await request(t.url).get('/auth/me').set('Authorization', `Bearer ${second.access_token}`).expect(200)).body;
+      const meAgain = (
+        await request(t.url).get('/auth/me').set('Authorization', `Bearer ${second.access_token}`).expect(200)
+      ).body;
       assert.equal(meAgain.user.id, me.user.id);
       // The browser flow finds the same user.
       assert.equal((await signIn(who)).me.user.id, me.user.id);
@@ -628,7 +694,8 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
         // A second instance in a process of its own, sharing the database and Redis: it knows the token is spent.
         const second = await startAppProcess(t.env);
         try {
-          for (let i = 0; i < 100 && (await request(second.url).get('/auth/oidc/test/login')).status !== 302; i++) await sleep(100);
+          for (let i = 0; i < 100 && (await request(second.url).get('/auth/oidc/test/login')).status !== 302; i++)
+            await sleep(100);
           await request(second.url).post('/auth/oidc/test/token').send({ id_token: unbound }).expect(401, INVALID);
           const fresh = idp.mint(claimsFor(who, { jti: randomUUID() }));
           await request(second.url).post('/auth/oidc/test/token').send({ id_token: fresh }).expect(200);
@@ -653,7 +720,9 @@ describe(`sign-in with OpenID Connect against a real provider (${storageMode})`,
         'not.a.token',
       ];
       for (const [index, idToken] of cases.entries()) {
-        const answer = await request(t.url).post('/auth/oidc/test/token').send({ id_token: idToken, nonce: 'another nonce' });
+        const answer = await request(t.url)
+          .post('/auth/oidc/test/token')
+          .send({ id_token: idToken, nonce: 'another nonce' });
         assert.equal(answer.status, 401, `case ${index}`);
         assert.deepEqual(answer.body, INVALID);
       }
@@ -702,11 +771,14 @@ describe(`OpenID providers that are down or slow (${storageMode})`, () => {
       ...providerEnv('BRIEF', idp.issuer, client),
     });
     try {
-      for (let i = 0; i < 50 && (await request(t.url).get('/auth/oidc/brief/login')).status !== 302; i++) await sleep(100);
+      for (let i = 0; i < 50 && (await request(t.url).get('/auth/oidc/brief/login')).status !== 302; i++)
+        await sleep(100);
       const b = new TestBrowser({ [PUBLIC_URL]: t.url });
       idp.nextLogin = account();
       const started = await b.get(`${PUBLIC_URL}/auth/oidc/brief/login`);
-      const { location } = await b.follow(started.headers.get('location') as string, (next) => next.startsWith(PUBLIC_URL));
+      const { location } = await b.follow(started.headers.get('location') as string, (next) =>
+        next.startsWith(PUBLIC_URL),
+      );
       await sleep(1500);
       const answer = await b.get(location as string);
       assert.equal(answer.status, 401);

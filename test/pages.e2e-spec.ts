@@ -54,7 +54,12 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
       AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
     });
     // The provider's discovery runs in the background after start.
-    for (let i = 0; i < 100 && (await fetch(`${t.url}/auth/oidc/test/login`, { redirect: 'manual' })).status !== 302; i++) await sleep(100);
+    for (
+      let i = 0;
+      i < 100 && (await fetch(`${t.url}/auth/oidc/test/login`, { redirect: 'manual' })).status !== 302;
+      i++
+    )
+      await sleep(100);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -118,7 +123,8 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
   }
 
   const apiStatus = (page: Page, path: string) => page.evaluate(async (url) => (await fetch(url)).status, path);
-  const screenshot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const screenshot = (page: Page, name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   /** A viewport-sized screenshot with `selector` scrolled into view (the README's pictures stay small). */
   async function viewShot(page: Page, selector: string, name: string): Promise<void> {
     await page
@@ -166,7 +172,10 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
   async function assertNotStored(page: Page, secrets: string[]): Promise<void> {
     for (const secret of secrets) {
       assert.ok(!page.url().includes(secret), 'a secret in the URL');
-      const stored = await page.evaluate((value) => JSON.stringify({ ...localStorage, ...sessionStorage }).includes(value), secret);
+      const stored = await page.evaluate(
+        (value) => JSON.stringify({ ...localStorage, ...sessionStorage }).includes(value),
+        secret,
+      );
       assert.equal(stored, false, 'a secret in web storage');
     }
   }
@@ -267,9 +276,13 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
     await screenshot(page, 'account-api-key-created');
     assert.ok(!page.url().includes(key));
-    assert.equal(await page.evaluate((secret) => JSON.stringify({ ...localStorage, ...sessionStorage }).includes(secret), key), false);
+    assert.equal(
+      await page.evaluate((secret) => JSON.stringify({ ...localStorage, ...sessionStorage }).includes(secret), key),
+      false,
+    );
 
-    const reports = (apiKey: string) => fetch(`${t.url}/examples/reports`, { headers: { 'X-API-Key': apiKey } }).then((r) => r.status);
+    const reports = (apiKey: string) =>
+      fetch(`${t.url}/examples/reports`, { headers: { 'X-API-Key': apiKey } }).then((r) => r.status);
     assert.equal(await reports(key), 200);
     await page.getByRole('button', { name: 'I have stored it safely' }).click();
     assert.equal(await page.locator('#new-api-key').count(), 0);
@@ -414,14 +427,21 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     await admin.locator('#users .message-success').filter({ hasText: 'every session and token ended' }).waitFor();
     assert.equal(await apiStatus(victim, '/auth/me'), 401);
 
-    await admin.locator('#users tbody tr').filter({ hasText: victimEmail }).getByRole('button', { name: 'Audit log' }).click();
+    await admin
+      .locator('#users tbody tr')
+      .filter({ hasText: victimEmail })
+      .getByRole('button', { name: 'Audit log' })
+      .click();
     await admin.waitForFunction(() => document.querySelector('#audit tbody')?.textContent?.includes('user.disabled'));
     const types = await admin.locator('#audit tbody tr td:nth-child(2)').allTextContents();
-    for (const type of ['user.registered', 'user.disabled', 'user.enabled', 'logout_all']) assert.ok(types.includes(type), type);
+    for (const type of ['user.registered', 'user.disabled', 'user.enabled', 'logout_all'])
+      assert.ok(types.includes(type), type);
     await admin.getByLabel('Event').selectOption('user.enabled');
     await admin.getByRole('button', { name: 'Filter' }).click();
     await admin.waitForFunction(() =>
-      [...document.querySelectorAll('#audit tbody tr td:nth-child(2)')].every((cell) => cell.textContent === 'user.enabled'),
+      [...document.querySelectorAll('#audit tbody tr td:nth-child(2)')].every(
+        (cell) => cell.textContent === 'user.enabled',
+      ),
     );
     await screenshot(admin, 'admin-audit');
 
@@ -471,7 +491,8 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     code.make();
     const size = code.getModuleCount();
     let expected = '';
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (code.isDark(y, x)) expected += `M${x + 4} ${y + 4}h1v1h-1z`;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) if (code.isDark(y, x)) expected += `M${x + 4} ${y + 4}h1v1h-1z`;
     assert.equal(drawn.viewBox, `0 0 ${size + 8} ${size + 8}`);
     assert.equal(drawn.d, expected);
     assert.ok(drawn.label);
@@ -593,7 +614,12 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
   });
 
   it('signs in through an OpenID provider from its button, lists the linked account, links one from the page and asks for the second step after the provider', async () => {
-    const newcomer = { sub: randomUUID(), email: uniqueEmail('oidc'), email_verified: true, name: 'Grace <i>Hopper</i>' };
+    const newcomer = {
+      sub: randomUUID(),
+      email: uniqueEmail('oidc'),
+      email_verified: true,
+      name: 'Grace <i>Hopper</i>',
+    };
     idp.nextLogin = newcomer;
     const context = await newContext();
     const page = await open(context, '/account');
@@ -607,7 +633,10 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
     assert.equal(new URL(page.url()).pathname, '/account');
     assert.equal(await page.locator('.user-bar .who').textContent(), newcomer.email);
     const linked = page.locator('#linked-accounts');
-    assert.match((await linked.locator('tbody').textContent()) ?? '', new RegExp(`Test${newcomer.email.replace(/[.+]/g, '\\$&')}`));
+    assert.match(
+      (await linked.locator('tbody').textContent()) ?? '',
+      new RegExp(`Test${newcomer.email.replace(/[.+]/g, '\\$&')}`),
+    );
     // Without a password, the provider is the last way to sign in: the API refuses, the page says so.
     await linked.getByRole('button', { name: 'Unlink Test' }).click();
     await linked.getByRole('button', { name: 'Unlink now' }).click();

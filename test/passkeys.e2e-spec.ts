@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../src/auth/accounts/accounts.service';
@@ -17,12 +20,18 @@ import { totp } from './support/totp';
 const ORIGIN = 'http://localhost:4711';
 
 async function registrationOptions(signedIn: LoggedIn): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const response = await signedIn.agent.post('/auth/passkeys/register/options').set('X-CSRF-Token', signedIn.csrfToken).expect(200);
+  const response = await signedIn.agent
+    .post('/auth/passkeys/register/options')
+    .set('X-CSRF-Token', signedIn.csrfToken)
+    .expect(200);
   return response.body;
 }
 
 function registerWith(signedIn: LoggedIn, response: unknown, name?: string) {
-  return signedIn.agent.post('/auth/passkeys/register').set('X-CSRF-Token', signedIn.csrfToken).send({ response, name });
+  return signedIn.agent
+    .post('/auth/passkeys/register')
+    .set('X-CSRF-Token', signedIn.csrfToken)
+    .send({ response, name });
 }
 
 async function loginOptions(url: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
@@ -45,7 +54,11 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
   async function userWithPasskey(name = 'Laptop') {
     const signedIn = await login(app.url);
     const authenticator = new SoftwareAuthenticator(ORIGIN);
-    const registered = await registerWith(signedIn, authenticator.create(await registrationOptions(signedIn)), name).expect(201);
+    const registered = await registerWith(
+      signedIn,
+      authenticator.create(await registrationOptions(signedIn)),
+      name,
+    ).expect(201);
     return { signedIn, authenticator, passkey: registered.body as { id: string; name: string; createdAt: string } };
   }
 
@@ -103,7 +116,10 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
       .expect(200);
     assert.equal(pair.headers['cache-control'], 'no-store');
     assert.equal(pair.body.token_type, 'Bearer');
-    const viaJwt = await request(app.url).get('/auth/me').set('Authorization', `Bearer ${pair.body.access_token}`).expect(200);
+    const viaJwt = await request(app.url)
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${pair.body.access_token}`)
+      .expect(200);
     assert.equal(viaJwt.body.user.id, signedIn.user.id);
     await request(app.url).post('/auth/token/refresh').send({ refresh_token: pair.body.refresh_token }).expect(200);
 
@@ -228,7 +244,11 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
   /** Turns TOTP on for a signed-in user (MFA on), with the confirming code computed here. */
   async function turnTotpOn(signedIn: LoggedIn): Promise<void> {
     const { secret } = (
-      await signedIn.agent.post('/auth/mfa/totp').set('X-CSRF-Token', signedIn.csrfToken).send({ currentPassword: PASSWORD }).expect(201)
+      await signedIn.agent
+        .post('/auth/mfa/totp')
+        .set('X-CSRF-Token', signedIn.csrfToken)
+        .send({ currentPassword: PASSWORD })
+        .expect(201)
     ).body;
     await signedIn.agent
       .post('/auth/mfa/totp/confirm')
@@ -246,7 +266,10 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
 
   it('a passkey alone does not put a second step after the password; beside TOTP it is offered as one', async () => {
     const { signedIn } = await userWithPasskey();
-    const single = await request(app.url).post('/auth/login').send({ email: signedIn.user.email, password: PASSWORD }).expect(200);
+    const single = await request(app.url)
+      .post('/auth/login')
+      .send({ email: signedIn.user.email, password: PASSWORD })
+      .expect(200);
     assert.equal(single.body.mfaRequired, undefined);
     await turnTotpOn(signedIn);
     const { methods } = await mfaTokenOf(signedIn.user.email);
@@ -276,8 +299,9 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
     await request(app.url).post('/auth/passkeys/login').send({ response, mfaToken }).expect(401);
 
     const forTokens = await mfaTokenOf(signedIn.user.email, '/auth/token');
-    const tokenOptions = (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken: forTokens.mfaToken }).expect(200))
-      .body;
+    const tokenOptions = (
+      await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken: forTokens.mfaToken }).expect(200)
+    ).body;
     const pair = await request(app.url)
       .post('/auth/passkeys/token')
       .send({ response: authenticator.get(tokenOptions), mfaToken: forTokens.mfaToken })
@@ -290,7 +314,8 @@ describe(`passkeys, server side, with a software authenticator (${storageMode})`
     const stranger = await userWithPasskey();
     await turnTotpOn(signedIn);
     const { mfaToken } = await mfaTokenOf(signedIn.user.email);
-    const options = async () => (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(200)).body;
+    const options = async () =>
+      (await request(app.url).post('/auth/passkeys/login/options').send({ mfaToken }).expect(200)).body;
     const refused = async (response: unknown) => {
       const answer = await request(app.url).post('/auth/passkeys/login').send({ response, mfaToken }).expect(401);
       assert.deepEqual(answer.body, { statusCode: 401, message: 'Sign-in failed', error: 'Unauthorized' });
@@ -456,7 +481,11 @@ describe(
       // The page and the browser library are served by the test, on whichever origin the page is opened at.
       await context.route('**/__test__/**', (route) => {
         const script = route.request().url().endsWith('/simplewebauthn-browser.js');
-        return route.fulfill({ status: 200, contentType: script ? 'text/javascript' : 'text/html', body: script ? bundle : PAGE });
+        return route.fulfill({
+          status: 200,
+          contentType: script ? 'text/javascript' : 'text/html',
+          body: script ? bundle : PAGE,
+        });
       });
     });
     after(async () => {
@@ -470,13 +499,19 @@ describe(
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator({ isUserVerified }));
+      const { authenticatorId } = await cdp.send(
+        'WebAuthn.addVirtualAuthenticator',
+        virtualAuthenticator({ isUserVerified }),
+      );
       await page.goto(`${at}/__test__/page.html`);
       await page.waitForFunction(() => 'passkeyTest' in globalThis);
       return { page, cdp, authenticatorId };
     }
 
-    type Answer = { status: number; body: { message?: string; user?: { id: string }; access_token?: string; id?: string; via?: string } };
+    type Answer = {
+      status: number;
+      body: { message?: string; user?: { id: string }; access_token?: string; id?: string; via?: string };
+    };
     /** What the test page puts on its window. */
     interface TestPage {
       passkeyTest: {
@@ -495,13 +530,17 @@ describe(
           ([m, p, b]) => (globalThis as unknown as TestPage).passkeyTest.call(m as string, p as string, b),
           [method, path, body],
         ),
-      register: (name: string): Promise<Answer> => page.evaluate((n) => (globalThis as unknown as TestPage).passkeyTest.register(n), name),
+      register: (name: string): Promise<Answer> =>
+        page.evaluate((n) => (globalThis as unknown as TestPage).passkeyTest.register(n), name),
       assertion: (changes: object = {}): Promise<unknown> =>
         page.evaluate((c) => (globalThis as unknown as TestPage).passkeyTest.assertion(c), changes),
       ceremony: (options: unknown): Promise<unknown> =>
         page.evaluate((o) => (globalThis as unknown as TestPage).passkeyTest.ceremony(o), options),
       signIn: (response: unknown, path?: string): Promise<Answer> =>
-        page.evaluate(([r, p]) => (globalThis as unknown as TestPage).passkeyTest.signIn(r, p as string | undefined), [response, path]),
+        page.evaluate(
+          ([r, p]) => (globalThis as unknown as TestPage).passkeyTest.signIn(r, p as string | undefined),
+          [response, path],
+        ),
     });
 
     async function signedInPageWithPasskey() {
@@ -551,10 +590,16 @@ describe(
       const phishing = await context.newPage();
       const phishingCdp = await context.newCDPSession(phishing);
       await phishingCdp.send('WebAuthn.enable');
-      const { authenticatorId: phishingAuthenticator } = await phishingCdp.send('WebAuthn.addVirtualAuthenticator', virtualAuthenticator());
+      const { authenticatorId: phishingAuthenticator } = await phishingCdp.send(
+        'WebAuthn.addVirtualAuthenticator',
+        virtualAuthenticator(),
+      );
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
       assert.equal(credentials.length, 1);
-      await phishingCdp.send('WebAuthn.addCredential', { authenticatorId: phishingAuthenticator, credential: credentials[0] });
+      await phishingCdp.send('WebAuthn.addCredential', {
+        authenticatorId: phishingAuthenticator,
+        credential: credentials[0],
+      });
       await phishing.goto(`http://localhost:${await freePort()}/__test__/page.html`);
       await phishing.waitForFunction(() => 'passkeyTest' in globalThis);
       const phished = await api(phishing).ceremony(await loginOptions(app.url));

@@ -52,7 +52,10 @@ describe(`common passwords are refused (${storageMode})`, () => {
     await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
     const token = tokenIn(await smtp.mailTo(email, /Reset your/));
     await request(t.url).post('/auth/password/reset').send({ token, newPassword: COMMON[1] }).expect(400, TOO_COMMON);
-    await request(t.url).post('/auth/password/reset').send({ token, newPassword: 'a much better passphrase' }).expect(204);
+    await request(t.url)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'a much better passphrase' })
+      .expect(204);
   });
 });
 

@@ -15,7 +15,10 @@ function hostExamples(): Array<{ file: string; code: string }> {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const start = readme.indexOf('## Use it in your own Nest app');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  return [...section.matchAll(/```ts\n(\/\/ ([\w.-]+\.ts)\n[\s\S]*?)```/g)].map((match) => ({ file: match[2], code: match[1] }));
+  return [...section.matchAll(/```ts\n(\/\/ ([\w.-]+\.ts)\n[\s\S]*?)```/g)].map((match) => ({
+    file: match[2],
+    code: match[1],
+  }));
 }
 
 /** The README cannot rot: its host examples compile under `strict` as written, and the first one boots. */
@@ -70,7 +73,10 @@ describe('the README’s host examples', () => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { AppModule } = require(js) as { AppModule: object };
-      app = await NestFactory.create<NestExpressApplication>(AppModule as never, { logger: false, abortOnError: false });
+      app = await NestFactory.create<NestExpressApplication>(AppModule as never, {
+        logger: false,
+        abortOnError: false,
+      });
       await app.listen(0, '127.0.0.1');
       const server = app.getHttpServer();
       await request(server).get('/reports/health').expect(200, { ok: true });

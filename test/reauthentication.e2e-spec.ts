@@ -45,15 +45,30 @@ const FRESH_ROUTES: Array<{ method: 'post' | 'delete' | 'get'; path: string; bod
   { method: 'post', path: '/auth/email', body: { newEmail: uniqueEmail('moved'), currentPassword: PASSWORD } },
 ];
 
-function expectReauthenticationRequired(response: request.Response, methods: string[], bearer: boolean, route: string): void {
+function expectReauthenticationRequired(
+  response: request.Response,
+  methods: string[],
+  bearer: boolean,
+  route: string,
+): void {
   assert.equal(response.status, 401, `${route}: ${response.status} ${response.text}`);
   assert.equal(
     response.text,
-    JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'Reauthentication required', maxAge: MAX_AGE, methods }),
+    JSON.stringify({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Reauthentication required',
+      maxAge: MAX_AGE,
+      methods,
+    }),
     route,
   );
   if (bearer) {
-    assert.equal(response.headers['www-authenticate'], `Bearer error="insufficient_user_authentication", max_age=${MAX_AGE}`, route);
+    assert.equal(
+      response.headers['www-authenticate'],
+      `Bearer error="insufficient_user_authentication", max_age=${MAX_AGE}`,
+      route,
+    );
   } else {
     assert.equal(response.headers['www-authenticate'], undefined, route);
   }
@@ -77,7 +92,11 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
 
   async function enrolTotp(session: LoggedIn): Promise<{ secret: string; recoveryCodes: string[] }> {
     const csrf = { 'X-CSRF-Token': session.csrfToken };
-    const started = await session.agent.post('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD }).expect(201);
+    const started = await session.agent
+      .post('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(201);
     await awayFromStepEdge();
     const confirmed = await session.agent
       .post('/auth/mfa/totp/confirm')
@@ -96,7 +115,12 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
     for (const caller of [session, bearer]) {
       for (const route of FRESH_ROUTES) {
         const response = await call(t.url, caller, route.method, route.path).send(route.body ?? {});
-        expectReauthenticationRequired(response, ['password'], caller.kind === 'bearer', `${caller.kind} ${route.method} ${route.path}`);
+        expectReauthenticationRequired(
+          response,
+          ['password'],
+          caller.kind === 'bearer',
+          `${caller.kind} ${route.method} ${route.path}`,
+        );
       }
       // Routes that do not change how one signs in do not ask.
       await call(t.url, caller, 'get', '/auth/api-keys').expect(200);
@@ -107,7 +131,11 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
     const renewed = await reauthenticate(bearer, { password: PASSWORD }).expect(200);
     assert.equal(renewed.headers['cache-control'], 'no-store');
     const fresh: Caller = { kind: 'bearer', tokens: renewed.body, email: issued.email };
-    assert.equal(decodeSegment(renewed.body.access_token, 1).sid, decodeSegment(issued.access_token, 1).sid, 'the same family');
+    assert.equal(
+      decodeSegment(renewed.body.access_token, 1).sid,
+      decodeSegment(issued.access_token, 1).sid,
+      'the same family',
+    );
 
     for (const caller of [session, fresh]) {
       for (const route of FRESH_ROUTES) {
@@ -136,7 +164,10 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
     assert.ok(Math.abs((claims.auth_time as number) - Date.now() / 1000) < 5);
     assert.deepEqual(claims.amr, ['pwd']);
     await untilStale();
-    const refreshed = await request(t.url).post('/auth/token/refresh').send({ refresh_token: issued.refresh_token }).expect(200);
+    const refreshed = await request(t.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: issued.refresh_token })
+      .expect(200);
     const after = decodeSegment(refreshed.body.access_token, 1);
     assert.equal(after.auth_time, claims.auth_time);
     assert.deepEqual(after.amr, ['pwd']);
@@ -155,7 +186,10 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
       .expect(200);
     const renewedClaims = decodeSegment(renewed.body.access_token, 1);
     assert.ok((renewedClaims.auth_time as number) > (claims.auth_time as number));
-    const again = await request(t.url).post('/auth/token/refresh').send({ refresh_token: renewed.body.refresh_token }).expect(200);
+    const again = await request(t.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: renewed.body.refresh_token })
+      .expect(200);
     assert.equal(decodeSegment(again.body.access_token, 1).auth_time, renewedClaims.auth_time);
     // The refresh token of before the re-authentication is spent.
     await request(t.url).post('/auth/token/refresh').send({ refresh_token: refreshed.body.refresh_token }).expect(401);
@@ -219,14 +253,16 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
     // The enrolment spent the current step's code: the next step's is within the accepted drift.
     await awayFromStepEdge();
     await reauthenticate(caller, { password: PASSWORD, code: totp(secret, Date.now() / 1000 + 30) }).expect(204);
-    const codes = (await signedIn.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200)).body
-      .recoveryCodes as string[];
+    const codes = (
+      await signedIn.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200)
+    ).body.recoveryCodes as string[];
     assert.notDeepEqual(codes, recoveryCodes);
 
     await reauthenticate(caller, { password: PASSWORD }).expect(204);
     await reauthenticate(caller, { password: PASSWORD, recoveryCode: codes[0] }).expect(204);
-    const latest = (await signedIn.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200)).body
-      .recoveryCodes as string[];
+    const latest = (
+      await signedIn.agent.post('/auth/mfa/recovery-codes').set(csrf).send({ currentPassword: PASSWORD }).expect(200)
+    ).body.recoveryCodes as string[];
 
     // A passkey assertion with user verification is the whole proof, second factor included.
     await reauthenticate(caller, { password: PASSWORD }).expect(204);
@@ -236,11 +272,19 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
     const options = (await call(t.url, caller, 'post', '/auth/reauthenticate/options').expect(200)).body
       .passkeyOptions as PublicKeyCredentialRequestOptionsJSON;
     await reauthenticate(caller, { response: authenticator.get(options) }).expect(204);
-    await signedIn.agent.delete(`/auth/passkeys/${first.body.id}`).set(csrf).send({ currentPassword: PASSWORD }).expect(204);
+    await signedIn.agent
+      .delete(`/auth/passkeys/${first.body.id}`)
+      .set(csrf)
+      .send({ currentPassword: PASSWORD })
+      .expect(204);
 
     // Turning TOTP off takes a code in its own body: a fresh password before it is enough.
     await reauthenticate(caller, { password: PASSWORD }).expect(204);
-    await signedIn.agent.delete('/auth/mfa/totp').set(csrf).send({ currentPassword: PASSWORD, code: latest[0] }).expect(204);
+    await signedIn.agent
+      .delete('/auth/mfa/totp')
+      .set(csrf)
+      .send({ currentPassword: PASSWORD, code: latest[0] })
+      .expect(204);
   });
 
   it('re-authenticates a bearer caller by password and TOTP into a token pair whose amr holds both', async () => {
@@ -260,7 +304,12 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
       .post('/auth/mfa/recovery-codes')
       .set('Authorization', `Bearer ${renewed.body.access_token}`)
       .send({ currentPassword: PASSWORD });
-    expectReauthenticationRequired(refused, ['password', 'totp', 'recovery'], true, 'bearer recovery codes after the password alone');
+    expectReauthenticationRequired(
+      refused,
+      ['password', 'totp', 'recovery'],
+      true,
+      'bearer recovery codes after the password alone',
+    );
     await awayFromStepEdge();
     const withCode = await reauthenticate(
       { kind: 'bearer', tokens: renewed.body, email },
@@ -310,10 +359,12 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
       .send({ response: authenticator.create(registration) })
       .expect(201);
     for (let i = 0; i < 3; i++) {
-      const options = (await call(t.url, otherCaller, 'post', '/auth/reauthenticate/options').expect(200)).body.passkeyOptions;
+      const options = (await call(t.url, otherCaller, 'post', '/auth/reauthenticate/options').expect(200)).body
+        .passkeyOptions;
       await reauthenticate(otherCaller, { response: authenticator.get(options, { userVerified: false }) }).expect(401);
     }
-    const options = (await call(t.url, otherCaller, 'post', '/auth/reauthenticate/options').expect(200)).body.passkeyOptions;
+    const options = (await call(t.url, otherCaller, 'post', '/auth/reauthenticate/options').expect(200)).body
+      .passkeyOptions;
     await reauthenticate(otherCaller, { response: authenticator.get(options) }).expect(429);
   });
 

@@ -45,7 +45,11 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
     const email = uniqueEmail('pending');
     const session = await login(t.url, email);
     const newEmail = uniqueEmail('elsewhere');
-    await session.agent.post('/auth/email').set(csrf(session)).send({ newEmail, currentPassword: PASSWORD }).expect(202);
+    await session.agent
+      .post('/auth/email')
+      .set(csrf(session))
+      .send({ newEmail, currentPassword: PASSWORD })
+      .expect(202);
     const change = await smtp.mailTo(newEmail, CONFIRM_CHANGE);
     await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
     const reset = await smtp.mailTo(email, RESET);
@@ -109,11 +113,14 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
    */
   async function hijacked() {
     const email = uniqueEmail('victim');
-    const user = (await request(t.url).post('/auth/register').send({ email, password: INTRUDER_PASSWORD }).expect(201)).body;
+    const user = (await request(t.url).post('/auth/register').send({ email, password: INTRUDER_PASSWORD }).expect(201))
+      .body;
     const verification = await smtp.mailTo(email, VERIFY);
     const intruder = await login(t.url, email, INTRUDER_PASSWORD, false);
-    const tokens = (await request(t.url).post('/auth/token').send({ email, password: INTRUDER_PASSWORD }).expect(200)).body;
-    const key = (await intruder.agent.post('/auth/api-keys').set(csrf(intruder)).send({ name: 'mine now' }).expect(201)).body.key;
+    const tokens = (await request(t.url).post('/auth/token').send({ email, password: INTRUDER_PASSWORD }).expect(200))
+      .body;
+    const key = (await intruder.agent.post('/auth/api-keys').set(csrf(intruder)).send({ name: 'mine now' }).expect(201))
+      .body.key;
     const authenticator = new SoftwareAuthenticator(ORIGIN);
     const options = (await intruder.agent.post('/auth/passkeys/register/options').set(csrf(intruder)).expect(200)).body;
     await intruder.agent
@@ -144,7 +151,10 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
 
   async function assertFootholdsEnded(foothold: Awaited<ReturnType<typeof hijacked>>) {
     await foothold.intruder.agent.get('/examples/profile').expect(401);
-    await request(t.url).get('/examples/profile').set('Authorization', `Bearer ${foothold.tokens.access_token}`).expect(401);
+    await request(t.url)
+      .get('/examples/profile')
+      .set('Authorization', `Bearer ${foothold.tokens.access_token}`)
+      .expect(401);
     await request(t.url).post('/auth/token/refresh').send({ refresh_token: foothold.tokens.refresh_token }).expect(401);
     await request(t.url).get('/auth/me').set('X-API-Key', foothold.key).expect(401);
     assert.equal((await foothold.passkeySignIn()).status, 401, 'the passkey is gone');
@@ -153,7 +163,10 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
 
   it('the owner’s verification link, the first proof of the address, ends every way in made before it', async () => {
     const foothold = await hijacked();
-    await request(t.url).get(linkPath(foothold.verification)).expect(302).expect('Location', '/account?emailVerified=1');
+    await request(t.url)
+      .get(linkPath(foothold.verification))
+      .expect(302)
+      .expect('Location', '/account?emailVerified=1');
     await assertFootholdsEnded(foothold);
   });
 
@@ -209,7 +222,8 @@ describe(`recovery ends every way in that it must (${storageMode})`, () => {
     const session = await login(t.url, email);
     const first = await smtp.mailTo(email, VERIFY);
     await session.agent.get(linkPath(first)).expect(302);
-    const key = (await session.agent.post('/auth/api-keys').set(csrf(session)).send({ name: 'kept' }).expect(201)).body.key;
+    const key = (await session.agent.post('/auth/api-keys').set(csrf(session)).send({ name: 'kept' }).expect(201)).body
+      .key;
     await request(t.url).post('/auth/password/forgot').send({ email }).expect(202);
     const reset = await smtp.mailTo(email, RESET);
     await request(t.url)
@@ -257,7 +271,9 @@ describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})
     const b = new TestBrowser({ [PUBLIC_URL]: t.url });
     idp.nextLogin = who;
     const started = await b.get(`${PUBLIC_URL}/auth/oidc/test/login`);
-    const { location } = await b.follow(started.headers.get('location') as string, (next) => next.startsWith(PUBLIC_URL));
+    const { location } = await b.follow(started.headers.get('location') as string, (next) =>
+      next.startsWith(PUBLIC_URL),
+    );
     return (await b.get(location as string)).status;
   }
 
@@ -289,13 +305,20 @@ describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})
     const routes: Array<[string, (withToken: boolean) => request.Test]> = [
       [
         'POST /auth/email',
-        (w) => withCsrf(session.agent.post('/auth/email'), w).send({ newEmail: uniqueEmail('x'), currentPassword: PASSWORD }),
+        (w) =>
+          withCsrf(session.agent.post('/auth/email'), w).send({
+            newEmail: uniqueEmail('x'),
+            currentPassword: PASSWORD,
+          }),
       ],
       [
         'POST /auth/mfa/recovery-codes',
         (w) => withCsrf(session.agent.post('/auth/mfa/recovery-codes'), w).send({ currentPassword: PASSWORD }),
       ],
-      ['POST /auth/mfa/totp/confirm', (w) => withCsrf(session.agent.post('/auth/mfa/totp/confirm'), w).send({ code: '123456' })],
+      [
+        'POST /auth/mfa/totp/confirm',
+        (w) => withCsrf(session.agent.post('/auth/mfa/totp/confirm'), w).send({ code: '123456' }),
+      ],
       ['POST /auth/email/verification', (w) => withCsrf(session.agent.post('/auth/email/verification'), w)],
       ['DELETE /auth/identities/:id', (w) => withCsrf(session.agent.delete(`/auth/identities/${identity}`), w)],
     ];
@@ -316,7 +339,9 @@ describe(`REQUIRE_VERIFIED_EMAIL holds for every way to sign in (${storageMode})
     await users().setEmailVerified(user.id, true);
     const session = await login(t.url, email, PASSWORD, false);
     const authenticator = new SoftwareAuthenticator(ORIGIN);
-    const options = (await session.agent.post('/auth/passkeys/register/options').set('X-CSRF-Token', session.csrfToken).expect(200)).body;
+    const options = (
+      await session.agent.post('/auth/passkeys/register/options').set('X-CSRF-Token', session.csrfToken).expect(200)
+    ).body;
     await session.agent
       .post('/auth/passkeys/register')
       .set('X-CSRF-Token', session.csrfToken)

@@ -37,7 +37,9 @@ describe(`reference app (${storageMode})`, () => {
       assert.equal(schemes.apiKey.name, 'X-API-Key');
       assert.deepEqual(doc.body.paths['/examples/profile'].get.security, [{ session: [] }, { jwt: [] }]);
       // @Auth() names no mechanism: it is documented with every mechanism of the module.
-      const any = (doc.body.paths['/examples/any'].get.security as Array<Record<string, string[]>>).map((entry) => Object.keys(entry)[0]);
+      const any = (doc.body.paths['/examples/any'].get.security as Array<Record<string, string[]>>).map(
+        (entry) => Object.keys(entry)[0],
+      );
       assert.deepEqual(any, ['session', 'jwt', 'apiKey', 'mtls']);
       await request(t.url).get('/docs').expect(200).expect('content-type', /html/);
     });
@@ -52,7 +54,14 @@ describe(`reference app (${storageMode})`, () => {
     });
 
     it('answers 401 on every guarded example route without credentials', async () => {
-      for (const path of ['/examples/profile', '/examples/reports', '/examples/any', '/examples/admin', '/auth/me', '/auth/sessions']) {
+      for (const path of [
+        '/examples/profile',
+        '/examples/reports',
+        '/examples/any',
+        '/examples/admin',
+        '/auth/me',
+        '/auth/sessions',
+      ]) {
         const response = await request(t.url).get(path).expect(401);
         assert.deepEqual(response.body, { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
       }

@@ -28,7 +28,10 @@ describe(`request ids (${storageMode})`, () => {
     }
     // While the app runs, not only when it exits: an operator tails the lines as they come.
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !answers.every(({ echoed }) => loggedLines().some((line) => line.reqId === echoed))) {
+    while (
+      Date.now() < deadline &&
+      !answers.every(({ echoed }) => loggedLines().some((line) => line.reqId === echoed))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   });

@@ -26,7 +26,11 @@ async function refusedWithin(send: () => request.Test, ms: number): Promise<numb
  */
 describe(`revocations reach an instance that shares only the database (${storageMode})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-log-'));
-  const shared = { DATA_DIR: dataDir, SESSION_SECRET: randomBytes(32).toString('hex'), JWT_PRIVATE_KEY: newEcKeyPem().privateKey };
+  const shared = {
+    DATA_DIR: dataDir,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    JWT_PRIVATE_KEY: newEcKeyPem().privateKey,
+  };
   let a: TestApp;
   let b: ChildApp;
   const adminEmail = uniqueEmail('admin');
@@ -77,7 +81,10 @@ describe(`revocations reach an instance that shares only the database (${storage
     await reports(other.key)().expect(200);
 
     const admin = await login(a.url, adminEmail, PASSWORD, false);
-    await admin.agent.post(`/auth/admin/users/${owner.user.id}/disable`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    await admin.agent
+      .post(`/auth/admin/users/${owner.user.id}/disable`)
+      .set('X-CSRF-Token', admin.csrfToken)
+      .expect(204);
     assert.ok((await refusedWithin(reports(other.key), 1500)) <= 1000);
   });
 });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { login, LoggedIn, PASSWORD, register, sessionCookie, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  login,
+  LoggedIn,
+  PASSWORD,
+  register,
+  sessionCookie,
+  startApp,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 
 const RACES = 30;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,7 +26,11 @@ describe(`a login or refresh racing a revocation does not outlive it (${storageM
   let admin: LoggedIn;
   const adminEmail = uniqueEmail('admin');
   before(async () => {
-    t = await startApp({ LOCKOUT_THRESHOLD: '100000', AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail, AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD });
+    t = await startApp({
+      LOCKOUT_THRESHOLD: '100000',
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
+    });
     admin = await login(t.url, adminEmail, PASSWORD, false);
   });
   after(() => t.close());
@@ -43,16 +57,22 @@ describe(`a login or refresh racing a revocation does not outlive it (${storageM
     let won = 0;
     if (session.status === 200) {
       won++;
-      if ((await profile({ Cookie: sessionCookie(session.headers['set-cookie']) })).status !== 401) survivors.push('session');
+      if ((await profile({ Cookie: sessionCookie(session.headers['set-cookie']) })).status !== 401)
+        survivors.push('session');
     }
     if (tokens.status === 200) {
       won++;
-      if ((await profile({ Authorization: `Bearer ${tokens.body.access_token}` })).status !== 401) survivors.push('access token');
-      if ((await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.body.refresh_token })).status !== 401) {
+      if ((await profile({ Authorization: `Bearer ${tokens.body.access_token}` })).status !== 401)
+        survivors.push('access token');
+      if (
+        (await request(t.url).post('/auth/token/refresh').send({ refresh_token: tokens.body.refresh_token })).status !==
+        401
+      ) {
         survivors.push('refresh token');
       }
     }
-    for (const answer of [session, tokens]) assert.ok([200, 401].includes(answer.status), `a racing login answered ${answer.status}`);
+    for (const answer of [session, tokens])
+      assert.ok([200, 401].includes(answer.status), `a racing login answered ${answer.status}`);
     return { won, survivors };
   }
 
@@ -102,13 +122,19 @@ describe(`a login or refresh racing a revocation does not outlive it (${storageM
       const first = (await request(t.url).post('/auth/token').send({ email, password: PASSWORD }).expect(200)).body;
       const [refreshed] = await Promise.all([
         request(t.url).post('/auth/token/refresh').send({ refresh_token: first.refresh_token }),
-        sleep(race % 6).then(() => request(t.url).post('/auth/token/revoke').send({ refresh_token: first.refresh_token }).expect(200)),
+        sleep(race % 6).then(() =>
+          request(t.url).post('/auth/token/revoke').send({ refresh_token: first.refresh_token }).expect(200),
+        ),
       ]);
       if (refreshed.status !== 200) continue;
       won++;
       await sleep(50);
-      if ((await profile({ Authorization: `Bearer ${refreshed.body.access_token}` })).status !== 401) survivors.push('access token');
-      if ((await request(t.url).post('/auth/token/refresh').send({ refresh_token: refreshed.body.refresh_token })).status !== 401) {
+      if ((await profile({ Authorization: `Bearer ${refreshed.body.access_token}` })).status !== 401)
+        survivors.push('access token');
+      if (
+        (await request(t.url).post('/auth/token/refresh').send({ refresh_token: refreshed.body.refresh_token }))
+          .status !== 401
+      ) {
         survivors.push('refresh token');
       }
     }

@@ -32,7 +32,13 @@ describe(`one source of truth for the schema (${storageMode})`, () => {
     {
       name: 'sessions, jwt and API keys',
       features: [sessions, jwt, apiKeys, password],
-      tables: ['auth_api_keys', 'auth_refresh_token_families', 'auth_refresh_tokens', 'auth_session_store', 'auth_sessions'],
+      tables: [
+        'auth_api_keys',
+        'auth_refresh_token_families',
+        'auth_refresh_tokens',
+        'auth_session_store',
+        'auth_sessions',
+      ],
     },
   ];
   for (const set of featureSets) {
@@ -76,9 +82,15 @@ describe(`one source of truth for the schema (${storageMode})`, () => {
           pending.upQueries.map((query) => query.query),
           [],
         );
-        const tables = (await dataSource.createQueryRunner().getTables()).map((table) => table.name.replace(/^public\./, ''));
+        const tables = (await dataSource.createQueryRunner().getTables()).map((table) =>
+          table.name.replace(/^public\./, ''),
+        );
         assert.equal(tables.includes('auth_users'), builtInUsers);
-        assert.ok(tables.includes('auth_sessions') && tables.includes('auth_api_keys') && tables.includes('auth_user_revocations'));
+        assert.ok(
+          tables.includes('auth_sessions') &&
+            tables.includes('auth_api_keys') &&
+            tables.includes('auth_user_revocations'),
+        );
       } finally {
         if (dataSource.isInitialized) await dataSource.destroy();
         await db.drop();

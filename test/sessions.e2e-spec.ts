@@ -81,7 +81,11 @@ describe(`sessions and registration (${storageMode})`, () => {
     });
 
     it('answers 400 to malformed JSON, without a stack trace', async () => {
-      const response = await request(t.url).post('/auth/register').set('Content-Type', 'application/json').send('{"email":').expect(400);
+      const response = await request(t.url)
+        .post('/auth/register')
+        .set('Content-Type', 'application/json')
+        .send('{"email":')
+        .expect(400);
       assert.doesNotMatch(JSON.stringify(response.body), /at .*\.js|SyntaxError/);
     });
   });
@@ -144,7 +148,10 @@ describe(`sessions and registration (${storageMode})`, () => {
 
     it('issues a new session ID at login and never authenticates the one from before (no fixation)', async () => {
       const first = await login(t.url);
-      const second = await first.agent.post('/auth/login').send({ email: first.user.email, password: PASSWORD }).expect(200);
+      const second = await first.agent
+        .post('/auth/login')
+        .send({ email: first.user.email, password: PASSWORD })
+        .expect(200);
       const renewed = sessionCookie(second.headers['set-cookie']);
       assert.notEqual(renewed, first.cookie);
       await request(t.url).get('/examples/profile').set('Cookie', first.cookie).expect(401);
@@ -232,7 +239,15 @@ describe(`sessions and registration (${storageMode})`, () => {
       const response = await laptop.agent.get('/auth/sessions').expect(200);
       assert.equal(response.body.length, 2);
       for (const entry of response.body) {
-        assert.deepEqual(Object.keys(entry).sort(), ['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastSeenAt', 'userAgent']);
+        assert.deepEqual(Object.keys(entry).sort(), [
+          'createdAt',
+          'current',
+          'expiresAt',
+          'id',
+          'ip',
+          'lastSeenAt',
+          'userAgent',
+        ]);
         assert.equal(entry.userAgent, 'test-agent');
       }
       assert.equal(response.body.filter((s: { current: boolean }) => s.current).length, 1);
@@ -251,7 +266,10 @@ describe(`sessions and registration (${storageMode})`, () => {
       const list = await laptop.agent.get('/auth/sessions').expect(200);
       const phoneSession = list.body.find((s: { current: boolean }) => !s.current);
       const strangerList = await stranger.agent.get('/auth/sessions').expect(200);
-      await laptop.agent.delete(`/auth/sessions/${strangerList.body[0].id}`).set('X-CSRF-Token', laptop.csrfToken).expect(404);
+      await laptop.agent
+        .delete(`/auth/sessions/${strangerList.body[0].id}`)
+        .set('X-CSRF-Token', laptop.csrfToken)
+        .expect(404);
       await laptop.agent.delete('/auth/sessions/not-a-session').set('X-CSRF-Token', laptop.csrfToken).expect(404);
       await stranger.agent.get('/examples/profile').expect(200);
       await laptop.agent.delete(`/auth/sessions/${phoneSession.id}`).set('X-CSRF-Token', laptop.csrfToken).expect(204);
@@ -310,7 +328,10 @@ describe(`sessions and registration (${storageMode})`, () => {
       const { cookie, user } = await login(t.url);
       const sid = sessionIdOf(cookie);
       const dataSource = t.app.get(DataSource);
-      const registry = await dataSource.query(`SELECT * FROM auth_sessions WHERE user_id = ${placeholder(dataSource)}`, [user.id]);
+      const registry = await dataSource.query(
+        `SELECT * FROM auth_sessions WHERE user_id = ${placeholder(dataSource)}`,
+        [user.id],
+      );
       assert.equal(registry.length, 1);
       assert.ok(!JSON.stringify(registry).includes(sid));
       assert.equal(registry[0].sid_hash, sha256Hex(sid));
@@ -329,7 +350,10 @@ describe(`sessions and registration (${storageMode})`, () => {
     it('stores passwords as argon2id hashes only', async () => {
       const { id } = await register(t.url);
       const dataSource = t.app.get(DataSource);
-      const [row] = await dataSource.query(`SELECT password_hash FROM auth_users WHERE id = ${placeholder(dataSource)}`, [id]);
+      const [row] = await dataSource.query(
+        `SELECT password_hash FROM auth_users WHERE id = ${placeholder(dataSource)}`,
+        [id],
+      );
       const [, algorithm, , params] = row.password_hash.split('$');
       assert.equal(algorithm, 'argon2id');
       assert.deepEqual(params.split(',').sort(), ['m=19456', 'p=1', 't=2']);

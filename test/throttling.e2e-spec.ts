@@ -4,12 +4,23 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AccountsService } from '../src/auth';
-import { ChildApp, PASSWORD, productionMode, register, startApp, startAppProcess, storageMode, TestApp, uniqueEmail } from './support/app';
+import {
+  ChildApp,
+  PASSWORD,
+  productionMode,
+  register,
+  startApp,
+  startAppProcess,
+  storageMode,
+  TestApp,
+  uniqueEmail,
+} from './support/app';
 
 const TOO_MANY = { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' };
 const INVALID = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized' };
 
-const loginAs = (url: string, email: string, password = PASSWORD) => request(url).post('/auth/login').send({ email, password });
+const loginAs = (url: string, email: string, password = PASSWORD) =>
+  request(url).post('/auth/login').send({ email, password });
 
 function assertTooMany(response: request.Response, retryAfter: (seconds: number) => boolean): void {
   assert.equal(response.status, 429);
@@ -168,7 +179,10 @@ describe(`limits shared by instances (${storageMode})`, () => {
   const skip = productionMode ? false : 'embedded mode keeps limits per process; needs DATABASE_URL and REDIS_URL';
 
   /** Two instances of the app on one Redis key prefix, as behind a load balancer. */
-  async function withTwoInstances(env: Record<string, string>, run: (a: TestApp, b: ChildApp) => Promise<void>): Promise<void> {
+  async function withTwoInstances(
+    env: Record<string, string>,
+    run: (a: TestApp, b: ChildApp) => Promise<void>,
+  ): Promise<void> {
     const shared = { ...env, REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}${randomUUID()}:` };
     const [a, b] = await Promise.all([startApp(shared), startAppProcess(shared)]);
     try {
@@ -178,22 +192,28 @@ describe(`limits shared by instances (${storageMode})`, () => {
     }
   }
 
-  it('with Redis (production mode only): two instances on one REDIS_KEY_PREFIX count one client IP together', { skip }, () =>
-    withTwoInstances({ THROTTLE_AUTH_LIMIT: '4' }, async (a, b) => {
-      for (const app of [a, b, a, b]) await loginAs(app.url, uniqueEmail()).expect(401);
-      assertTooMany(await loginAs(a.url, uniqueEmail()), (s) => s > 0);
-      assertTooMany(await loginAs(b.url, uniqueEmail()), (s) => s > 0);
-    }),
+  it(
+    'with Redis (production mode only): two instances on one REDIS_KEY_PREFIX count one client IP together',
+    { skip },
+    () =>
+      withTwoInstances({ THROTTLE_AUTH_LIMIT: '4' }, async (a, b) => {
+        for (const app of [a, b, a, b]) await loginAs(app.url, uniqueEmail()).expect(401);
+        assertTooMany(await loginAs(a.url, uniqueEmail()), (s) => s > 0);
+        assertTooMany(await loginAs(b.url, uniqueEmail()), (s) => s > 0);
+      }),
   );
 
-  it('with Redis (production mode only): two instances on one REDIS_KEY_PREFIX share the back-off of an account', { skip }, () =>
-    withTwoInstances({ LOCKOUT_THRESHOLD: '3' }, async (a, b) => {
-      const { email } = await register(a.url);
-      await loginAs(a.url, email, 'wrong password!').expect(401);
-      await loginAs(b.url, email, 'wrong password!').expect(401);
-      await loginAs(a.url, email, 'wrong password!').expect(401);
-      assertTooMany(await loginAs(b.url, email), (s) => s >= 59 && s <= 60);
-      assertTooMany(await loginAs(a.url, email), (s) => s >= 59 && s <= 60);
-    }),
+  it(
+    'with Redis (production mode only): two instances on one REDIS_KEY_PREFIX share the back-off of an account',
+    { skip },
+    () =>
+      withTwoInstances({ LOCKOUT_THRESHOLD: '3' }, async (a, b) => {
+        const { email } = await register(a.url);
+        await loginAs(a.url, email, 'wrong password!').expect(401);
+        await loginAs(b.url, email, 'wrong password!').expect(401);
+        await loginAs(a.url, email, 'wrong password!').expect(401);
+        assertTooMany(await loginAs(b.url, email), (s) => s >= 59 && s <= 60);
+        assertTooMany(await loginAs(a.url, email), (s) => s >= 59 && s <= 60);
+      }),
   );
 });

@@ -18,15 +18,21 @@ import { ReauthenticationController } from './login/reauthentication.controller'
 import { PASSWORD_HASHING_OPTIONS, resolvePasswordHashingOptions } from './login/password-hashing.options';
 import { AuthRoutesModule, authRoutesPrefix, mountedControllers } from './routes/auth-routes.module';
 import { PASSWORD_POLICY_OPTIONS, resolvePasswordPolicyOptions } from './login/password-policy.options';
-import { LOCKOUT_OPTIONS, resolveLockoutOptions, resolveThrottleOptions, THROTTLE_OPTIONS } from './throttling/throttling.options';
+import {
+  LOCKOUT_OPTIONS,
+  resolveLockoutOptions,
+  resolveThrottleOptions,
+  THROTTLE_OPTIONS,
+} from './throttling/throttling.options';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<AuthModuleOptions>()
     .setClassMethodName('forRoot')
-    .setExtras<AuthModuleExtras>({ features: [], isGlobal: true, routes: {}, users: undefined, globalGuard: true }, (definition, extras) =>
-      composeAuthModule(definition, extras),
+    .setExtras<AuthModuleExtras>(
+      { features: [], isGlobal: true, routes: {}, users: undefined, globalGuard: true },
+      (definition, extras) => composeAuthModule(definition, extras),
     )
     .build();
 
@@ -77,7 +83,10 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
   const login = LoginModule.register(core, users, throttling, audit);
   const accounts = AccountsModule.register(core, users, login, audit);
   const base = [core, users, audit, throttling, login, accounts];
-  const composition: FeatureComposition = { routesPrefix: authRoutesPrefix(extras.routes), listed: new Set(features.map((f) => f.name)) };
+  const composition: FeatureComposition = {
+    routesPrefix: authRoutesPrefix(extras.routes),
+    listed: new Set(features.map((f) => f.name)),
+  };
   const featureModules = features.map((feature) => feature.module(base, composition));
   const issuers = new Set(features.flatMap((feature) => (feature.issuer ? [feature.issuer] : [])));
   const everything = [...base, ...featureModules];
@@ -101,7 +110,12 @@ function routeModules(
   if (prefix !== null) {
     // The caller's account and the administration of users come with every composition.
     const controllers = mountedControllers(
-      [AccountController, AdminController, ReauthenticationController, ...features.flatMap((feature) => feature.controllers ?? [])],
+      [
+        AccountController,
+        AdminController,
+        ReauthenticationController,
+        ...features.flatMap((feature) => feature.controllers ?? []),
+      ],
       issuers,
     );
     const routes = AuthRoutesModule.register(prefix, controllers, ...imports);

@@ -53,7 +53,9 @@ async function rootModule(): Promise<DynamicModule | Type> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = (require(resolve(file)) as Record<string, unknown>)[name];
   } catch (error) {
-    throw new CliError(`--module ${hostModule} could not be loaded (${error instanceof Error ? error.message : String(error)})`);
+    throw new CliError(
+      `--module ${hostModule} could not be loaded (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (!exported) throw new CliError(`--module ${file} exports no ${name}`);
   // A module class, a dynamic module, or an (async) arrow function that builds one.
@@ -64,8 +66,15 @@ async function rootModule(): Promise<DynamicModule | Type> {
 
 /** The Nest context of the root module; its logs go to stderr. */
 async function withApp<T>(run: (app: INestApplicationContext) => Promise<T>): Promise<T> {
-  const logging = createAuthLogging({ level: 'warn', format: 'json', write: (line) => void process.stderr.write(line) });
-  const app = await NestFactory.createApplicationContext(await rootModule(), { logger: logging.logger, abortOnError: false });
+  const logging = createAuthLogging({
+    level: 'warn',
+    format: 'json',
+    write: (line) => void process.stderr.write(line),
+  });
+  const app = await NestFactory.createApplicationContext(await rootModule(), {
+    logger: logging.logger,
+    abortOnError: false,
+  });
   try {
     return await run(app);
   } finally {
@@ -81,7 +90,9 @@ async function userOf(app: INestApplicationContext, emailOrId: string): Promise<
 
 async function passwordFromStdin(): Promise<string> {
   if (process.stdin.isTTY)
-    throw new CliError('--password-stdin reads the password from a pipe, e.g. `printf %s "$PW" | nest-auth user:create ...`');
+    throw new CliError(
+      '--password-stdin reads the password from a pipe, e.g. `printf %s "$PW" | nest-auth user:create ...`',
+    );
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks)
@@ -107,13 +118,16 @@ const positiveInteger = (value: string): number => {
 
 const isoDate = (value: string): Date => {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be an ISO 8601 date, e.g. 2027-01-01T00:00:00Z');
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidArgumentError('must be an ISO 8601 date, e.g. 2027-01-01T00:00:00Z');
   return date;
 };
 
 export function program(): Command {
   const cli = new Command('nest-auth')
-    .description('Operate nest-auth from a shell, with the same environment as the app (DATABASE_URL, REDIS_URL, DATA_DIR, ...).')
+    .description(
+      'Operate nest-auth from a shell, with the same environment as the app (DATABASE_URL, REDIS_URL, DATA_DIR, ...).',
+    )
     .option('--json', 'print one JSON object on stdout instead of a sentence')
     .option(
       '--module <file#export>',
@@ -134,15 +148,22 @@ export function program(): Command {
     .option('--role <role>', 'user (default), admin or service', 'user')
     .option('--password-stdin', 'read the password from stdin (12 to 128 characters)')
     .action(async (options: { email: string; name?: string; role: string; passwordStdin?: boolean }) => {
-      if (!['user', 'admin', 'service'].includes(options.role)) throw new CliError('--role must be user, admin or service');
-      if (!options.passwordStdin) throw new CliError('give the password on stdin with --password-stdin (never on the command line)');
+      if (!['user', 'admin', 'service'].includes(options.role))
+        throw new CliError('--role must be user, admin or service');
+      if (!options.passwordStdin)
+        throw new CliError('give the password on stdin with --password-stdin (never on the command line)');
       const password = await passwordFromStdin();
-      if (password.length < 12 || password.length > 128) throw new CliError('the password must be 12 to 128 characters');
+      if (password.length < 12 || password.length > 128)
+        throw new CliError('the password must be 12 to 128 characters');
       const email = normalizeEmail(options.email);
       const user = await withApp((app) =>
         app.get(AccountsService).register({ email, password, name: options.name, roles: [options.role] }),
       );
-      report(`Created ${user.email} (${user.id}) with role ${options.role}.`, { id: user.id, email: user.email, roles: user.roles });
+      report(`Created ${user.email} (${user.id}) with role ${options.role}.`, {
+        id: user.id,
+        email: user.email,
+        roles: user.roles,
+      });
     });
 
   for (const [name, what] of [
@@ -166,7 +187,8 @@ export function program(): Command {
           else await accounts.endEverything(found.id);
           return found;
         });
-        const done = name === 'user:disable' ? 'Disabled' : name === 'user:enable' ? 'Enabled' : 'Ended every credential of';
+        const done =
+          name === 'user:disable' ? 'Disabled' : name === 'user:enable' ? 'Enabled' : 'Ended every credential of';
         report(`${done} ${user.email} (${user.id}).`, { id: user.id, email: user.email, action: name });
       });
   }
@@ -190,7 +212,9 @@ export function program(): Command {
         input.once('error', (error: Error) => reject(new CliError(`cannot read ${file}: ${error.message}`)));
       });
       await opened;
-      const result = await withApp((app) => importUsers(input, app.get<UserStore>(USER_STORE), app.get(PasswordHasher), options.dryRun));
+      const result = await withApp((app) =>
+        importUsers(input, app.get<UserStore>(USER_STORE), app.get(PasswordHasher), options.dryRun),
+      );
       const invalid = result.invalid.map(({ line, reason }) => `line ${line}: ${reason}`);
       report(
         `${options.dryRun ? 'Would create' : 'Created'} ${result.created}, skipped ${result.skipped} already registered, ` +
@@ -202,31 +226,43 @@ export function program(): Command {
 
   cli
     .command('key:create')
-    .description('Issue an API key to a service account (role "service", no password), created on first use; the key is printed once')
+    .description(
+      'Issue an API key to a service account (role "service", no password), created on first use; the key is printed once',
+    )
     .requiredOption('--email <email>', 'the service account, e.g. billing@svc.local')
     .requiredOption('--name <name>', 'what the key is for')
     .option('--scopes <scopes>', 'comma-separated, e.g. reports:read,reports:write', scopesOption, [])
     .option('--expires-at <date>', 'ISO 8601; never when absent', isoDate)
     .option('--rate-limit-per-minute <n>', 'per-key limit', positiveInteger)
-    .action(async (options: { email: string; name: string; scopes: string[]; expiresAt?: Date; rateLimitPerMinute?: number }) => {
-      if (!/\S/.test(options.name) || options.name.length > 100) throw new CliError('--name must be 1 to 100 characters, not blank');
-      if (options.expiresAt && options.expiresAt.getTime() <= Date.now()) throw new CliError('--expires-at must be in the future');
-      const { account, created, newAccount } = await withApp((app) =>
-        app.get(ServiceAccountKeys).issue(options.email, {
-          name: options.name,
-          scopes: options.scopes,
-          expiresAt: options.expiresAt ?? null,
-          rateLimitPerMinute: options.rateLimitPerMinute,
-        }),
-      );
-      if (!json) {
-        process.stderr.write(
-          `${newAccount ? 'Created service account' : 'Service account'} ${account.email} (${account.id}); key ${created.id} "${created.name}" ` +
-            `[${created.scopes.join(', ')}] starts ${created.prefix}. Store it now: it is not shown again.\n`,
+    .action(
+      async (options: {
+        email: string;
+        name: string;
+        scopes: string[];
+        expiresAt?: Date;
+        rateLimitPerMinute?: number;
+      }) => {
+        if (!/\S/.test(options.name) || options.name.length > 100)
+          throw new CliError('--name must be 1 to 100 characters, not blank');
+        if (options.expiresAt && options.expiresAt.getTime() <= Date.now())
+          throw new CliError('--expires-at must be in the future');
+        const { account, created, newAccount } = await withApp((app) =>
+          app.get(ServiceAccountKeys).issue(options.email, {
+            name: options.name,
+            scopes: options.scopes,
+            expiresAt: options.expiresAt ?? null,
+            rateLimitPerMinute: options.rateLimitPerMinute,
+          }),
         );
-      }
-      report(created.key, { ...created, accountId: account.id, accountEmail: account.email, newAccount });
-    });
+        if (!json) {
+          process.stderr.write(
+            `${newAccount ? 'Created service account' : 'Service account'} ${account.email} (${account.id}); key ${created.id} "${created.name}" ` +
+              `[${created.scopes.join(', ')}] starts ${created.prefix}. Store it now: it is not shown again.\n`,
+          );
+        }
+        report(created.key, { ...created, accountId: account.id, accountEmail: account.email, newAccount });
+      },
+    );
 
   cli
     .command('key:revoke')
@@ -248,12 +284,17 @@ export function program(): Command {
     .action(async (options: { user?: string; cert?: string; fingerprint?: string; name: string; scopes: string[] }) => {
       if (!options.user) throw new CliError('--user (email or id) is required');
       if (!!options.cert === !!options.fingerprint) throw new CliError('give one of --cert and --fingerprint');
-      if (!/\S/.test(options.name) || options.name.length > 100) throw new CliError('--name must be 1 to 100 characters, not blank');
+      if (!/\S/.test(options.name) || options.name.length > 100)
+        throw new CliError('--name must be 1 to 100 characters, not blank');
       const config = loadConfig();
-      const fingerprint = options.cert ? fingerprintOfFile(options.cert, config.mtls.clientCa) : (options.fingerprint as string);
+      const fingerprint = options.cert
+        ? fingerprintOfFile(options.cert, config.mtls.clientCa)
+        : (options.fingerprint as string);
       const owner: CertificateOwner = options.user.includes('@') ? { email: options.user } : { id: options.user };
       const registered = await withApp((app) =>
-        app.get(ServiceCertificatesService).register(owner, { fingerprint, name: options.name, scopes: options.scopes }),
+        app
+          .get(ServiceCertificatesService)
+          .register(owner, { fingerprint, name: options.name, scopes: options.scopes }),
       );
       report(
         `Bound certificate ${registered.fingerprint} to user ${registered.userId} as "${registered.name}" (${registered.id}).`,
@@ -284,7 +325,9 @@ export function program(): Command {
     .action(async () => {
       const ranOn = async (dataSource: DataSource) => {
         const ran = await dataSource.runMigrations({ transaction: 'each' });
-        report(ran.length ? `Ran ${ran.map((m) => m.name).join(', ')}.` : 'Nothing to migrate.', { ran: ran.map((m) => m.name) });
+        report(ran.length ? `Ran ${ran.map((m) => m.name).join(', ')}.` : 'Nothing to migrate.', {
+          ran: ran.map((m) => m.name),
+        });
       };
       // The host's DataSource holds the host's migrations: the module's for its features and users choice, and its own.
       if (hostModule) return withApp((app) => ranOn(app.get(DataSource)));
@@ -306,11 +349,14 @@ function fingerprintOfFile(path: string, clientCa: string | undefined): string {
   try {
     certificate = new X509Certificate(readFileSync(path));
   } catch (error) {
-    throw new CliError(`--cert ${path} is not a readable PEM certificate (${error instanceof Error ? error.message : String(error)})`);
+    throw new CliError(
+      `--cert ${path} is not a readable PEM certificate (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (clientCa && !TrustedIssuers.fromPem(clientCa).vouchFor(certificate))
     throw new CliError(`--cert ${path} is not a client certificate issued by TLS_CLIENT_CA`);
-  if (Date.parse(certificate.validTo) <= Date.now()) throw new CliError(`--cert ${path} expired on ${certificate.validTo}`);
+  if (Date.parse(certificate.validTo) <= Date.now())
+    throw new CliError(`--cert ${path} expired on ${certificate.validTo}`);
   return fingerprintOf(certificate);
 }
 
@@ -318,10 +364,14 @@ function fingerprintOfFile(path: string, clientCa: string | undefined): string {
 function oneLine(error: unknown): string {
   if (error instanceof HttpException) {
     const body = error.getResponse();
-    const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : error.message;
+    const message =
+      typeof body === 'object' && body !== null && 'message' in body
+        ? (body as { message: unknown }).message
+        : error.message;
     return Array.isArray(message) ? message.join('; ') : String(message);
   }
-  if (error instanceof CliError || error instanceof ConfigError || error instanceof ServiceAccountError) return error.message;
+  if (error instanceof CliError || error instanceof ConfigError || error instanceof ServiceAccountError)
+    return error.message;
   return `unexpected error: ${error instanceof Error ? error.message : String(error)}`.split('\n')[0];
 }
 

@@ -12,7 +12,10 @@ export interface ImportReport {
 }
 
 /** One NDJSON line, checked: what to create, or why not. */
-function parseLine(text: string, hasher: PasswordHasher): { email: string; hash: string; name: string | null; verified: boolean } | string {
+function parseLine(
+  text: string,
+  hasher: PasswordHasher,
+): { email: string; hash: string; name: string | null; verified: boolean } | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -33,7 +36,12 @@ function parseLine(text: string, hasher: PasswordHasher): { email: string; hash:
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length < 1 || name.length > 200))
     return 'name must be 1 to 200 characters';
   if (emailVerified !== undefined && typeof emailVerified !== 'boolean') return 'emailVerified must be true or false';
-  return { email: normalized, hash, name: (name as string | null | undefined) ?? null, verified: emailVerified === true };
+  return {
+    email: normalized,
+    hash,
+    name: (name as string | null | undefined) ?? null,
+    verified: emailVerified === true,
+  };
 }
 
 /**
@@ -42,7 +50,12 @@ function parseLine(text: string, hasher: PasswordHasher): { email: string; hash:
  * hash becomes argon2id then. A registered email is skipped, never changed; a bad line is reported by its
  * number and does not stop the others. With `dryRun`, only checks.
  */
-export async function importUsers(input: Readable, users: UserStore, hasher: PasswordHasher, dryRun = false): Promise<ImportReport> {
+export async function importUsers(
+  input: Readable,
+  users: UserStore,
+  hasher: PasswordHasher,
+  dryRun = false,
+): Promise<ImportReport> {
   const report: ImportReport = { created: 0, skipped: 0, invalid: [] };
   const seen = new Set<string>();
   let line = 0;
@@ -64,7 +77,12 @@ export async function importUsers(input: Readable, users: UserStore, hasher: Pas
       continue;
     }
     try {
-      const user = await users.create({ email: parsed.email, passwordHash: parsed.hash, name: parsed.name, roles: ['user'] });
+      const user = await users.create({
+        email: parsed.email,
+        passwordHash: parsed.hash,
+        name: parsed.name,
+        roles: ['user'],
+      });
       if (parsed.verified) await users.setEmailVerified(user.id, true);
       report.created++;
     } catch (error) {

@@ -73,7 +73,12 @@ describe('loadConfig', () => {
   });
 
   it('requires PUBLIC_URL in production, and maps the mail variables', () => {
-    const production = { NODE_ENV: 'production', SESSION_SECRET: strongSecret, JWT_ALG: 'HS256', JWT_SECRET: strongSecret };
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: strongSecret,
+      JWT_ALG: 'HS256',
+      JWT_SECRET: strongSecret,
+    };
     assert.throws(() => loadConfig(production), /PUBLIC_URL is required/);
     assert.throws(() => loadConfig({ ...production, PUBLIC_URL: 'auth.example.com' }), /PUBLIC_URL must be an origin/);
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -100,12 +105,18 @@ describe('loadConfig', () => {
 
   it('rejects malformed URLs and numbers with the variable named', () => {
     assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
-    assert.throws(() => loadConfig({ SESSION_SECRET: strongSecret, SESSION_IDLE_TIMEOUT_SECONDS: 'ten' }), /SESSION_IDLE_TIMEOUT_SECONDS/);
+    assert.throws(
+      () => loadConfig({ SESSION_SECRET: strongSecret, SESSION_IDLE_TIMEOUT_SECONDS: 'ten' }),
+      /SESSION_IDLE_TIMEOUT_SECONDS/,
+    );
     const redis = (env: Record<string, string>) =>
       resolveRedisOptions(authOptions(loadConfig({ SESSION_SECRET: strongSecret, ...env })).redis);
     assert.throws(() => redis({ REDIS_URL: 'localhost:6379' }), /redis:\/\//);
     assert.throws(() => redis({ REDIS_CLUSTER_NODES: 'redis://a:1, b:2' }), /redis:\/\//);
-    assert.deepEqual(redis({ REDIS_CLUSTER_NODES: 'redis://a:1, redis://b:2' }).clusterNodes, ['redis://a:1', 'redis://b:2']);
+    assert.deepEqual(redis({ REDIS_CLUSTER_NODES: 'redis://a:1, redis://b:2' }).clusterNodes, [
+      'redis://a:1',
+      'redis://b:2',
+    ]);
   });
 
   it('generates MFA_ENCRYPTION_KEY once into DATA_DIR in development, requires it in production, and checks its size', () => {
@@ -113,7 +124,10 @@ describe('loadConfig', () => {
     try {
       const first = loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret });
       assert.equal(readFileSync(join(dir, 'mfa-encryption-key'), 'utf8'), first.mfaEncryptionKeys[0]);
-      assert.deepEqual(loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret }).mfaEncryptionKeys, first.mfaEncryptionKeys);
+      assert.deepEqual(
+        loadConfig({ DATA_DIR: dir, SESSION_SECRET: strongSecret }).mfaEncryptionKeys,
+        first.mfaEncryptionKeys,
+      );
       assert.deepEqual(authOptions(first).mfa, { encryptionKeys: first.mfaEncryptionKeys });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -131,7 +145,10 @@ describe('loadConfig', () => {
       /MFA_ENCRYPTION_KEY: each key must be 32 or more bytes/,
     );
     const hex = 'ab'.repeat(32);
-    assert.deepEqual(loadConfig({ ...production, MFA_ENCRYPTION_KEY: `${hex}, ${mfaKey}` }).mfaEncryptionKeys, [hex, mfaKey]);
+    assert.deepEqual(loadConfig({ ...production, MFA_ENCRYPTION_KEY: `${hex}, ${mfaKey}` }).mfaEncryptionKeys, [
+      hex,
+      mfaKey,
+    ]);
   });
 
   it('accepts sqlite: URLs', () => {

@@ -136,7 +136,8 @@ function secretList(env: Env, name: string, production: boolean, dataDir: string
     .map((s) => s.trim())
     .filter(Boolean);
   // Length and form are the library's to check; a placeholder left in a production environment is the operator's slip, caught here.
-  if (production && secrets.some((secret) => PLACEHOLDER.test(secret))) throw new ConfigError(`${name} looks like a placeholder`);
+  if (production && secrets.some((secret) => PLACEHOLDER.test(secret)))
+    throw new ConfigError(`${name} looks like a placeholder`);
   return secrets;
 }
 
@@ -191,7 +192,11 @@ function passkeyConfig(env: Env, publicUrl: string): AppConfig['passkeys'] {
   const rpId = env.WEBAUTHN_RP_ID || (usable ? publicHost : undefined);
   if (!rpId) return undefined;
   const origins = list(env.WEBAUTHN_ORIGINS);
-  return { rpId, rpName: env.WEBAUTHN_RP_NAME || 'nest-auth', origins: origins.length ? origins : [new URL(publicUrl).origin] };
+  return {
+    rpId,
+    rpName: env.WEBAUTHN_RP_NAME || 'nest-auth',
+    origins: origins.length ? origins : [new URL(publicUrl).origin],
+  };
 }
 
 const list = (value: string | undefined): string[] =>
@@ -207,7 +212,8 @@ const list = (value: string | undefined): string[] =>
 function oidcConfig(env: Env): AppConfig['oidc'] {
   const providers = list(env.OIDC_PROVIDERS).map((raw) => {
     const name = raw.toLowerCase();
-    if (!/^[a-z0-9_]{1,32}$/.test(name)) throw new ConfigError('OIDC_PROVIDERS holds names of 1 to 32 letters, digits and _');
+    if (!/^[a-z0-9_]{1,32}$/.test(name))
+      throw new ConfigError('OIDC_PROVIDERS holds names of 1 to 32 letters, digits and _');
     const variable = (suffix: string) => `OIDC_${name.toUpperCase()}_${suffix}`;
     const required = (suffix: string) => {
       const value = env[variable(suffix)];
@@ -215,7 +221,13 @@ function oidcConfig(env: Env): AppConfig['oidc'] {
       return value;
     };
     const scopes = (env[variable('SCOPES')] || 'openid email profile').split(/[\s,]+/).filter(Boolean);
-    return { name, issuer: required('ISSUER'), clientId: required('CLIENT_ID'), clientSecret: required('CLIENT_SECRET'), scopes };
+    return {
+      name,
+      issuer: required('ISSUER'),
+      clientId: required('CLIENT_ID'),
+      clientSecret: required('CLIENT_SECRET'),
+      scopes,
+    };
   });
   return { providers, flowTtlSeconds: integer(env, 'OIDC_FLOW_TTL_SECONDS', 600) };
 }
@@ -285,7 +297,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 43200),
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     runMigrations: env.RUN_MIGRATIONS ? env.RUN_MIGRATIONS !== 'false' : true,
-    throttle: { limit: integer(env, 'THROTTLE_AUTH_LIMIT', 10), ttlSeconds: integer(env, 'THROTTLE_AUTH_TTL_SECONDS', 60) },
+    throttle: {
+      limit: integer(env, 'THROTTLE_AUTH_LIMIT', 10),
+      ttlSeconds: integer(env, 'THROTTLE_AUTH_TTL_SECONDS', 60),
+    },
     lockout: lockoutConfig(env),
     apiKeys: apiKeyConfig(env),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),

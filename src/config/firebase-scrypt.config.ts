@@ -3,7 +3,12 @@ import { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;
 
-const NAMES = ['FIREBASE_SCRYPT_SIGNER_KEY', 'FIREBASE_SCRYPT_SALT_SEPARATOR', 'FIREBASE_SCRYPT_ROUNDS', 'FIREBASE_SCRYPT_MEM_COST'];
+const NAMES = [
+  'FIREBASE_SCRYPT_SIGNER_KEY',
+  'FIREBASE_SCRYPT_SALT_SEPARATOR',
+  'FIREBASE_SCRYPT_ROUNDS',
+  'FIREBASE_SCRYPT_MEM_COST',
+];
 
 /**
  * FIREBASE_SCRYPT_*: the password hash parameters of a Firebase project whose users were imported

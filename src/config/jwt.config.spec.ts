@@ -34,8 +34,14 @@ describe('loadConfig: JWT keys', () => {
 
   it('refuses an HS256 secret shorter than 32 bytes, and placeholders in production', () => {
     assert.throws(() => loadConfig(production({ JWT_ALG: 'HS256', JWT_SECRET: 'x'.repeat(31) })), /32 bytes/);
-    assert.throws(() => loadConfig(production({ JWT_ALG: 'HS256', JWT_SECRET: `changeme${'x'.repeat(40)}` })), /placeholder/);
-    assert.equal(loadConfig(production({ JWT_ALG: 'HS256', JWT_SECRET: 'Q7'.repeat(16) })).jwt.signingKey, 'Q7'.repeat(16));
+    assert.throws(
+      () => loadConfig(production({ JWT_ALG: 'HS256', JWT_SECRET: `changeme${'x'.repeat(40)}` })),
+      /placeholder/,
+    );
+    assert.equal(
+      loadConfig(production({ JWT_ALG: 'HS256', JWT_SECRET: 'Q7'.repeat(16) })).jwt.signingKey,
+      'Q7'.repeat(16),
+    );
   });
 
   it('refuses a key that does not fit the algorithm, an unknown algorithm, and a broken PEM', () => {
@@ -51,8 +57,12 @@ describe('loadConfig: JWT keys', () => {
   });
 
   it('accepts configured keys with escaped newlines, previous public keys, and the defaults of API.md', () => {
-    const previous = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    const config = loadConfig(production({ JWT_PRIVATE_KEY: ecKey.replace(/\n/g, '\\n'), JWT_PREVIOUS_PUBLIC_KEYS: previous + previous }));
+    const previous = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
+    const config = loadConfig(
+      production({ JWT_PRIVATE_KEY: ecKey.replace(/\n/g, '\\n'), JWT_PREVIOUS_PUBLIC_KEYS: previous + previous }),
+    );
     assert.equal(config.jwt.algorithm, 'ES256');
     assert.equal(config.jwt.signingKey, ecKey.trim());
     assert.equal(config.jwt.verificationKeys.length, 2);
@@ -61,7 +71,10 @@ describe('loadConfig: JWT keys', () => {
     assert.equal(config.jwt.accessTokenTtlSeconds, 900);
     assert.equal(config.jwt.refreshTokenTtlSeconds, 2_592_000);
     assert.equal(config.jwt.refreshReuseGraceSeconds, 0);
-    assert.throws(() => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, ACCESS_TOKEN_TTL_SECONDS: '0' })), /ACCESS_TOKEN_TTL_SECONDS/);
+    assert.throws(
+      () => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, ACCESS_TOKEN_TTL_SECONDS: '0' })),
+      /ACCESS_TOKEN_TTL_SECONDS/,
+    );
     assert.throws(
       () => loadConfig(production({ JWT_PRIVATE_KEY: ecKey, REFRESH_REUSE_GRACE_SECONDS: '-1' })),
       /REFRESH_REUSE_GRACE_SECONDS/,

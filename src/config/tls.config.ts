@@ -40,7 +40,9 @@ function trustedProxies(env: Env): string[] {
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (entries.length === 0) {
-    throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs MTLS_TRUSTED_PROXIES: the IPs or CIDRs of the proxies whose header is believed');
+    throw new ConfigError(
+      'MTLS_CLIENT_CERT_HEADER needs MTLS_TRUSTED_PROXIES: the IPs or CIDRs of the proxies whose header is believed',
+    );
   }
   try {
     TrustedProxies.parse(entries);
@@ -66,13 +68,20 @@ export function tlsConfig(env: Env): TlsConfig {
   }
   const proxies = header ? trustedProxies(env) : undefined;
   if (header && !trustsAProxy(env.TRUST_PROXY)) {
-    throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY: behind the proxy, client addresses come from X-Forwarded-For');
+    throw new ConfigError(
+      'MTLS_CLIENT_CERT_HEADER needs TRUST_PROXY: behind the proxy, client addresses come from X-Forwarded-For',
+    );
   }
   if (header && !env.TLS_CLIENT_CA) {
     throw new ConfigError('MTLS_CLIENT_CERT_HEADER needs TLS_CLIENT_CA to check the certificates the proxy forwards');
   }
   if (!env.TLS_CLIENT_CA) return { mtls: {} };
-  const clientCa = check('TLS_CLIENT_CA', readPem(env, 'TLS_CLIENT_CA'), TrustedIssuers.fromPem, 'one or more CA certificates');
+  const clientCa = check(
+    'TLS_CLIENT_CA',
+    readPem(env, 'TLS_CLIENT_CA'),
+    TrustedIssuers.fromPem,
+    'one or more CA certificates',
+  );
   const mtls = { clientCa, clientCertHeader: header, trustedProxies: proxies };
   if (!https) return { mtls };
   return {

@@ -44,7 +44,8 @@ function rulesOf(schema: Schema): string {
   if (schema.enum) rules.push(`one of ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
   if (schema.minLength !== undefined || schema.maxLength !== undefined)
     rules.push(`${schema.minLength ?? 0}..${schema.maxLength ?? '∞'} characters`);
-  if (schema.minimum !== undefined || schema.maximum !== undefined) rules.push(`${schema.minimum ?? '-∞'}..${schema.maximum ?? '∞'}`);
+  if (schema.minimum !== undefined || schema.maximum !== undefined)
+    rules.push(`${schema.minimum ?? '-∞'}..${schema.maximum ?? '∞'}`);
   if (schema.maxItems !== undefined) rules.push(`at most ${schema.maxItems} items`);
   if (schema.items?.maxLength !== undefined) rules.push(`items of at most ${schema.items.maxLength} characters`);
   if (schema.default !== undefined) rules.push(`default ${JSON.stringify(schema.default)}`);
@@ -115,7 +116,13 @@ export function renderHttpReference(document: OpenAPIObject): string {
       const body = operation.requestBody?.content?.['application/json']?.schema;
       const bodySchema = body?.$ref ? schemas[typeOf(body)] : body;
       if (bodySchema?.properties) {
-        lines.push('', `Body \`${typeOf(body)}\`:`, '', '| field | type | required | rules |', '| --- | --- | --- | --- |');
+        lines.push(
+          '',
+          `Body \`${typeOf(body)}\`:`,
+          '',
+          '| field | type | required | rules |',
+          '| --- | --- | --- | --- |',
+        );
         for (const [field, schema] of Object.entries(bodySchema.properties)) {
           lines.push(
             `| \`${field}\` | ${cell(typeOf(schema))} | ${bodySchema.required?.includes(field) ? 'yes' : 'no'} | ${cell(rulesOf(schema))} |`,

@@ -46,7 +46,9 @@ export class ExamplesController {
   }
 
   @Auth('mtls', 'apiKey', { scopes: ['internal:read'] })
-  @ApiOperation({ summary: "`@Auth('mtls', 'apiKey', { scopes: ['internal:read'] })`: a client certificate or an API key" })
+  @ApiOperation({
+    summary: "`@Auth('mtls', 'apiKey', { scopes: ['internal:read'] })`: a client certificate or an API key",
+  })
   @ApiOkResponse({ description: '`{ok, user: {id, email}, via}`' })
   @Get('internal')
   internal(@CurrentPrincipal() principal: AuthPrincipal) {

@@ -34,7 +34,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    if (isDraining()) throw new ServiceUnavailableException({ status: 'error', error: { shutdown: { status: 'down' } } });
+    if (isDraining())
+      throw new ServiceUnavailableException({ status: 'error', error: { shutdown: { status: 'down' } } });
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () => this.auth.redis('redis'),

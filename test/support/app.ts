@@ -10,7 +10,8 @@ import { createApp } from '../../src/app.setup';
 import { Env, loadConfig } from '../../src/config/app.config';
 
 /** Production mode when the run sets DATABASE_URL and REDIS_URL or REDIS_CLUSTER_NODES (as `.ci/run` does); embedded otherwise. */
-export const productionMode = !!process.env.DATABASE_URL && !!(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
+export const productionMode =
+  !!process.env.DATABASE_URL && !!(process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES);
 export const storageMode = productionMode ? 'postgres+redis' : 'embedded';
 
 export interface TestApp {
@@ -127,16 +128,29 @@ export interface LoggedIn {
   cookie: string;
 }
 
-export async function register(url: string, email = uniqueEmail(), password = PASSWORD): Promise<{ id: string; email: string }> {
+export async function register(
+  url: string,
+  email = uniqueEmail(),
+  password = PASSWORD,
+): Promise<{ id: string; email: string }> {
   const response = await request(url).post('/auth/register').send({ email, password }).expect(201);
   return response.body;
 }
 
 /** Registers (unless told the user exists) and logs in with a cookie-keeping agent. */
-export async function login(url: string, email = uniqueEmail(), password = PASSWORD, registerFirst = true): Promise<LoggedIn> {
+export async function login(
+  url: string,
+  email = uniqueEmail(),
+  password = PASSWORD,
+  registerFirst = true,
+): Promise<LoggedIn> {
   if (registerFirst) await register(url, email, password);
   const agent = request.agent(url);
-  const response = await agent.post('/auth/login').set('User-Agent', 'test-agent').send({ email, password }).expect(200);
+  const response = await agent
+    .post('/auth/login')
+    .set('User-Agent', 'test-agent')
+    .send({ email, password })
+    .expect(200);
   const cookie = sessionCookie(response.headers['set-cookie']);
   return { agent, user: response.body.user, csrfToken: response.body.csrfToken, cookie };
 }

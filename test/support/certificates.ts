@@ -120,6 +120,8 @@ function openssl(args: string[]): void {
 
 /** SHA-256 fingerprint as openssl prints it: uppercase hex pairs joined by colons. */
 export function opensslFingerprint(certFile: string): string {
-  const output = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
+  const output = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-fingerprint', '-sha256'], {
+    encoding: 'utf8',
+  });
   return output.trim().split('=')[1];
 }

@@ -16,7 +16,9 @@ export const CHROMIUM_ARGS = [
 
 /** Why a browser suite skips: false when Chromium is installed. */
 export function chromiumMissing(suite: string): string | false {
-  return existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (Debian's chromium package; .ci/run installs it): ${suite} need it`;
+  return existsSync(CHROMIUM)
+    ? false
+    : `no Chromium at ${CHROMIUM} (Debian's chromium package; .ci/run installs it): ${suite} need it`;
 }
 
 /**

@@ -10,7 +10,9 @@ type SqliteHandle = { pragma(sql: string): unknown };
 export interface FreshDatabase {
   type: 'postgres' | 'better-sqlite3';
   /** What a TypeORM DataSource needs to reach it, besides entities and migrations. */
-  connection: { type: 'postgres'; url: string } | { type: 'better-sqlite3'; database: string; prepareDatabase: (db: SqliteHandle) => void };
+  connection:
+    | { type: 'postgres'; url: string }
+    | { type: 'better-sqlite3'; database: string; prepareDatabase: (db: SqliteHandle) => void };
   drop(): Promise<void>;
 }
 

@@ -6,7 +6,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthFeature, AuthModule, authEntities, authMigrations, AuthModuleExtras, AuthModuleOptions } from '@nest-auth/core';
+import {
+  AuthFeature,
+  AuthModule,
+  authEntities,
+  authMigrations,
+  AuthModuleExtras,
+  AuthModuleOptions,
+} from '@nest-auth/core';
 import { productionMode } from './app';
 import { freshDatabase, FreshDatabase } from './database';
 import { testRedisOptions } from './redis';
@@ -50,7 +57,12 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
       ? { email: { outboxDir: join(tmpdir(), `nest-auth-host-outbox-${randomUUID()}`), publicUrl: 'http://127.0.0.1' } }
       : {}),
     ...(productionMode
-      ? { redis: { ...testRedisOptions(), keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:` } }
+      ? {
+          redis: {
+            ...testRedisOptions(),
+            keyPrefix: `${process.env.REDIS_KEY_PREFIX ?? 'test:'}host-${randomUUID()}:`,
+          },
+        }
       : {}),
     ...definition.options,
     ...definition.extras,

@@ -33,7 +33,10 @@ interface SigningKey {
   privateKey: KeyObject;
 }
 
-const newKey = (): SigningKey => ({ kid: randomUUID(), privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey });
+const newKey = (): SigningKey => ({
+  kid: randomUUID(),
+  privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+});
 
 /**
  * panva's oidc-provider (the certified OpenID Provider) on plain HTTP on a free port, with a sign-in
@@ -105,7 +108,10 @@ export class TestOidcProvider {
         await provider.interactionDetails(req, res);
         const login = harness.nextLogin;
         if (login === 'deny') {
-          await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user declined' });
+          await provider.interactionFinished(req, res, {
+            error: 'access_denied',
+            error_description: 'The user declined',
+          });
           return;
         }
         harness.accounts.set(login.sub, login);
@@ -165,7 +171,8 @@ export class TestBrowser {
   constructor(private readonly aliases: Record<string, string> = {}) {}
 
   resolve(url: string): URL {
-    for (const [alias, real] of Object.entries(this.aliases)) if (url.startsWith(alias)) return new URL(real + url.slice(alias.length));
+    for (const [alias, real] of Object.entries(this.aliases))
+      if (url.startsWith(alias)) return new URL(real + url.slice(alias.length));
     return new URL(url);
   }
 
@@ -187,7 +194,12 @@ export class TestBrowser {
     return this.request('GET', url, headers);
   }
 
-  async request(method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<globalThis.Response> {
+  async request(
+    method: string,
+    url: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<globalThis.Response> {
     const target = this.resolve(url);
     const response = await fetch(target, {
       method,
@@ -210,7 +222,10 @@ export class TestBrowser {
   }
 
   /** Follows redirects from `url` until one points at a URL `stop` accepts (returned, not requested) or a page answers without one. */
-  async follow(url: string, stop: (location: string) => boolean): Promise<{ location?: string; response: globalThis.Response }> {
+  async follow(
+    url: string,
+    stop: (location: string) => boolean,
+  ): Promise<{ location?: string; response: globalThis.Response }> {
     let next = url;
     for (let hop = 0; hop < 15; hop++) {
       const response = await this.get(next);

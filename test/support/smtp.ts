@@ -118,7 +118,11 @@ export function linkPath(mail: { text: string }): string {
 }
 
 /** The token of the newest mail of `kind` to `to` in the app's outbox, waiting for it. */
-export async function outboxToken(t: { env: Record<string, string | undefined> }, to: string, kind: string): Promise<string> {
+export async function outboxToken(
+  t: { env: Record<string, string | undefined> },
+  to: string,
+  kind: string,
+): Promise<string> {
   const outbox = join(t.env.DATA_DIR as string, 'outbox');
   for (let i = 0; i < 200; i++) {
     const files = existsSync(outbox)

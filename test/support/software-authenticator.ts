@@ -59,7 +59,11 @@ export class SoftwareAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credential.id.length);
     const authData = Buffer.concat([
-      this.header(ceremony.rpId ?? options.rp.id ?? '', AT | UP | (ceremony.userVerified === false ? 0 : UV), credential.signCount),
+      this.header(
+        ceremony.rpId ?? options.rp.id ?? '',
+        AT | UP | (ceremony.userVerified === false ? 0 : UV),
+        credential.signCount,
+      ),
       Buffer.alloc(16),
       idLength,
       credential.id,
@@ -97,7 +101,11 @@ export class SoftwareAuthenticator {
       credential.signCount,
     );
     const clientDataJSON = this.clientData('webauthn.get', options.challenge, ceremony.origin);
-    const signature = sign('sha256', Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))]), credential.privateKey);
+    const signature = sign(
+      'sha256',
+      Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))]),
+      credential.privateKey,
+    );
     const id = credential.id.toString('base64url');
     return {
       id,

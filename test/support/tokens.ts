@@ -43,7 +43,11 @@ export function craft(
   if (!key) return `${input}.`;
   if (key.alg === 'HS256') return `${input}.${createHmac('sha256', key.secret).update(input).digest('base64url')}`;
   const privateKey = typeof key.privateKey === 'string' ? createPrivateKey(key.privateKey) : key.privateKey;
-  const signature = sign('sha256', Buffer.from(input), key.alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey);
+  const signature = sign(
+    'sha256',
+    Buffer.from(input),
+    key.alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey,
+  );
   return `${input}.${signature.toString('base64url')}`;
 }
 

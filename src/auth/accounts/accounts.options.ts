@@ -12,7 +12,10 @@ export function resolveAccountsOptions(options: AccountsOptions): AccountsOption
   const admin = options.bootstrapAdmin;
   if (
     admin &&
-    (typeof admin.email !== 'string' || typeof admin.password !== 'string' || admin.password.length < 12 || admin.password.length > 128)
+    (typeof admin.email !== 'string' ||
+      typeof admin.password !== 'string' ||
+      admin.password.length < 12 ||
+      admin.password.length > 128)
   ) {
     throw new Error('AuthModule: bootstrapAdmin needs an email and a password of 12 to 128 characters');
   }

@@ -129,9 +129,16 @@ export class AccountsService implements OnApplicationBootstrap {
    * The signed-in user's own change: the current password is checked behind the account's back-off,
    * then every other session and every token family of the user ends.
    */
-  async changePassword(principal: AuthPrincipal, currentPassword: string, newPassword: string, request?: Request): Promise<void> {
+  async changePassword(
+    principal: AuthPrincipal,
+    currentPassword: string,
+    newPassword: string,
+    request?: Request,
+  ): Promise<void> {
     const { id, email } = principal.user;
-    if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request as Request, principal.via))) {
+    if (
+      !(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request as Request, principal.via))
+    ) {
       throw new BadRequestException('Current password is incorrect');
     }
     await this.passwordPolicy.check(newPassword);
@@ -222,11 +229,22 @@ export class AccountsService implements OnApplicationBootstrap {
    * "Pre-hijacked accounts", USENIX Security 2022): sessions, token families, API keys, passkeys,
    * linked identities and pending links.
    */
-  async endFootholdsMadeBefore(userId: string, before: Date, actor: Actor & { keep?: AuthPrincipal } = {}): Promise<void> {
+  async endFootholdsMadeBefore(
+    userId: string,
+    before: Date,
+    actor: Actor & { keep?: AuthPrincipal } = {},
+  ): Promise<void> {
     await this.endEverything(userId, actor.keep);
-    for (const mechanism of this.mechanisms.all()) await mechanism.endCredentialsMadeBefore?.(userId, before, actor.keep);
+    for (const mechanism of this.mechanisms.all())
+      await mechanism.endCredentialsMadeBefore?.(userId, before, actor.keep);
     const removed = await this.signInMethods.removeAllMadeBefore(userId, before);
-    this.audit.record({ type: 'account.first_proof_of_address', userId, mechanism: 'email', request: actor.request, detail: removed });
+    this.audit.record({
+      type: 'account.first_proof_of_address',
+      userId,
+      mechanism: 'email',
+      request: actor.request,
+      detail: removed,
+    });
   }
 
   private async emit<Event extends keyof AccountEvents>(event: Event, user: AuthUser): Promise<void> {

@@ -1,4 +1,14 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
@@ -46,15 +56,22 @@ export class AdminController {
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */
-  @Documented('Disable a user: their sessions, refresh families, access tokens and API keys stop working within one second', {
-    204: 'Disabled',
-    400: 'Malformed user id',
-    403: 'Not an admin',
-    404: 'No such user',
-  })
+  @Documented(
+    'Disable a user: their sessions, refresh families, access tokens and API keys stop working within one second',
+    {
+      204: 'Disabled',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user',
+    },
+  )
   @Post('users/:id/disable')
   @HttpCode(204)
-  async disable(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
+  async disable(
+    @Param('id', UserIdPipe) id: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.accounts.disable(id, { principal: admin, request });
   }
 
@@ -66,19 +83,30 @@ export class AdminController {
   })
   @Post('users/:id/enable')
   @HttpCode(204)
-  async enable(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
+  async enable(
+    @Param('id', UserIdPipe) id: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.accounts.enable(id, { principal: admin, request });
   }
 
-  @Documented('End every session, refresh-token family and access token of a user (sign them out everywhere); API keys stay', {
-    204: 'Ended',
-    400: 'Malformed user id',
-    403: 'Not an admin',
-    404: 'No such user',
-  })
+  @Documented(
+    'End every session, refresh-token family and access token of a user (sign them out everywhere); API keys stay',
+    {
+      204: 'Ended',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user',
+    },
+  )
   @Post('users/:id/logout-all')
   @HttpCode(204)
-  async logoutAll(@Param('id', UserIdPipe) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
+  async logoutAll(
+    @Param('id', UserIdPipe) id: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.accounts.endAllCredentialsOf(id, { principal: admin, request });
   }
 

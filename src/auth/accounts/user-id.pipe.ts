@@ -8,7 +8,12 @@ import { USER_ID_LENGTH } from '../core/database';
 @Injectable()
 export class UserIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (typeof value !== 'string' || value.length === 0 || value.length > USER_ID_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+    if (
+      typeof value !== 'string' ||
+      value.length === 0 ||
+      value.length > USER_ID_LENGTH ||
+      !/^[\x21-\x7e]+$/.test(value)
+    ) {
       throw new BadRequestException('Invalid user id');
     }
     return value;

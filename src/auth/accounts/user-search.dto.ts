@@ -5,7 +5,10 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 export const MAX_USERS_PER_PAGE = 100;
 
 export class UserSearchDto {
-  @ApiPropertyOptional({ description: 'Part of an email (case-insensitive substring); every user when absent', maxLength: 254 })
+  @ApiPropertyOptional({
+    description: 'Part of an email (case-insensitive substring); every user when absent',
+    maxLength: 254,
+  })
   @IsOptional()
   @IsString()
   @Length(0, 254)

@@ -80,7 +80,11 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
       window = undefined;
     }
     const localShare = limit >= MIN_LIMIT_FOR_LOCAL_COUNTING ? Math.floor(limit * LOCAL_SHARE) : 0;
-    if (window && window.pending < localShare && window.known + window.inFlight + window.pending + localShare <= limit) {
+    if (
+      window &&
+      window.pending < localShare &&
+      window.known + window.inFlight + window.pending + localShare <= limit
+    ) {
       window.pending++;
       this.startFlushing();
       return ALLOWED;
@@ -113,14 +117,18 @@ export class ApiKeyRateLimiter implements OnApplicationShutdown {
   }
 
   /** INCRBY in Redis; keeps the instance's view of the window current. Null when Redis cannot be reached. */
-  private async send(keyId: string, amount: number, known: SharedWindow | undefined): Promise<{ count: number; ttlMs: number } | null> {
+  private async send(
+    keyId: string,
+    amount: number,
+    known: SharedWindow | undefined,
+  ): Promise<{ count: number; ttlMs: number } | null> {
     const window = known ?? { known: 0, inFlight: 0, pending: 0, resetAt: Date.now() + WINDOW_MS };
     window.inFlight += amount;
     try {
-      const [count, pttl] = (await countScript.run(this.redis as AuthRedis, this.redisKeyPrefix + keyId, [WINDOW_MS, amount])) as [
-        number,
-        number,
-      ];
+      const [count, pttl] = (await countScript.run(this.redis as AuthRedis, this.redisKeyPrefix + keyId, [
+        WINDOW_MS,
+        amount,
+      ])) as [number, number];
       const ttlMs = pttl > 0 ? pttl : WINDOW_MS;
       window.known = Math.max(window.known, count);
       window.resetAt = Date.now() + ttlMs;

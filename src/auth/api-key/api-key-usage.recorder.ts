@@ -64,7 +64,9 @@ export class ApiKeyUsageRecorder implements OnModuleInit, OnModuleDestroy, Befor
 
   /** Forgets keys that were not used for a whole interval, so the maps stay as small as the set of active keys. */
   private forgetIdle(now: number): void {
-    const idle = [...this.lastWritten].filter(([keyId, at]) => !this.pending.has(keyId) && now - at >= USAGE_WRITE_INTERVAL_MS);
+    const idle = [...this.lastWritten].filter(
+      ([keyId, at]) => !this.pending.has(keyId) && now - at >= USAGE_WRITE_INTERVAL_MS,
+    );
     for (const [keyId] of idle) this.lastWritten.delete(keyId);
   }
 

@@ -20,7 +20,11 @@ export class CreateApiKeyDto {
   @IsISO8601({ strict: true, strictSeparator: true })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: 'Defaults to API_KEY_RATE_LIMIT_PER_MINUTE' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_RATE_LIMIT_PER_MINUTE,
+    description: 'Defaults to API_KEY_RATE_LIMIT_PER_MINUTE',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -29,7 +33,12 @@ export class CreateApiKeyDto {
 }
 
 export class RotateApiKeyDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_GRACE_PERIOD_SECONDS, default: 0, description: 'How long the old key keeps working' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_GRACE_PERIOD_SECONDS,
+    default: 0,
+    description: 'How long the old key keeps working',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -38,7 +38,10 @@ describe('API key options', () => {
     }
     // The environment is only mapped; the library refuses what the options cannot be.
     for (const env of [{ API_KEY_PREFIX: 'sk_live' }, { API_KEY_PREFIX: 'x'.repeat(17) }]) {
-      assert.throws(() => resolveApiKeyOptions(authOptions(loadConfig({ DATA_DIR: dataDir, ...env })).apiKeys), /apiKeys\.prefix/);
+      assert.throws(
+        () => resolveApiKeyOptions(authOptions(loadConfig({ DATA_DIR: dataDir, ...env })).apiKeys),
+        /apiKeys\.prefix/,
+      );
     }
     assert.throws(() => resolveApiKeyOptions({ prefix: 'a-b' }));
     assert.throws(() => resolveApiKeyOptions({ rateLimitPerMinute: 1.5 }));

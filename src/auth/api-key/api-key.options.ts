@@ -28,7 +28,8 @@ export const API_KEY_OPTIONS = Symbol('API_KEY_OPTIONS');
 
 export function resolveApiKeyOptions(options: ApiKeyOptions = {}): ResolvedApiKeyOptions {
   const prefix = options.prefix ?? 'sk';
-  if (!API_KEY_PREFIX_PATTERN.test(prefix)) throw new Error('AuthModule: apiKeys.prefix must be 1 to 16 letters or digits');
+  if (!API_KEY_PREFIX_PATTERN.test(prefix))
+    throw new Error('AuthModule: apiKeys.prefix must be 1 to 16 letters or digits');
   const rateLimitPerMinute = options.rateLimitPerMinute ?? 600;
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) {
     throw new Error('AuthModule: apiKeys.rateLimitPerMinute must be a positive integer');

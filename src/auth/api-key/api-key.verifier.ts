@@ -82,7 +82,10 @@ export class ApiKeyVerifier implements OnModuleInit {
   wouldLookUpBlind(presented: string): boolean {
     if (!ApiKeyFormat.isWellFormed(presented)) return false;
     const hash = sha256Hex(presented);
-    return (!this.cache || !this.bus.isCurrent() || this.cache.get(hash) === undefined) && this.known.verdict(hash) === 'unsure';
+    return (
+      (!this.cache || !this.bus.isCurrent() || this.cache.get(hash) === undefined) &&
+      this.known.verdict(hash) === 'unsure'
+    );
   }
 
   /** What memory can tell: null for a malformed key, a cached key or miss, or undefined when only the database can. */
@@ -145,7 +148,8 @@ export class ApiKeyVerifier implements OnModuleInit {
     });
     if (!row) return { key: null, owner: null };
     const expiresAt = row.expiresAt?.getTime() ?? null;
-    const owner = !row.revokedAt && (expiresAt === null || expiresAt > now) ? await this.users.findById(row.userId) : null;
+    const owner =
+      !row.revokedAt && (expiresAt === null || expiresAt > now) ? await this.users.findById(row.userId) : null;
     if (!owner || owner.disabled) return { key: null, owner: { userId: row.userId, keyId: row.id } };
     const principal: AuthPrincipal = deepFreeze({
       // The owner's current roles, never more: a key cannot grant what its owner could not do.
@@ -155,6 +159,9 @@ export class ApiKeyVerifier implements OnModuleInit {
       scopes: [...row.scopes],
     });
     this.limits.set(principal, row.rateLimitPerMinute);
-    return { key: { principal, keyId: row.id, userId: row.userId, rateLimitPerMinute: row.rateLimitPerMinute, expiresAt }, owner: null };
+    return {
+      key: { principal, keyId: row.id, userId: row.userId, rateLimitPerMinute: row.rateLimitPerMinute, expiresAt },
+      owner: null,
+    };
   }
 }

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
@@ -46,7 +57,13 @@ export class ApiKeysController {
         },
         tx,
       );
-      tx.record({ type: 'api_key.created', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: created.id } });
+      tx.record({
+        type: 'api_key.created',
+        userId: principal.user.id,
+        mechanism: principal.via,
+        request,
+        detail: { keyId: created.id },
+      });
       return created;
     });
   }
@@ -68,10 +85,20 @@ export class ApiKeysController {
   @Auth('session', 'jwt')
   @Delete(':id')
   @HttpCode(204)
-  async revoke(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', KEY_ID) id: string, @Req() request: Request): Promise<void> {
+  async revoke(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', KEY_ID) id: string,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.audit.transaction(async (tx) => {
       await this.apiKeys.revoke(principal.user.id, id, tx);
-      tx.record({ type: 'api_key.revoked', userId: principal.user.id, mechanism: principal.via, request, detail: { keyId: id } });
+      tx.record({
+        type: 'api_key.revoked',
+        userId: principal.user.id,
+        mechanism: principal.via,
+        request,
+        detail: { keyId: id },
+      });
     });
   }
 

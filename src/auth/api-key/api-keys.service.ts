@@ -54,7 +54,8 @@ export class ApiKeysService {
 
   /** In `tx` when given: the transaction that also writes its audit event. */
   async create(userId: string, input: NewApiKey, tx?: AuditTransaction): Promise<CreatedApiKey> {
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new BadRequestException('expiresAt must be in the future');
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+      throw new BadRequestException('expiresAt must be in the future');
     const values = {
       name: input.name,
       scopes: input.scopes ?? [],
@@ -62,7 +63,9 @@ export class ApiKeysService {
       rateLimitPerMinute: input.rateLimitPerMinute ?? this.options.rateLimitPerMinute,
     };
     // In a transaction either way: the key and the log entry that announces it to every instance's index commit together.
-    return tx ? this.insert(tx.manager, userId, values) : this.keys.manager.transaction((manager) => this.insert(manager, userId, values));
+    return tx
+      ? this.insert(tx.manager, userId, values)
+      : this.keys.manager.transaction((manager) => this.insert(manager, userId, values));
   }
 
   async list(userId: string): Promise<ApiKeyView[]> {
@@ -116,7 +119,9 @@ export class ApiKeysService {
       const old = await manager.findOneBy(ApiKey, { id, userId, revokedAt: IsNull() });
       if (!old || (old.expiresAt && old.expiresAt.getTime() <= now)) throw new NotFoundException(NOT_FOUND);
       const end = gracePeriodSeconds > 0 ? new Date(now + gracePeriodSeconds * 1000) : null;
-      const change = end ? { expiresAt: old.expiresAt && old.expiresAt < end ? old.expiresAt : end } : { revokedAt: new Date(now) };
+      const change = end
+        ? { expiresAt: old.expiresAt && old.expiresAt < end ? old.expiresAt : end }
+        : { revokedAt: new Date(now) };
       const { affected } = await manager.update(ApiKey, { id, revokedAt: IsNull() }, change);
       if (!affected) throw new NotFoundException(NOT_FOUND);
       return this.insert(manager, userId, {
@@ -158,6 +163,14 @@ export class ApiKeysService {
     // In the same transaction: every instance's index of known keys learns the key before its 201.
     await this.bus.publish({ type: 'apiKeyCreated', lookupId: lookupIdOf(keyHash) }, { manager });
     this.verifier.forgetHash(keyHash);
-    return { id: row.id, name: row.name, key, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, expiresAt: row.expiresAt };
+    return {
+      id: row.id,
+      name: row.name,
+      key,
+      prefix: row.prefix,
+      scopes: row.scopes,
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+    };
   }
 }

@@ -50,7 +50,8 @@ export class KnownKeyIndex {
   private grow(): void {
     const old = this.slots;
     this.slots = new Uint32Array(old.length * 2);
-    for (let at = 0; at < old.length; at += 2) if (old[at] !== 0 || old[at + 1] !== 0) this.insert(old[at], old[at + 1]);
+    for (let at = 0; at < old.length; at += 2)
+      if (old[at] !== 0 || old[at + 1] !== 0) this.insert(old[at], old[at + 1]);
   }
 }
 

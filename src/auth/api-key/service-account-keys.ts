@@ -16,7 +16,10 @@ export class ServiceAccountKeys {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  async issue(email: string, key: NewApiKey): Promise<{ account: AuthUser; created: CreatedApiKey; newAccount: boolean }> {
+  async issue(
+    email: string,
+    key: NewApiKey,
+  ): Promise<{ account: AuthUser; created: CreatedApiKey; newAccount: boolean }> {
     const normalized = normalizeEmail(email);
     let account = await this.users.findByEmail(normalized);
     const newAccount = !account;
@@ -24,7 +27,9 @@ export class ServiceAccountKeys {
       account = await this.users
         .create({ email: normalized, passwordHash: null, name: key.name, roles: ['service'] })
         .catch((error: unknown) => {
-          throw error instanceof EmailTakenError ? new ServiceAccountError(`${normalized} was registered meanwhile; try again`) : error;
+          throw error instanceof EmailTakenError
+            ? new ServiceAccountError(`${normalized} was registered meanwhile; try again`)
+            : error;
         });
     } else if (!account.roles.includes('service')) {
       // A person's account gets keys only through their own login, never from the command line.

@@ -64,7 +64,12 @@ export class VerifiedKeyCache {
   }
 
   setMiss(hash: string, owner: { userId: string; keyId: string } | null, since: number, now = Date.now()): void {
-    const entry = { key: null, userId: owner?.userId ?? null, keyId: owner?.keyId ?? null, validUntil: now + this.limits.negativeTtlMs };
+    const entry = {
+      key: null,
+      userId: owner?.userId ?? null,
+      keyId: owner?.keyId ?? null,
+      validUntil: now + this.limits.negativeTtlMs,
+    };
     this.store(hash, entry, since, now);
   }
 

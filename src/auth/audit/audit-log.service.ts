@@ -56,7 +56,14 @@ const BUFFERED: ReadonlySet<AuthEventType> = new Set<AuthEventType>([
 ]);
 const KNOWN_TYPES: ReadonlySet<string> = new Set(AUTH_EVENT_TYPES);
 /** The columns' lengths: a longer value is stored cut, never refused. */
-const LIMITS = { type: 40, userId: USER_ID_LENGTH, actorId: USER_ID_LENGTH, mechanism: 16, ip: 64, userAgent: 512 } as const;
+const LIMITS = {
+  type: 40,
+  userId: USER_ID_LENGTH,
+  actorId: USER_ID_LENGTH,
+  mechanism: 16,
+  ip: 64,
+  userAgent: 512,
+} as const;
 const DETAIL_MAX_CHARS = 4000;
 
 const FLUSH_INTERVAL_MS = 1000;
@@ -187,7 +194,9 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
       .limit(query.limit + 1);
     if (after)
       builder.andWhere(
-        new Brackets((where) => where.where('e.createdAt < :at', { at: after.at }).orWhere('e.createdAt = :at AND e.id < :id', after)),
+        new Brackets((where) =>
+          where.where('e.createdAt < :at', { at: after.at }).orWhere('e.createdAt = :at AND e.id < :id', after),
+        ),
       );
     const rows = await builder.getMany();
     const items = rows.slice(0, query.limit);
@@ -200,11 +209,16 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     const chunks = async function* (this: AuditLog) {
       let after: { at: Date; id: string } | undefined;
       for (;;) {
-        const builder = this.filtered(query).orderBy('e.createdAt', 'ASC').addOrderBy('e.id', 'ASC').limit(EXPORT_CHUNK);
+        const builder = this.filtered(query)
+          .orderBy('e.createdAt', 'ASC')
+          .addOrderBy('e.id', 'ASC')
+          .limit(EXPORT_CHUNK);
         if (after) {
           const last = after;
           builder.andWhere(
-            new Brackets((where) => where.where('e.createdAt > :at', { at: last.at }).orWhere('e.createdAt = :at AND e.id > :id', last)),
+            new Brackets((where) =>
+              where.where('e.createdAt > :at', { at: last.at }).orWhere('e.createdAt = :at AND e.id > :id', last),
+            ),
           );
         }
         const rows = await builder.getMany();

@@ -10,6 +10,7 @@ export const AUDIT_OPTIONS = Symbol('AUDIT_OPTIONS');
 
 export function resolveAuditOptions(options: AuditOptions = {}): ResolvedAuditOptions {
   const retentionDays = options.retentionDays ?? 90;
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('AuthModule: audit.retentionDays must be a positive integer');
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error('AuthModule: audit.retentionDays must be a positive integer');
   return { retentionDays };
 }

@@ -55,13 +55,15 @@ export function checkFeatures(features: readonly AuthFeature[]): AuthFeature[] {
   checkNestVersion();
   const names = new Set<string>();
   for (const feature of features) {
-    if (!feature || typeof feature.module !== 'function') throw new Error('AuthModule: features holds something that is not a feature');
+    if (!feature || typeof feature.module !== 'function')
+      throw new Error('AuthModule: features holds something that is not a feature');
     if (names.has(feature.name)) throw new Error(`AuthModule: feature "${feature.name}" is listed twice`);
     names.add(feature.name);
   }
   for (const feature of features) {
     for (const needed of feature.requires ?? []) {
-      if (!names.has(needed)) throw new Error(`AuthModule: feature "${feature.name}" needs feature "${needed}" listed too`);
+      if (!names.has(needed))
+        throw new Error(`AuthModule: feature "${feature.name}" needs feature "${needed}" listed too`);
     }
     for (const pkg of feature.packages ?? []) requirePackage(feature.name, pkg);
   }
@@ -85,6 +87,8 @@ function checkNestVersion(): void {
   const { version } = require('@nestjs/core/package.json') as { version: string };
   const major = Number(version.split('.')[0]);
   if (!SUPPORTED_NEST_MAJORS.includes(major)) {
-    throw new Error(`AuthModule: @nestjs/core ${version} is not supported; install Nest ${SUPPORTED_NEST_MAJORS.join(' or ')}`);
+    throw new Error(
+      `AuthModule: @nestjs/core ${version} is not supported; install Nest ${SUPPORTED_NEST_MAJORS.join(' or ')}`,
+    );
   }
 }

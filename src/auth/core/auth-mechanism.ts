@@ -68,7 +68,8 @@ export class AuthMechanisms {
   constructor(@Optional() @Inject(MECHANISM_ORDER) private readonly order: readonly string[] = []) {}
 
   add(mechanism: AuthMechanism): void {
-    if (this.byName.has(mechanism.name)) throw new Error(`AuthModule: mechanism "${mechanism.name}" is registered twice`);
+    if (this.byName.has(mechanism.name))
+      throw new Error(`AuthModule: mechanism "${mechanism.name}" is registered twice`);
     this.byName.set(mechanism.name, mechanism);
   }
 

@@ -39,19 +39,25 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     ...(options.caller && !named.length ? { caller: options.caller } : {}),
     scopes: [...(options.scopes ?? [])],
     roles: [...(options.roles ?? [])],
-    fresh: options.fresh ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true } : null,
+    fresh: options.fresh
+      ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true }
+      : null,
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));
   const forbidden =
-    requirement.scopes.length || requirement.roles.length ? [ApiForbiddenResponse({ description: 'Missing scope or role' })] : [];
+    requirement.scopes.length || requirement.roles.length
+      ? [ApiForbiddenResponse({ description: 'Missing scope or role' })]
+      : [];
   return applyDecorators(
     AuthRequirementMetadata(requirement),
     // For hosts that leave the guard off globally (adopting route by route); with it on, the guard decides once per request.
     UseGuards(AuthGuard),
     ...openApi,
     ApiUnauthorizedResponse({
-      description: requirement.fresh ? 'Missing or invalid credentials, or `Reauthentication required`' : 'Missing or invalid credentials',
+      description: requirement.fresh
+        ? 'Missing or invalid credentials, or `Reauthentication required`'
+        : 'Missing or invalid credentials',
     }),
     ...forbidden,
   );

@@ -70,7 +70,8 @@ export class AuthGuard implements CanActivate {
   private countedError(error: unknown, request: AuthRequest, response: Response, started: number): never {
     this.telemetry.guarded(request.user?.via ?? 'none', outcomeOf(error), (performance.now() - started) / 1000);
     // Here rather than in an exception filter: the host's routes answer with it too, and the module registers no global filter.
-    if (error instanceof TooManyRequestsException) response.setHeader('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
+    if (error instanceof TooManyRequestsException)
+      response.setHeader('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     throw error;
   }
 
@@ -101,10 +102,15 @@ export class AuthGuard implements CanActivate {
     throw new UnauthorizedException('Unauthorized');
   }
 
-  private authenticate(mechanism: AuthMechanism, request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
+  private authenticate(
+    mechanism: AuthMechanism,
+    request: Request,
+  ): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     try {
       const outcome = mechanism.authenticate(request);
-      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.unavailable(mechanism, request, error)) : outcome;
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => this.unavailable(mechanism, request, error))
+        : outcome;
     } catch (error) {
       return this.unavailable(mechanism, request, error);
     }
@@ -131,12 +137,18 @@ export class AuthGuard implements CanActivate {
     return this.permit(principal, mechanism, route, response);
   }
 
-  private permit(principal: AuthPrincipal, mechanism: AuthMechanism, route: AuthRoute, response: Response): true | Promise<true> {
+  private permit(
+    principal: AuthPrincipal,
+    mechanism: AuthMechanism,
+    route: AuthRoute,
+    response: Response,
+  ): true | Promise<true> {
     if (route.roles.length && !route.roles.some((role) => principal.user.roles.includes(role))) {
       throw new ForbiddenException('Insufficient role');
     }
     const granted = principal.scopes;
-    if (granted && !route.scopes.every((scope) => granted.includes(scope))) throw new ForbiddenException('Insufficient scope');
+    if (granted && !route.scopes.every((scope) => granted.includes(scope)))
+      throw new ForbiddenException('Insufficient scope');
     return route.fresh ? this.freshness.check(principal, route.fresh, mechanism, response) : true;
   }
 }

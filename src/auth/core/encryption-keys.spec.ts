@@ -33,7 +33,10 @@ describe('KeyRing', () => {
     // Made by the MfaCipher of f9fdf56: its key id, recovery-code key and a TOTP secret it sealed for user-1.
     const k = EncryptionKey.parse('00'.repeat(32))!;
     assert.equal(k.id, '915881ff');
-    assert.equal(k.derive('recovery codes').toString('hex'), '284965bd9db62ed4d93de0da5c0f12fa08005bd46259e340dca91524e6439869');
+    assert.equal(
+      k.derive('recovery codes').toString('hex'),
+      '284965bd9db62ed4d93de0da5c0f12fa08005bd46259e340dca91524e6439869',
+    );
     const sealed = 'v1.915881ff.PVyinJsjbOg13DUtP63O86AZhQ6KxKPl30Z5hCmc69smlPS1LsJhfcokFj4';
     assert.equal(new KeyRing([k], 'totp secrets').open(sealed, 'user-1'), 'JBSWY3DPEHPK3PXP');
   });

@@ -19,7 +19,11 @@ export class EncryptionKey {
   /** A key from its hex or base64 form; null unless it holds 32 or more bytes. Hex is tried first: a hex string is valid base64 too. */
   static parse(encoded: string): EncryptionKey | null {
     const value = encoded.trim();
-    const bytes = HEX.test(value) ? Buffer.from(value, 'hex') : BASE64.test(value) ? Buffer.from(value, 'base64') : null;
+    const bytes = HEX.test(value)
+      ? Buffer.from(value, 'hex')
+      : BASE64.test(value)
+        ? Buffer.from(value, 'base64')
+        : null;
     return bytes && bytes.length >= 32 ? new EncryptionKey(bytes) : null;
   }
 

@@ -9,11 +9,19 @@ import { ReauthenticationRequiredException } from './reauthentication-required.e
 
 const user = { id: 'u1', email: 'ada@example.com', roles: ['user'] };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const principal = (authTime?: number, amr?: string[]): AuthPrincipal => ({ user, via: 'session' as never, authTime, amr });
+const principal = (authTime?: number, amr?: string[]): AuthPrincipal => ({
+  user,
+  via: 'session' as never,
+  authTime,
+  amr,
+});
 
 function responseRecorder() {
   const headers = new Map<string, unknown>();
-  return { headers, response: { setHeader: (name: string, value: unknown) => headers.set(name, value) } as unknown as Response };
+  return {
+    headers,
+    response: { setHeader: (name: string, value: unknown) => headers.set(name, value) } as unknown as Response,
+  };
 }
 
 function freshness(maxAgeSeconds: number, hasTotp: boolean) {
@@ -40,12 +48,20 @@ describe('FreshAuthentication', () => {
 
   it('admits a fresh caller at once, without a promise', () => {
     const { response } = responseRecorder();
-    assert.equal(freshness(600, true).check(principal(nowSeconds(), ['pwd']), { secondFactor: false }, cookie, response), true);
+    assert.equal(
+      freshness(600, true).check(principal(nowSeconds(), ['pwd']), { secondFactor: false }, cookie, response),
+      true,
+    );
   });
 
   it('refuses a stale caller with the user’s methods, and the mechanism’s challenge when it has one', async () => {
     const { headers, response } = responseRecorder();
-    const refused = freshness(600, true).check(principal(nowSeconds() - 700, ['pwd']), { secondFactor: false }, bearer, response);
+    const refused = freshness(600, true).check(
+      principal(nowSeconds() - 700, ['pwd']),
+      { secondFactor: false },
+      bearer,
+      response,
+    );
     await assert.rejects(Promise.resolve(refused), (error: unknown) => {
       assert.ok(error instanceof ReauthenticationRequiredException);
       assert.deepEqual(error.getResponse(), {
@@ -63,11 +79,18 @@ describe('FreshAuthentication', () => {
   it('asks a user with a second factor for a proof that held two factors, and only that user', async () => {
     const { headers, response } = responseRecorder();
     const passwordOnly = principal(nowSeconds(), ['pwd']);
-    await assert.rejects(Promise.resolve(freshness(600, true).check(passwordOnly, { secondFactor: true }, cookie, response)));
+    await assert.rejects(
+      Promise.resolve(freshness(600, true).check(passwordOnly, { secondFactor: true }, cookie, response)),
+    );
     assert.equal(headers.size, 0, 'no challenge for a cookie caller');
     assert.equal(await freshness(600, false).check(passwordOnly, { secondFactor: true }, cookie, response), true);
     assert.equal(
-      freshness(600, true).check(principal(nowSeconds(), ['pwd', 'otp', 'mfa']), { secondFactor: true }, cookie, response),
+      freshness(600, true).check(
+        principal(nowSeconds(), ['pwd', 'otp', 'mfa']),
+        { secondFactor: true },
+        cookie,
+        response,
+      ),
       true,
     );
   });

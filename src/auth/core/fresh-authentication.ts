@@ -34,10 +34,17 @@ export class FreshAuthentication {
   }
 
   /** True at once for a fresh enough caller; else 401 `Reauthentication required`, with the mechanism's challenge. */
-  check(principal: AuthPrincipal, requirement: FreshnessRequirement, mechanism: AuthMechanism, response: Response): true | Promise<true> {
+  check(
+    principal: AuthPrincipal,
+    requirement: FreshnessRequirement,
+    mechanism: AuthMechanism,
+    response: Response,
+  ): true | Promise<true> {
     if (!this.isFresh(principal)) return this.refuse(principal, mechanism, response);
     if (!requirement.secondFactor || principal.amr?.includes(MULTIPLE_FACTORS)) return true;
-    return this.methods.hasSecondFactor(principal.user.id).then((has) => (has ? this.refuse(principal, mechanism, response) : true));
+    return this.methods
+      .hasSecondFactor(principal.user.id)
+      .then((has) => (has ? this.refuse(principal, mechanism, response) : true));
   }
 
   private async refuse(principal: AuthPrincipal, mechanism: AuthMechanism, response: Response): Promise<never> {

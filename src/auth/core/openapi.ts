@@ -13,6 +13,7 @@ import { RouteRequirements } from './route-requirements';
  */
 export function addAuthSecuritySchemes(builder: DocumentBuilder, app: INestApplication): DocumentBuilder {
   app.get(RouteRequirements, { strict: false }).readAllRoutes();
-  for (const mechanism of app.get(AuthMechanisms, { strict: false }).all()) builder.addSecurity(mechanism.name, mechanism.securityScheme);
+  for (const mechanism of app.get(AuthMechanisms, { strict: false }).all())
+    builder.addSecurity(mechanism.name, mechanism.securityScheme);
   return builder;
 }

@@ -62,7 +62,11 @@ export type StrategyOutcome<T> = { user: T } | { redirect: string } | { failed: 
  * Runs a strategy like `runStrategy`, for strategies that answer with a redirect (to start a login
  * elsewhere) as well as with a user or a failure; `options` are the strategy's authenticate options.
  */
-export function runRedirectingStrategy<T>(strategy: object, request: Request, options: object = {}): Promise<StrategyOutcome<T>> {
+export function runRedirectingStrategy<T>(
+  strategy: object,
+  request: Request,
+  options: object = {},
+): Promise<StrategyOutcome<T>> {
   return new Promise<StrategyOutcome<T>>((resolve, reject) => {
     let settled = false;
     const decide = (outcome: StrategyOutcome<T>) => {

@@ -17,7 +17,9 @@ export interface RevocationEvents {
   userStatus: { id: string; disabled: boolean };
 }
 
-export type RevocationEvent = { [Type in keyof RevocationEvents]: { type: Type } & RevocationEvents[Type] }[keyof RevocationEvents];
+export type RevocationEvent = {
+  [Type in keyof RevocationEvents]: { type: Type } & RevocationEvents[Type];
+}[keyof RevocationEvents];
 
 type Handler = (event: RevocationEvent) => void;
 
@@ -102,7 +104,10 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     await this.subscriber.subscribe(this.channel, (message: string) => this.receive(message));
     this.every(
       HEARTBEAT_INTERVAL_MS,
-      () => void this.redis?.publish(this.channel, JSON.stringify({ from: this.instanceId, heartbeat: true })).catch(() => undefined),
+      () =>
+        void this.redis
+          ?.publish(this.channel, JSON.stringify({ from: this.instanceId, heartbeat: true }))
+          .catch(() => undefined),
     );
   }
 
@@ -135,7 +140,11 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     return {
       log: this.isCurrent() ? 'current' : 'behind',
-      subscriber: !this.redis ? 'not configured' : now - this.heardOwnHeartbeatAt < HEARTBEAT_SILENCE_MS ? 'up' : 'down',
+      subscriber: !this.redis
+        ? 'not configured'
+        : now - this.heardOwnHeartbeatAt < HEARTBEAT_SILENCE_MS
+          ? 'up'
+          : 'down',
     };
   }
 
@@ -149,7 +158,8 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   async publish(event: RevocationEvent, options: { durable?: boolean; manager?: EntityManager } = {}): Promise<void> {
     const id = randomUUID();
     const log = options.manager?.getRepository(RevocationRecord) ?? this.log;
-    if (options.durable ?? true) await log.insert({ id, type: event.type, body: JSON.stringify(event), createdAt: new Date() });
+    if (options.durable ?? true)
+      await log.insert({ id, type: event.type, body: JSON.stringify(event), createdAt: new Date() });
     this.apply(id, event);
     const sent = this.send({ from: this.instanceId, id, event });
     // Not awaited inside a transaction: Redis must not hold it open, and the log carries the event anyway.
@@ -164,7 +174,11 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     try {
       let from = new Date(this.readFrom);
       for (;;) {
-        const rows = await this.log.find({ where: { createdAt: MoreThanOrEqual(from) }, order: { createdAt: 'ASC' }, take: PAGE });
+        const rows = await this.log.find({
+          where: { createdAt: MoreThanOrEqual(from) },
+          order: { createdAt: 'ASC' },
+          take: PAGE,
+        });
         for (const row of rows) this.apply(row.id, JSON.parse(row.body) as RevocationEvent);
         if (rows.length < PAGE) break;
         from = rows[rows.length - 1].createdAt;
@@ -176,7 +190,9 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
       this.behind = false;
     } catch (error) {
       if (!this.behind)
-        this.logger.warn(`Cannot read the revocation log, per-instance caches are bypassed until it can be: ${String(error)}`);
+        this.logger.warn(
+          `Cannot read the revocation log, per-instance caches are bypassed until it can be: ${String(error)}`,
+        );
       this.behind = true;
     } finally {
       this.polling = false;
@@ -222,7 +238,9 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (Date.now() - this.lastPublishWarningAt < 60_000) return;
       this.lastPublishWarningAt = Date.now();
-      this.logger.warn(`Could not publish on the revocation bus (the log still carries what it must): ${String(error)}`);
+      this.logger.warn(
+        `Could not publish on the revocation bus (the log still carries what it must): ${String(error)}`,
+      );
     }
   }
 

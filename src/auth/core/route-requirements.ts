@@ -9,7 +9,13 @@ import { AuthRequirementMetadata, FreshnessRequirement, PublicMetadata } from '.
 export type RouteRequirement =
   | { kind: 'public' }
   | { kind: 'closed' }
-  | { kind: 'auth'; mechanisms: AuthMechanism[]; scopes: string[]; roles: string[]; fresh: FreshnessRequirement | null };
+  | {
+      kind: 'auth';
+      mechanisms: AuthMechanism[];
+      scopes: string[];
+      roles: string[];
+      fresh: FreshnessRequirement | null;
+    };
 
 /** Where @nestjs/swagger keeps a handler's security requirements (its `ApiSecurity` metadata key). */
 const OPENAPI_SECURITY = 'swagger/apiSecurity';
@@ -56,7 +62,8 @@ export class RouteRequirements implements OnApplicationBootstrap {
           const descriptor = Object.getOwnPropertyDescriptor(prototype, methodName) ?? { value: handler };
           const documented = (Reflect.getMetadata(OPENAPI_SECURITY, handler) ?? []) as Array<Record<string, unknown>>;
           for (const mechanism of requirement.mechanisms) {
-            if (!documented.some((entry) => mechanism.name in entry)) ApiSecurity(mechanism.name)(prototype, methodName, descriptor);
+            if (!documented.some((entry) => mechanism.name in entry))
+              ApiSecurity(mechanism.name)(prototype, methodName, descriptor);
           }
         }
       }
@@ -73,7 +80,8 @@ export class RouteRequirements implements OnApplicationBootstrap {
 
   private asksForAny(controller: object, handler: object): boolean {
     const auth =
-      this.reflector.get(AuthRequirementMetadata, handler as never) ?? this.reflector.get(AuthRequirementMetadata, controller as never);
+      this.reflector.get(AuthRequirementMetadata, handler as never) ??
+      this.reflector.get(AuthRequirementMetadata, controller as never);
     return auth?.mechanisms === 'any';
   }
 
@@ -81,7 +89,8 @@ export class RouteRequirements implements OnApplicationBootstrap {
     for (const target of [handler, controller]) {
       const isPublic = this.reflector.get(PublicMetadata, target as never) === true;
       const auth = this.reflector.get(AuthRequirementMetadata, target as never);
-      if (isPublic && auth) throw new Error(`AuthModule: ${describe(controller, handler)} has both @Auth and @Public on one target`);
+      if (isPublic && auth)
+        throw new Error(`AuthModule: ${describe(controller, handler)} has both @Auth and @Public on one target`);
       if (isPublic) return PUBLIC;
       if (auth) {
         const names =
@@ -99,7 +108,9 @@ export class RouteRequirements implements OnApplicationBootstrap {
         const mechanisms = names.map((name) => {
           const mechanism = this.mechanisms.get(name);
           if (!mechanism)
-            throw new Error(`AuthModule: ${describe(controller, handler)} asks for mechanism "${name}", which no imported module provides`);
+            throw new Error(
+              `AuthModule: ${describe(controller, handler)} asks for mechanism "${name}", which no imported module provides`,
+            );
           return mechanism;
         });
         return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null };

@@ -32,7 +32,9 @@ export interface SecondFactor {
  * tokens provides it; features offering a second factor register it.
  */
 export abstract class SecondStep {
-  private readonly completions: Array<(mfaToken: string, identified: IdentifiedUser, request: Request) => Promise<void>> = [];
+  private readonly completions: Array<
+    (mfaToken: string, identified: IdentifiedUser, request: Request) => Promise<void>
+  > = [];
 
   /**
    * `listener` runs once a second factor has answered for an `mfaToken`, before the credential is

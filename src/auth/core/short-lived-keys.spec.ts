@@ -61,19 +61,23 @@ describe('ShortLivedKeys in memory (embedded mode)', () => {
   });
 });
 
-describe('ShortLivedKeys with Redis', { skip: redisConfigured ? false : 'needs REDIS_URL or REDIS_CLUSTER_NODES' }, () => {
-  let redis: AuthRedis;
-  before(async () => {
-    redis = await connectTestRedis();
-  });
-  after(() => redis.close());
-  behavesAsShortLivedKeys(() => new ShortLivedKeys(redis, options()));
+describe(
+  'ShortLivedKeys with Redis',
+  { skip: redisConfigured ? false : 'needs REDIS_URL or REDIS_CLUSTER_NODES' },
+  () => {
+    let redis: AuthRedis;
+    before(async () => {
+      redis = await connectTestRedis();
+    });
+    after(() => redis.close());
+    behavesAsShortLivedKeys(() => new ShortLivedKeys(redis, options()));
 
-  it('lets a claim expire', async () => {
-    const store = new ShortLivedKeys(redis, options());
-    assert.equal(await store.claim('brief', 50), true);
-    assert.equal(await store.claim('brief', 50), false);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    assert.equal(await store.claim('brief', 50), true, 'expired');
-  });
-});
+    it('lets a claim expire', async () => {
+      const store = new ShortLivedKeys(redis, options());
+      assert.equal(await store.claim('brief', 50), true);
+      assert.equal(await store.claim('brief', 50), false);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(await store.claim('brief', 50), true, 'expired');
+    });
+  },
+);

@@ -4,7 +4,9 @@ import { AUTH_REDIS, AuthRedis } from './redis.provider';
 import { REDIS_OPTIONS, ResolvedRedisOptions } from './redis.options';
 
 /** Deletes the key only while it still holds the caller's value: a lease that expired and went to another is theirs. */
-const RELEASE = new LuaScript("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
+const RELEASE = new LuaScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
 
 /** Embedded mode keeps at most this many live keys; past it the oldest go first. */
 const MAX_IN_MEMORY = 100_000;
@@ -39,7 +41,10 @@ export class ShortLivedKeys {
   /** Sets the key to `value` unless it is live: true for the one call that set it, false while it lives. */
   async claim(key: string, ttlMs: number, now = Date.now(), value = '1'): Promise<boolean> {
     const name = this.nameOf(key);
-    if (this.redis) return (await this.redis.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK';
+    if (this.redis)
+      return (
+        (await this.redis.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK'
+      );
     const entry = this.inMemory.get(name);
     if (entry && entry.expiresAt > now) return false;
     this.inMemory.delete(name);

@@ -23,7 +23,10 @@ async function removeBothAtOnce(first: SignInMethods, second: SignInMethods) {
   const { ways, source, remove } = waysOf('passkey', 'identity');
   first.register(source);
   if (second !== first) second.register(source);
-  const outcomes = await Promise.allSettled([first.removeOne('u1', remove('passkey')), second.removeOne('u1', remove('identity'))]);
+  const outcomes = await Promise.allSettled([
+    first.removeOne('u1', remove('passkey')),
+    second.removeOne('u1', remove('identity')),
+  ]);
   return { ways, outcomes };
 }
 

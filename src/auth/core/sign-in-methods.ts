@@ -30,7 +30,8 @@ export class SignInMethods {
   constructor(private readonly leases: ShortLivedKeys) {}
 
   register(source: SignInMethodSource): void {
-    if (this.sources.some((known) => known.name === source.name)) throw new Error(`Sign-in method ${source.name} is registered twice`);
+    if (this.sources.some((known) => known.name === source.name))
+      throw new Error(`Sign-in method ${source.name} is registered twice`);
     this.sources.push(source);
   }
 

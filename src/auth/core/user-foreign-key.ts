@@ -7,10 +7,20 @@ import { SchemaContext } from './database';
  * With the built-in users table, the module's rows of a user go when the user does. A host with a
  * users table of its own gets no foreign key: its ids may not even be text.
  */
-export function builtInUserForeignKey(context: SchemaContext, table: string, column = 'user_id'): EntitySchemaForeignKeyOptions[] {
+export function builtInUserForeignKey(
+  context: SchemaContext,
+  table: string,
+  column = 'user_id',
+): EntitySchemaForeignKeyOptions[] {
   if (!context.builtInUsers) return [];
   return [
-    { name: `FK_${table}_${column}`, target: 'auth_users', columnNames: [column], referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+    {
+      name: `FK_${table}_${column}`,
+      target: 'auth_users',
+      columnNames: [column],
+      referencedColumnNames: ['id'],
+      onDelete: 'CASCADE',
+    },
   ];
 }
 
@@ -18,7 +28,11 @@ export function builtInUserForeignKey(context: SchemaContext, table: string, col
  * A feature's migration that, with the built-in users table, also ties its tables' `user_id` to it:
  * the same class (and name) either way, so the migration history does not depend on the choice.
  */
-export function linkedToUsers(migration: MigrationClass, tables: readonly string[], builtInUsers: boolean): MigrationClass {
+export function linkedToUsers(
+  migration: MigrationClass,
+  tables: readonly string[],
+  builtInUsers: boolean,
+): MigrationClass {
   if (!builtInUsers) return migration;
   const base = migration as new () => MigrationInterface;
   const linked = class extends base {

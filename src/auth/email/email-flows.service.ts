@@ -1,4 +1,11 @@
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuditLog } from '../audit/audit-log.service';
@@ -44,9 +51,13 @@ export class EmailFlows {
     // Whoever the user recovers from may hold a reset link or a pending change of address: those end with the rest.
     accounts.onCredentialsEnded((userId) => this.tokens.voidAll(userId, ['reset', 'change']));
     queue.resolveWith(RESET_REQUEST, (payload) => this.resetMailFor((payload as { email: string }).email));
-    accounts.on('registered', (user) => this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)));
+    accounts.on('registered', (user) =>
+      this.sendVerification(user).catch((error: unknown) => this.warn('verification', error)),
+    );
     // Notices are queued in the transaction of the change they tell of: a change that answered has its notice.
-    audit.onStored(['password.changed', 'password.reset'], (event, manager) => this.noticeTo(event, manager, 'password_changed'));
+    audit.onStored(['password.changed', 'password.reset'], (event, manager) =>
+      this.noticeTo(event, manager, 'password_changed'),
+    );
     audit.onStored(SIGN_IN_CHANGES, (event, manager) => this.noticeTo(event, manager, 'sign_in_changed'));
   }
 
@@ -55,7 +66,14 @@ export class EmailFlows {
     if (user.emailVerified) return;
     await this.allow('verify_email', user.email);
     await this.audit.transaction(async ({ manager, record }) => {
-      const token = await this.tokens.issue('verify', user.id, user.email, this.options.verifyTtlSeconds, true, manager);
+      const token = await this.tokens.issue(
+        'verify',
+        user.id,
+        user.email,
+        this.options.verifyTtlSeconds,
+        true,
+        manager,
+      );
       const link = this.link(this.options.verifyUrl, token);
       await this.queue.send(
         this.render('verify_email', user.email, { link, validForHours: hours(this.options.verifyTtlSeconds) }),
@@ -130,14 +148,20 @@ export class EmailFlows {
   }
 
   /** The signed-in user asks to move their account to `newEmail`: a link to the new address, a notice to the old one. */
-  async requestEmailChange(principal: AuthPrincipal, newEmail: string, currentPassword: string, request: Request): Promise<void> {
+  async requestEmailChange(
+    principal: AuthPrincipal,
+    newEmail: string,
+    currentPassword: string,
+    request: Request,
+  ): Promise<void> {
     const { id, email } = principal.user;
     // Counted before the password check and the look-up: each costs an Argon2 hash, and its 409 tells whether an address is registered.
     await this.allow(EMAIL_CHANGE_REQUEST, `user:${id}`);
     if (!(await this.passwordLogin.verifyCurrentPassword(id, email, currentPassword, request, principal.via))) {
       throw new BadRequestException('Current password is incorrect');
     }
-    if (newEmail === email || (await this.users.findByEmail(newEmail))) throw new ConflictException('Email already registered');
+    if (newEmail === email || (await this.users.findByEmail(newEmail)))
+      throw new ConflictException('Email already registered');
     await this.allow('confirm_email_change', newEmail);
     await this.audit.transaction(async ({ manager, record }) => {
       const token = await this.tokens.issue('change', id, newEmail, this.options.verifyTtlSeconds, true, manager);
@@ -182,7 +206,11 @@ export class EmailFlows {
   }
 
   /** A notice to the user that their password changed, or a way to sign in was added or taken away. */
-  private async noticeTo(event: AuthEvent, manager: EntityManager, kind: 'password_changed' | 'sign_in_changed'): Promise<void> {
+  private async noticeTo(
+    event: AuthEvent,
+    manager: EntityManager,
+    kind: 'password_changed' | 'sign_in_changed',
+  ): Promise<void> {
     const user = event.userId ? await this.users.findById(event.userId) : null;
     if (!user) return;
     const provider = typeof event.detail?.provider === 'string' ? event.detail.provider : undefined;
@@ -190,7 +218,12 @@ export class EmailFlows {
     await this.notify(kind, user.email, params, manager);
   }
 
-  private async notify(kind: MailKind, to: string, params: Partial<MailParams>, manager?: EntityManager): Promise<void> {
+  private async notify(
+    kind: MailKind,
+    to: string,
+    params: Partial<MailParams>,
+    manager?: EntityManager,
+  ): Promise<void> {
     await this.queue.send(this.render(kind, to, params), manager);
   }
 

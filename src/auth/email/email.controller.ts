@@ -55,7 +55,10 @@ export class EmailController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('Ask for a password reset mail', { 202: 'Always the same answer, registered address or not', 400: 'Malformed body' })
+  @Documented('Ask for a password reset mail', {
+    202: 'Always the same answer, registered address or not',
+    400: 'Malformed body',
+  })
   @Post('password/forgot')
   @HttpCode(202)
   async forgot(@Body() body: ForgotPasswordDto): Promise<void> {
@@ -64,10 +67,13 @@ export class EmailController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('Choose a new password with the token of a reset mail; every session, refresh family and access token of the user ends', {
-    204: 'Changed; a notice goes to the address',
-    400: '`Invalid or expired token`, or an invalid new password',
-  })
+  @Documented(
+    'Choose a new password with the token of a reset mail; every session, refresh family and access token of the user ends',
+    {
+      204: 'Changed; a notice goes to the address',
+      400: '`Invalid or expired token`, or an invalid new password',
+    },
+  )
   @Post('password/reset')
   @HttpCode(204)
   async reset(@Body() body: ResetPasswordDto, @Req() request: Request): Promise<void> {
@@ -85,7 +91,11 @@ export class EmailController {
   })
   @Post('email')
   @HttpCode(202)
-  async change(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: EmailChangeDto, @Req() request: Request): Promise<void> {
+  async change(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: EmailChangeDto,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.flows.requestEmailChange(principal, body.newEmail, body.currentPassword, request);
   }
 }

@@ -25,5 +25,7 @@ export const email: AuthFeature = {
     return [(require('./email.controller') as typeof import('./email.controller')).EmailController];
   },
   schemas: [emailTokenSchema, queuedMailSchema],
-  migrations: ({ builtInUsers }) => [linkedToUsers(CreateEmailTables1796083208000, ['auth_email_tokens'], builtInUsers)],
+  migrations: ({ builtInUsers }) => [
+    linkedToUsers(CreateEmailTables1796083208000, ['auth_email_tokens'], builtInUsers),
+  ],
 };

@@ -78,8 +78,11 @@ function queueKeys(encoded: string[]): EncryptionKey[] {
     return key;
   });
   if (!keys.length)
-    throw new Error('AuthModule: mfa.encryptionKeys is required (it encrypts queued mails too, unless email.encryptionKeys is given)');
-  if (new Set(keys.map((key) => key.id)).size !== keys.length) throw new Error('AuthModule: email.encryptionKeys lists a key twice');
+    throw new Error(
+      'AuthModule: mfa.encryptionKeys is required (it encrypts queued mails too, unless email.encryptionKeys is given)',
+    );
+  if (new Set(keys.map((key) => key.id)).size !== keys.length)
+    throw new Error('AuthModule: email.encryptionKeys lists a key twice');
   return keys;
 }
 
@@ -89,10 +92,12 @@ export function resolveEmailOptions(
   defaultKeys: string[] = [],
   sessionSecrets: string[] = [],
 ): ResolvedEmailOptions {
-  if (!options.smtpUrl && !options.outboxDir) throw new Error('AuthModule: email.smtpUrl or email.outboxDir is required');
+  if (!options.smtpUrl && !options.outboxDir)
+    throw new Error('AuthModule: email.smtpUrl or email.outboxDir is required');
   if (options.smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(options.smtpUrl))
     throw new Error('AuthModule: email.smtpUrl must start with smtp:// or smtps://');
-  if (options.outboxDir && !isAbsolute(options.outboxDir)) throw new Error('AuthModule: email.outboxDir must be an absolute path');
+  if (options.outboxDir && !isAbsolute(options.outboxDir))
+    throw new Error('AuthModule: email.outboxDir must be an absolute path');
   return {
     smtpUrl: options.smtpUrl,
     outboxDir: options.smtpUrl ? undefined : options.outboxDir,

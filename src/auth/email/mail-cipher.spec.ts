@@ -41,7 +41,13 @@ describe('MailCipher', () => {
 
   it('opens a mail queued before the key ring while its session secret is listed, in any place of the list', () => {
     const expected = { kind: 'verify', to: 'old@example.com', link: 'https://x/verify?token=abc123' };
-    assert.deepEqual(new MailCipher([key()], ['a newer session secret, 32 chars', LEGACY_SECRET]).open(LEGACY_SEALED), expected);
-    assert.throws(() => new MailCipher([key()], ['a newer session secret, 32 chars']).open(LEGACY_SEALED), /unknown key/);
+    assert.deepEqual(
+      new MailCipher([key()], ['a newer session secret, 32 chars', LEGACY_SECRET]).open(LEGACY_SEALED),
+      expected,
+    );
+    assert.throws(
+      () => new MailCipher([key()], ['a newer session secret, 32 chars']).open(LEGACY_SEALED),
+      /unknown key/,
+    );
   });
 });

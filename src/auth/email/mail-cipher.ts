@@ -12,7 +12,9 @@ export class MailCipher {
   /** `legacySecrets`: the session secrets, which mails queued before the key ring were sealed under. */
   constructor(keys: EncryptionKey[], legacySecrets: string[] = []) {
     this.ring = new KeyRing(keys, 'mail queue');
-    this.legacyKeys = legacySecrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'nest-auth', 'mail queue', 32)));
+    this.legacyKeys = legacySecrets.map((secret) =>
+      Buffer.from(hkdfSync('sha256', secret, 'nest-auth', 'mail queue', 32)),
+    );
   }
 
   seal(value: unknown): string {

@@ -42,17 +42,17 @@ export class MailLimits {
   }
 
   private async countInRedis(key: string): Promise<{ count: number; msLeft: number }> {
-    const [count, pttl] = (await COUNT.run(this.redis as AuthRedis, `${this.redisOptions.keyPrefix}mail-limit:${key}`, [WINDOW_MS])) as [
-      number,
-      number,
-    ];
+    const [count, pttl] = (await COUNT.run(this.redis as AuthRedis, `${this.redisOptions.keyPrefix}mail-limit:${key}`, [
+      WINDOW_MS,
+    ])) as [number, number];
     return { count: Number(count), msLeft: pttl > 0 ? Number(pttl) : WINDOW_MS };
   }
 
   private countInMemory(key: string, now: number): { count: number; msLeft: number } {
     let window = this.windows.get(key);
     if (!window || now >= window.resetAt) {
-      if (this.windows.size >= MAX_TRACKED) for (const [k, w] of this.windows) if (now >= w.resetAt) this.windows.delete(k);
+      if (this.windows.size >= MAX_TRACKED)
+        for (const [k, w] of this.windows) if (now >= w.resetAt) this.windows.delete(k);
       if (this.windows.size >= MAX_TRACKED) this.windows.delete(this.windows.keys().next().value as string);
       window = { count: 0, resetAt: now + WINDOW_MS };
       this.windows.set(key, window);

@@ -74,7 +74,8 @@ const pendingChangeNotYou =
  * passkey, a key or a link), or what undoes a removal.
  */
 const CHANGE_ADVICE: Record<SignInChange, string> = {
-  'mfa.totp_enabled': 'If this was not you, reset your password by mail, which ends every sign-in, and tell your administrator.',
+  'mfa.totp_enabled':
+    'If this was not you, reset your password by mail, which ends every sign-in, and tell your administrator.',
   'mfa.totp_disabled': notYou,
   'mfa.recovery_codes_generated': notYou,
   'passkey.registered':
@@ -89,7 +90,8 @@ const CHANGE_ADVICE: Record<SignInChange, string> = {
     'If this was not expected, ask your administrator to revoke the certificate binding: neither a new password nor signing out everywhere ends it.',
 };
 
-const accountLink = (p: MailParams) => (p.accountUrl ? { label: 'Review your ways to sign in', url: p.accountUrl } : undefined);
+const accountLink = (p: MailParams) =>
+  p.accountUrl ? { label: 'Review your ways to sign in', url: p.accountUrl } : undefined;
 
 const CHANGE_SENTENCES: Record<SignInChange, (p: MailParams) => string> = {
   'mfa.totp_enabled': () => 'Two-factor authentication with an authenticator app was turned on',
@@ -105,10 +107,14 @@ const CHANGE_SENTENCES: Record<SignInChange, (p: MailParams) => string> = {
 
 export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
   verify_email: (p) =>
-    mail(`Confirm your email for ${p.appName}`, [`Confirm that ${p.email} is your address for ${p.appName}.${validity(p.validForHours)}`], {
-      label: 'Confirm your email',
-      url: p.link as string,
-    }),
+    mail(
+      `Confirm your email for ${p.appName}`,
+      [`Confirm that ${p.email} is your address for ${p.appName}.${validity(p.validForHours)}`],
+      {
+        label: 'Confirm your email',
+        url: p.link as string,
+      },
+    ),
   password_reset: (p) =>
     mail(
       `Reset your ${p.appName} password`,
@@ -139,7 +145,10 @@ export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
   email_changed: (p) =>
     mail(
       `Your ${p.appName} email was changed`,
-      [`Your ${p.appName} account now uses ${p.newEmail} instead of ${p.email}, and was signed out everywhere.`, notYou],
+      [
+        `Your ${p.appName} account now uses ${p.newEmail} instead of ${p.email}, and was signed out everywhere.`,
+        notYou,
+      ],
       accountLink(p),
     ),
   password_changed: (p) =>

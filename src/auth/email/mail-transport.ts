@@ -20,7 +20,12 @@ export class MailTransport {
   constructor(@Inject(EMAIL_OPTIONS) private readonly options: ResolvedEmailOptions) {
     // A send that stalls fails within seconds and is retried, rather than holding its place in the queue.
     this.transporter = options.smtpUrl
-      ? createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 })
+      ? createTransport({
+          url: options.smtpUrl,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        })
       : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 

@@ -20,7 +20,8 @@ export interface AccessTokenClaims {
   amr?: string[];
 }
 
-const isString = (value: unknown, max = 512): value is string => typeof value === 'string' && value.length > 0 && value.length <= max;
+const isString = (value: unknown, max = 512): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max;
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /** jsonwebtoken checks only the claims that are present; every one of ours must be, with its type. */
@@ -38,7 +39,8 @@ export function hasAccessTokenClaims(payload: unknown): payload is AccessTokenCl
     claims.roles.length <= 32 &&
     claims.roles.every((role) => isString(role, 64)) &&
     (claims.auth_time === undefined || isTime(claims.auth_time)) &&
-    (claims.amr === undefined || (Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((value) => isString(value, 16))))
+    (claims.amr === undefined ||
+      (Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((value) => isString(value, 16))))
   );
 }
 

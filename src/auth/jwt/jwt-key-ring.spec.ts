@@ -19,7 +19,11 @@ describe('JwtKeyRing', () => {
   it('finds only its own keys, each with its one algorithm', () => {
     const current = ec();
     const previous = ec();
-    const ring = new JwtKeyRing({ algorithm: 'ES256', signingKey: privatePem(current), verificationKeys: [publicPem(previous)] });
+    const ring = new JwtKeyRing({
+      algorithm: 'ES256',
+      signingKey: privatePem(current),
+      verificationKeys: [publicPem(previous)],
+    });
     assert.equal(ring.publicJwks().length, 2);
     assert.deepEqual(ring.algorithms, ['ES256']);
     assert.equal(ring.find('unknown'), undefined);
@@ -39,7 +43,13 @@ describe('JwtKeyRing', () => {
   });
 
   it('refuses a key that does not fit the configured algorithm, and short secrets', () => {
-    assert.throws(() => new JwtKeyRing({ algorithm: 'RS256', signingKey: privatePem(ec()), verificationKeys: [] }), /RS256/);
-    assert.throws(() => new JwtKeyRing({ algorithm: 'ES256', signingKey: privatePem(ec()), verificationKeys: ['short'] }), /32 bytes/);
+    assert.throws(
+      () => new JwtKeyRing({ algorithm: 'RS256', signingKey: privatePem(ec()), verificationKeys: [] }),
+      /RS256/,
+    );
+    assert.throws(
+      () => new JwtKeyRing({ algorithm: 'ES256', signingKey: privatePem(ec()), verificationKeys: ['short'] }),
+      /32 bytes/,
+    );
   });
 });

@@ -1,4 +1,12 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, JsonWebKey, KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  JsonWebKey,
+  KeyObject,
+} from 'node:crypto';
 import { JwtAlgorithm, ResolvedJwtOptions } from './jwt.options';
 
 export interface JwtKey {
@@ -27,16 +35,20 @@ function algorithmOf(key: KeyObject): JwtAlgorithm {
  * thumbprint of a public key; for a secret, an HMAC under it, which reveals nothing of the secret.
  */
 function kidOf(key: KeyObject): string {
-  if (key.type === 'secret') return createHmac('sha256', key.export()).update('nest-auth kid').digest('base64url').slice(0, 22);
+  if (key.type === 'secret')
+    return createHmac('sha256', key.export()).update('nest-auth kid').digest('base64url').slice(0, 22);
   const jwk = key.export({ format: 'jwk' });
   const members =
-    key.asymmetricKeyType === 'rsa' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+    key.asymmetricKeyType === 'rsa'
+      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
 function verificationKeyFrom(material: string): KeyObject {
   if (material.trimStart().startsWith('-----BEGIN')) return createPublicKey(material);
-  if (Buffer.byteLength(material) < 32) throw new Error('AuthModule: an HS256 verification secret must be at least 32 bytes');
+  if (Buffer.byteLength(material) < 32)
+    throw new Error('AuthModule: an HS256 verification secret must be at least 32 bytes');
   return createSecretKey(Buffer.from(material));
 }
 
@@ -51,9 +63,12 @@ export class JwtKeyRing {
 
   constructor(options: Pick<ResolvedJwtOptions, 'algorithm' | 'signingKey' | 'verificationKeys'>) {
     const signingKey =
-      options.algorithm === 'HS256' ? createSecretKey(Buffer.from(options.signingKey)) : createPrivateKey(options.signingKey);
+      options.algorithm === 'HS256'
+        ? createSecretKey(Buffer.from(options.signingKey))
+        : createPrivateKey(options.signingKey);
     const verifyKey = signingKey.type === 'secret' ? signingKey : createPublicKey(signingKey);
-    if (algorithmOf(verifyKey) !== options.algorithm) throw new Error(`AuthModule: jwt.signingKey is not a key for ${options.algorithm}`);
+    if (algorithmOf(verifyKey) !== options.algorithm)
+      throw new Error(`AuthModule: jwt.signingKey is not a key for ${options.algorithm}`);
     this.signingKey = signingKey;
     this.signingAlgorithm = options.algorithm;
     this.signingKid = this.add(verifyKey).kid;

@@ -53,7 +53,13 @@ export class JwtTokensService {
       this.telemetry.login(identified.method, 'failure');
       throw new UnauthorizedException('Invalid email or password');
     }
-    await this.audit.record({ type: 'login.succeeded', userId: user.id, mechanism: 'jwt', request, detail: { method: identified.method } });
+    await this.audit.record({
+      type: 'login.succeeded',
+      userId: user.id,
+      mechanism: 'jwt',
+      request,
+      detail: { method: identified.method },
+    });
     this.telemetry.login(identified.method, 'success');
     return this.pair(user, family);
   }
@@ -63,7 +69,12 @@ export class JwtTokensService {
     if (!rotation.ok) {
       if (rotation.revokedFamilyId) {
         await this.bus.publish({ type: 'family', id: rotation.revokedFamilyId });
-        const event = { userId: rotation.userId, mechanism: 'jwt', request, detail: { familyId: rotation.revokedFamilyId } };
+        const event = {
+          userId: rotation.userId,
+          mechanism: 'jwt',
+          request,
+          detail: { familyId: rotation.revokedFamilyId },
+        };
         await this.audit.record({ type: 'refresh_token.reuse_detected', ...event });
         this.telemetry.refreshReuse();
         await this.audit.record({ type: 'token_family.revoked', ...event });

@@ -16,7 +16,9 @@ import { TokenRevocationList } from './token-revocation-list';
 
 function keyRingFrom(options: ResolvedJwtOptions): JwtKeyRing {
   if (options.signingKeyGenerated) {
-    new Logger('JwtAuthModule').warn('jwt.signingKey is not set: access tokens are signed with a key of this process only');
+    new Logger('JwtAuthModule').warn(
+      'jwt.signingKey is not set: access tokens are signed with a key of this process only',
+    );
   }
   return new JwtKeyRing(options);
 }

@@ -38,7 +38,8 @@ export function resolveJwtOptions(options: JwtOptions = {}): ResolvedJwtOptions 
   const signingKeyGenerated = !options.signingKey;
   const algorithm = options.algorithm ?? 'ES256';
   const signingKey = options.signingKey ?? generatedKey(algorithm);
-  if (!JWT_ALGORITHMS.includes(algorithm)) throw new Error(`AuthModule: jwt.algorithm must be one of ${JWT_ALGORITHMS.join(', ')}`);
+  if (!JWT_ALGORITHMS.includes(algorithm))
+    throw new Error(`AuthModule: jwt.algorithm must be one of ${JWT_ALGORITHMS.join(', ')}`);
   if (algorithm === 'HS256' && Buffer.byteLength(signingKey) < 32) {
     throw new Error('AuthModule: an HS256 jwt.signingKey must be at least 32 bytes');
   }
@@ -55,7 +56,8 @@ export function resolveJwtOptions(options: JwtOptions = {}): ResolvedJwtOptions 
     verifiedTokenCacheSize: options.verifiedTokenCacheSize ?? 10_000,
   };
   for (const name of ['accessTokenTtlSeconds', 'refreshTokenTtlSeconds', 'verifiedTokenCacheSize'] as const) {
-    if (!Number.isInteger(resolved[name]) || resolved[name] < 1) throw new Error(`AuthModule: jwt.${name} must be a positive integer`);
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 1)
+      throw new Error(`AuthModule: jwt.${name} must be a positive integer`);
   }
   if (!Number.isInteger(resolved.refreshReuseGraceSeconds) || resolved.refreshReuseGraceSeconds < 0) {
     throw new Error('AuthModule: jwt.refreshReuseGraceSeconds must be a non-negative integer');
@@ -66,6 +68,8 @@ export function resolveJwtOptions(options: JwtOptions = {}): ResolvedJwtOptions 
 function generatedKey(algorithm: JwtAlgorithm): string {
   if (algorithm === 'HS256') return randomBytes(48).toString('base64url');
   const pair =
-    algorithm === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    algorithm === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }

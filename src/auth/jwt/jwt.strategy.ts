@@ -48,7 +48,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience,
       algorithms: keys.algorithms,
       passReqToCallback: true,
-      jsonWebTokenOptions: { clockTolerance: CLOCK_SKEW_SECONDS, maxAge: accessTokenTtlSeconds + CLOCK_SKEW_SECONDS + 1 },
+      jsonWebTokenOptions: {
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        maxAge: accessTokenTtlSeconds + CLOCK_SKEW_SECONDS + 1,
+      },
     });
     this.cache = new VerifiedTokenCache(options.verifiedTokenCacheSize);
     this.maxLifetimeSeconds = accessTokenTtlSeconds;
@@ -72,11 +75,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   /** Runs after passport-jwt verified the signature and the registered claims. */
   validate(request: Request, payload: unknown): AuthPrincipal | null | Promise<AuthPrincipal | null> {
     if (!hasAccessTokenClaims(payload)) return null;
-    if (payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS || payload.exp - payload.iat > this.maxLifetimeSeconds) return null;
+    if (payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS || payload.exp - payload.iat > this.maxLifetimeSeconds)
+      return null;
     if (this.revocations.isRevoked(payload)) return null;
     this.cache.set(bearerTokenFrom(request) as string, payload);
     if (!this.revocations.isCurrent()) {
-      return this.revocations.isRevokedInStore(payload).then((revoked) => (revoked ? null : principalFromClaims(payload)));
+      return this.revocations
+        .isRevokedInStore(payload)
+        .then((revoked) => (revoked ? null : principalFromClaims(payload)));
     }
     return principalFromClaims(payload);
   }

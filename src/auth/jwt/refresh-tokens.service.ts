@@ -58,7 +58,13 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       ...proofColumns(proof),
     };
     await this.families.insert(family);
-    return { familyId: family.id, userId, refreshToken: await this.addToken(family.id, now), expiresAt: family.expiresAt, proof };
+    return {
+      familyId: family.id,
+      userId,
+      refreshToken: await this.addToken(family.id, now),
+      expiresAt: family.expiresAt,
+      proof,
+    };
   }
 
   /**
@@ -109,7 +115,10 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
   }
 
   async familyIdOf(presented: string): Promise<string | null> {
-    const token = await this.tokens.findOne({ where: { tokenHash: sha256Hex(presented) }, select: { id: true, familyId: true } });
+    const token = await this.tokens.findOne({
+      where: { tokenHash: sha256Hex(presented) },
+      select: { id: true, familyId: true },
+    });
     return token?.familyId ?? null;
   }
 
@@ -140,7 +149,13 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
 
   private async addToken(familyId: string, now: Date): Promise<string> {
     const value = randomToken(REFRESH_TOKEN_BYTES);
-    await this.tokens.insert({ id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAt: now, spentAt: null });
+    await this.tokens.insert({
+      id: randomUUID(),
+      familyId,
+      tokenHash: sha256Hex(value),
+      createdAt: now,
+      spentAt: null,
+    });
     return value;
   }
 }

@@ -13,7 +13,9 @@ function decodeHeader(token: string): Record<string, unknown> | null {
   if (segments.length !== 3 || segments[0].length > MAX_HEADER_SEGMENT) return null;
   try {
     const header: unknown = JSON.parse(Buffer.from(segments[0], 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : null;
+    return typeof header === 'object' && header !== null && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

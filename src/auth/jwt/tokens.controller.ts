@@ -30,7 +30,10 @@ export class TokensController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('End the family of a refresh token (RFC 7009)', { 200: 'Always, known token or not', 400: 'Malformed body' })
+  @Documented('End the family of a refresh token (RFC 7009)', {
+    200: 'Always, known token or not',
+    400: 'Malformed body',
+  })
   @Post('revoke')
   @HttpCode(200)
   async revoke(@Body() body: RefreshTokenDto, @Req() request: Request): Promise<void> {

@@ -3,7 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { normalizeEmail as normalizedEmail } from '../core/email-address';
 
-export const normalizeEmail = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? normalizedEmail(value) : value);
+export const normalizeEmail = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? normalizedEmail(value) : value;
 
 /** Login and token requests: any string is checked against the store; only the size is limited up front. */
 export class LoginDto {

@@ -18,8 +18,18 @@ const FIREBASE_HASH =
 /** Known hashes, each made by its system's reference implementation, and the password that matches it. */
 const VECTORS: Array<{ name: string; format: string; hash: string; password: string }> = [
   // jBCrypt's and OpenBSD's test vectors.
-  { name: 'bcrypt $2a$', format: 'bcrypt', hash: '$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i', password: 'abc' },
-  { name: 'bcrypt $2b$', format: 'bcrypt', hash: '$2b$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i', password: 'abc' },
+  {
+    name: 'bcrypt $2a$',
+    format: 'bcrypt',
+    hash: '$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i',
+    password: 'abc',
+  },
+  {
+    name: 'bcrypt $2b$',
+    format: 'bcrypt',
+    hash: '$2b$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i',
+    password: 'abc',
+  },
   // Apache's htpasswd -B (PHP's crypt prefix).
   {
     name: 'bcrypt $2y$',
@@ -92,9 +102,14 @@ describe('other systems’ password hashes', () => {
   it('a Firebase hash needs its project’s parameters: without them, or with another signer key, it never verifies', async () => {
     assert.equal(parsePasswordHash(FIREBASE_HASH), null);
     assert.equal(await (await hasher()).verify(FIREBASE_HASH, 'user1password'), false);
-    const otherProject = await hasher({ firebaseScrypt: { ...FIREBASE_PROJECT, signerKey: Buffer.alloc(64, 7).toString('base64') } });
+    const otherProject = await hasher({
+      firebaseScrypt: { ...FIREBASE_PROJECT, signerKey: Buffer.alloc(64, 7).toString('base64') },
+    });
     assert.equal(await otherProject.verify(FIREBASE_HASH, 'user1password'), false);
-    assert.throws(() => resolvePasswordHashingOptions({ firebaseScrypt: { ...FIREBASE_PROJECT, memCost: 40 } }), /memCost/);
+    assert.throws(
+      () => resolvePasswordHashingOptions({ firebaseScrypt: { ...FIREBASE_PROJECT, memCost: 40 } }),
+      /memCost/,
+    );
   });
 
   it('argon2id is its own format and needs no rehash', async () => {
@@ -126,7 +141,11 @@ describe('other systems’ password hashes', () => {
 
   it('an unknown email and an unknown format cost one argon2id verification (the dummy hash), not nothing', async () => {
     const passwords = await hasher({ memoryCost: 19456, timeCost: 2 });
-    const hashes = { wrongPassword: await passwords.hash('correct horse battery staple'), unknownEmail: null, unknownFormat: 'abc' };
+    const hashes = {
+      wrongPassword: await passwords.hash('correct horse battery staple'),
+      unknownEmail: null,
+      unknownFormat: 'abc',
+    };
     const times: Record<keyof typeof hashes, number[]> = { wrongPassword: [], unknownEmail: [], unknownFormat: [] };
     // Interleaved, medians: other work on the machine slows all three alike.
     for (let round = 0; round < 5; round++) {
@@ -137,7 +156,11 @@ describe('other systems’ password hashes', () => {
       }
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[2];
-    const [wrongPassword, unknownEmail, unknownFormat] = [times.wrongPassword, times.unknownEmail, times.unknownFormat].map(median);
+    const [wrongPassword, unknownEmail, unknownFormat] = [
+      times.wrongPassword,
+      times.unknownEmail,
+      times.unknownFormat,
+    ].map(median);
     const report = `medians: wrong password ${wrongPassword} ms, unknown email ${unknownEmail} ms, unknown format ${unknownFormat} ms`;
     // Skipping the dummy hash makes them cost under a millisecond; an argon2id verification costs tens.
     assert.ok(unknownEmail > wrongPassword / 5 && unknownFormat > wrongPassword / 5, report);

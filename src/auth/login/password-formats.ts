@@ -4,7 +4,8 @@ import { createCipheriv, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import type { ResolvedFirebaseScrypt } from './password-hashing.options';
 
 /** The stored password hashes the module verifies; only argon2id is ever written. */
-export type PasswordHashFormat = 'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt' | 'pbkdf2_sha256' | 'firebase-scrypt';
+export type PasswordHashFormat =
+  'argon2id' | 'argon2i' | 'argon2d' | 'bcrypt' | 'scrypt' | 'pbkdf2_sha256' | 'firebase-scrypt';
 
 /** A stored hash understood: its format, and how to check a password against it. */
 export interface ParsedPasswordHash {
@@ -24,7 +25,8 @@ const MAX_SCRYPT_BYTES = 256 * 1024 * 1024;
 const ARGON2 = /^\$(argon2(?:id|i|d))\$/;
 const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 /** PHC: `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`, base64 without padding (passlib's `.` for `+` too). */
-const SCRYPT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/.]{11,}={0,2})\$([A-Za-z0-9+/.]{22,}={0,2})$/;
+const SCRYPT =
+  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/.]{11,}={0,2})\$([A-Za-z0-9+/.]{22,}={0,2})$/;
 /** Django: `pbkdf2_sha256$<iterations>$<salt>$<base64 of the 32-byte key>`. */
 const DJANGO_PBKDF2 = /^pbkdf2_sha256\$(\d{1,8})\$([^$]{1,128})\$([A-Za-z0-9+/]{43}=)$/;
 /** Firebase's export: `$firebase-scrypt$<salt>$<passwordHash>`, both base64 as the export gives them. */
@@ -32,7 +34,14 @@ const FIREBASE_SCRYPT = /^\$firebase-scrypt\$([A-Za-z0-9+/]{4,}={0,2})\$([A-Za-z
 
 const fromPhcBase64 = (text: string) => Buffer.from(text.replace(/\./g, '+'), 'base64');
 
-function scryptAsync(password: Buffer | string, salt: Buffer, length: number, N: number, r: number, p: number): Promise<Buffer> {
+function scryptAsync(
+  password: Buffer | string,
+  salt: Buffer,
+  length: number,
+  N: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
   // Node refuses work above maxmem (32 MiB by default); the bound is checked before this is reached.
   const maxmem = 128 * N * r + 128 * r * p + 1024 * 1024;
   return new Promise((resolve, reject) =>
@@ -73,7 +82,10 @@ function parseDjangoPbkdf2(match: RegExpExecArray): ParsedPasswordHash | null {
   const iterations = Number(match[1]);
   const expected = Buffer.from(match[3], 'base64');
   if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) return null;
-  return { format: 'pbkdf2_sha256', verify: async (password) => sameBytes(await pbkdf2Async(password, match[2], iterations), expected) };
+  return {
+    format: 'pbkdf2_sha256',
+    verify: async (password) => sameBytes(await pbkdf2Async(password, match[2], iterations), expected),
+  };
 }
 
 /**
@@ -81,7 +93,10 @@ function parseDjangoPbkdf2(match: RegExpExecArray): ParsedPasswordHash | null {
  * user's salt then the project's separator (N = 2^memCost, r = rounds, p = 1), encrypts the project's
  * signer key with AES-256-CTR under a zero IV; the ciphertext is the stored hash.
  */
-function parseFirebaseScrypt(match: RegExpExecArray, project: ResolvedFirebaseScrypt | undefined): ParsedPasswordHash | null {
+function parseFirebaseScrypt(
+  match: RegExpExecArray,
+  project: ResolvedFirebaseScrypt | undefined,
+): ParsedPasswordHash | null {
   if (!project) return null;
   const salt = Buffer.concat([Buffer.from(match[1], 'base64'), project.saltSeparator]);
   const expected = Buffer.from(match[2], 'base64');

@@ -53,13 +53,25 @@ function resolveFirebaseScrypt(options: FirebaseScryptOptions): ResolvedFirebase
     throw new Error('AuthModule: passwordHashing.firebaseScrypt.rounds must be an integer from 1 to 32');
   if (!Number.isInteger(memCost) || memCost < 1 || memCost > 20)
     throw new Error('AuthModule: passwordHashing.firebaseScrypt.memCost must be an integer from 1 to 20');
-  return { signerKey: Buffer.from(signerKey, 'base64'), saltSeparator: Buffer.from(saltSeparator, 'base64'), rounds, memCost };
+  return {
+    signerKey: Buffer.from(signerKey, 'base64'),
+    saltSeparator: Buffer.from(saltSeparator, 'base64'),
+    rounds,
+    memCost,
+  };
 }
 
 export function resolvePasswordHashingOptions(options: PasswordHashingOptions = {}): ResolvedPasswordHashingOptions {
-  const resolved = { memoryCost: options.memoryCost ?? 19456, timeCost: options.timeCost ?? 2, parallelism: options.parallelism ?? 1 };
+  const resolved = {
+    memoryCost: options.memoryCost ?? 19456,
+    timeCost: options.timeCost ?? 2,
+    parallelism: options.parallelism ?? 1,
+  };
   for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`AuthModule: passwordHashing.${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`AuthModule: passwordHashing.${name} must be a positive integer`);
   }
-  return options.firebaseScrypt ? { ...resolved, firebaseScrypt: resolveFirebaseScrypt(options.firebaseScrypt) } : resolved;
+  return options.firebaseScrypt
+    ? { ...resolved, firebaseScrypt: resolveFirebaseScrypt(options.firebaseScrypt) }
+    : resolved;
 }

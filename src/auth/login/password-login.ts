@@ -37,7 +37,10 @@ export class PasswordLogin implements OnModuleInit {
 
   onModuleInit(): void {
     // Users created by another way of signing in (an OpenID provider) have no password.
-    this.signInMethods.register({ name: 'password', count: async (userId) => ((await this.users.passwordHashOf(userId)) ? 1 : 0) });
+    this.signInMethods.register({
+      name: 'password',
+      count: async (userId) => ((await this.users.passwordHashOf(userId)) ? 1 : 0),
+    });
     this.reauthentication.register({
       method: 'password',
       amr: ['pwd'],
@@ -70,7 +73,8 @@ export class PasswordLogin implements OnModuleInit {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.attempts.recordSuccess(email);
-    if (known.passwordHash && this.hasher.needsRehash(known.passwordHash)) await this.rehash(known.user.id, known.passwordHash, password);
+    if (known.passwordHash && this.hasher.needsRehash(known.passwordHash))
+      await this.rehash(known.user.id, known.passwordHash, password);
     if (this.policy.requireVerifiedEmail && !known.user.emailVerified) {
       await this.audit.record({
         type: 'login.failed',
@@ -89,7 +93,13 @@ export class PasswordLogin implements OnModuleInit {
    * A signed-in user's current password, before a change that needs it (a new password, a second
    * factor): counted toward the same per-account back-off as logins, so it cannot be guessed either.
    */
-  async verifyCurrentPassword(userId: string, email: string, password: string, request: Request, mechanism: string): Promise<boolean> {
+  async verifyCurrentPassword(
+    userId: string,
+    email: string,
+    password: string,
+    request: Request,
+    mechanism: string,
+  ): Promise<boolean> {
     await this.beginAttempt(email, request, mechanism);
     const valid = await this.hasher.verify(await this.users.passwordHashOf(userId), password);
     if (valid) await this.attempts.recordSuccess(email);
@@ -105,7 +115,8 @@ export class PasswordLogin implements OnModuleInit {
     try {
       const next = await this.hasher.hash(password);
       if (this.users.replacePasswordHash) await this.users.replacePasswordHash(userId, verifiedHash, next);
-      else if ((await this.users.passwordHashOf(userId)) === verifiedHash) await this.users.setPasswordHash(userId, next);
+      else if ((await this.users.passwordHashOf(userId)) === verifiedHash)
+        await this.users.setPasswordHash(userId, next);
     } catch (error) {
       // The sign-in stands; the next one tries again.
       this.logger.warn(`Could not rehash the password of user ${userId}: ${String(error)}`);

@@ -23,7 +23,8 @@ export function resolvePasswordPolicyOptions(options: PasswordPolicyOptions = {}
   const check = options.breachCheck;
   if (!check) return { breachCheck: null };
   const rangeUrl = check.rangeUrl ?? 'https://api.pwnedpasswords.com/range/';
-  if (!/^https?:\/\/\S+$/.test(rangeUrl)) throw new Error('AuthModule: passwords.breachCheck.rangeUrl must be an http(s) URL');
+  if (!/^https?:\/\/\S+$/.test(rangeUrl))
+    throw new Error('AuthModule: passwords.breachCheck.rangeUrl must be an http(s) URL');
   const timeoutMs = check.timeoutMs ?? 3000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
     throw new Error('AuthModule: passwords.breachCheck.timeoutMs must be a positive integer');

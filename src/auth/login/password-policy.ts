@@ -19,7 +19,8 @@ export class PasswordPolicy {
 
   /** 400 with one message for a password that is refused, whichever list refused it. */
   async check(password: string): Promise<void> {
-    if (this.isCommon(password) || (await this.isBreached(password))) throw new BadRequestException(PASSWORD_TOO_COMMON);
+    if (this.isCommon(password) || (await this.isBreached(password)))
+      throw new BadRequestException(PASSWORD_TOO_COMMON);
   }
 
   isCommon(password: string): boolean {
@@ -46,7 +47,9 @@ export class PasswordPolicy {
       }
       return false;
     } catch (error) {
-      this.logger.warn(`Breach check unavailable, password accepted without it: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `Breach check unavailable, password accepted without it: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return false;
     }
   }

@@ -37,7 +37,9 @@ export class PasswordController {
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: RegisterDto, @Req() request: Request) {
-    return toPublicUser(await this.accounts.register({ email: body.email, password: body.password, name: body.name }, { request }));
+    return toPublicUser(
+      await this.accounts.register({ email: body.email, password: body.password, name: body.name }, { request }),
+    );
   }
 
   @Public()

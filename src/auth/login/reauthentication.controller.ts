@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, Header, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
@@ -118,7 +128,8 @@ function answersOf(body: ReauthenticateDto): Array<[string, unknown]> {
     return [['passkey', response]];
   }
   if (password === undefined) throw new BadRequestException('Send either password or response');
-  if (code !== undefined && recoveryCode !== undefined) throw new BadRequestException('Send code or recoveryCode, not both');
+  if (code !== undefined && recoveryCode !== undefined)
+    throw new BadRequestException('Send code or recoveryCode, not both');
   if (code !== undefined)
     return [
       ['password', password],

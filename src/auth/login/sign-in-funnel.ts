@@ -22,7 +22,12 @@ export class SignInFunnel {
   }
 
   /** After a first factor: the second step's challenge, or the credential. */
-  async begin(identified: IdentifiedUser, issuer: string, request: Request, response: Response): Promise<object | SecondStepChallenge> {
+  async begin(
+    identified: IdentifiedUser,
+    issuer: string,
+    request: Request,
+    response: Response,
+  ): Promise<object | SecondStepChallenge> {
     this.issuerNamed(issuer);
     const challenge = await this.secondStep.current?.begin(identified, request);
     return challenge ?? this.finish(identified, issuer, request, response);

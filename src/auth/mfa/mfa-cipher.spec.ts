@@ -31,7 +31,9 @@ describe('MfaCipher', () => {
     assert.throws(() => cipher.open(sealed, 'user-2'));
     const body = Buffer.from(sealed.split('.')[2], 'base64url');
     body[body.length - 1] ^= 1;
-    assert.throws(() => cipher.open(`${sealed.split('.').slice(0, 2).join('.')}.${body.toString('base64url')}`, 'user-1'));
+    assert.throws(() =>
+      cipher.open(`${sealed.split('.').slice(0, 2).join('.')}.${body.toString('base64url')}`, 'user-1'),
+    );
   });
 
   it('rotates: a new first key seals, the old one still opens and is marked stale, an unlisted one does not open', () => {

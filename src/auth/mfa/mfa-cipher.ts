@@ -41,6 +41,8 @@ export class MfaCipher {
   /** HMAC-SHA-256 of a recovery code under the key `keyId` names, bound to the user; null when that key is no longer listed. */
   hashCode(code: string, userId: string, keyId = this.currentKeyId): string | null {
     const key = this.ring.keyById(keyId);
-    return key ? createHmac('sha256', key.derive('recovery codes')).update(`${userId}\u0000${code}`).digest('hex') : null;
+    return key
+      ? createHmac('sha256', key.derive('recovery codes')).update(`${userId}\u0000${code}`).digest('hex')
+      : null;
   }
 }

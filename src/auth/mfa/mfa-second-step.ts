@@ -68,7 +68,11 @@ export class MfaSecondStep extends SecondStep {
     const methods = await this.methodsOf(userId);
     if (!methods.length) return null;
     const mfaToken = randomToken(32);
-    await this.tokens.create(sha256Hex(mfaToken), { userId, epoch: identified.epoch, method: identified.method }, MFA_TOKEN_TTL_SECONDS);
+    await this.tokens.create(
+      sha256Hex(mfaToken),
+      { userId, epoch: identified.epoch, method: identified.method },
+      MFA_TOKEN_TTL_SECONDS,
+    );
     await this.audit.record({
       type: 'mfa.challenged',
       userId,
@@ -134,7 +138,12 @@ export class MfaSecondStep extends SecondStep {
     return this.complete(mfaToken, method, request);
   }
 
-  private async countRefusal(mfaToken: string, method: string, request: Request, secondFactorCounted: boolean): Promise<void> {
+  private async countRefusal(
+    mfaToken: string,
+    method: string,
+    request: Request,
+    secondFactorCounted: boolean,
+  ): Promise<void> {
     if (typeof mfaToken !== 'string' || !MFA_TOKEN.test(mfaToken)) return;
     const tokenHash = sha256Hex(mfaToken);
     const pending = await this.tokens.peek(tokenHash);

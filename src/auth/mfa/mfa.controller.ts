@@ -106,7 +106,11 @@ export class MfaController {
   })
   @Delete('mfa/totp')
   @HttpCode(204)
-  async disableTotp(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: DisableTotpDto, @Req() request: Request): Promise<void> {
+  async disableTotp(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: DisableTotpDto,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.codes.disable(principal, body.currentPassword, body.code, request);
   }
 
@@ -121,7 +125,11 @@ export class MfaController {
   @Post('mfa/recovery-codes')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async regenerate(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: CurrentPasswordDto, @Req() request: Request) {
+  async regenerate(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: CurrentPasswordDto,
+    @Req() request: Request,
+  ) {
     return { recoveryCodes: await this.codes.regenerateRecoveryCodes(principal, body.currentPassword, request) };
   }
 
@@ -158,7 +166,8 @@ export class MfaController {
 
   private async secondFactor(body: MfaLoginDto, request: Request): Promise<IdentifiedUser> {
     const { code, recoveryCode } = body;
-    if ((code === undefined) === (recoveryCode === undefined)) throw new BadRequestException('Send either code or recoveryCode');
+    if ((code === undefined) === (recoveryCode === undefined))
+      throw new BadRequestException('Send either code or recoveryCode');
     const identified =
       code !== undefined
         ? await this.secondStep.answer(body.mfaToken, 'totp', request, (userId) => this.codes.useTotp(userId, code))

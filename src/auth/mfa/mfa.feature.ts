@@ -21,6 +21,10 @@ export const mfa: AuthFeature = {
   },
   schemas: [mfaTotpSchema, mfaRecoveryCodeSchema, mfaChallengeSchema],
   migrations: ({ builtInUsers }) => [
-    linkedToUsers(CreateMfaTables1796083210000, ['auth_mfa_totp', 'auth_mfa_recovery_codes', 'auth_mfa_challenges'], builtInUsers),
+    linkedToUsers(
+      CreateMfaTables1796083210000,
+      ['auth_mfa_totp', 'auth_mfa_recovery_codes', 'auth_mfa_challenges'],
+      builtInUsers,
+    ),
   ],
 };

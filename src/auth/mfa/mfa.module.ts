@@ -28,7 +28,11 @@ export class MfaModule {
         {
           provide: MFA_TOKEN_STORE,
           inject: [AUTH_REDIS, REDIS_OPTIONS, getRepositoryToken(MfaChallenge)],
-          useFactory: (redis: AuthRedis | null, options: ResolvedRedisOptions, rows: Repository<MfaChallenge>): MfaTokenStore =>
+          useFactory: (
+            redis: AuthRedis | null,
+            options: ResolvedRedisOptions,
+            rows: Repository<MfaChallenge>,
+          ): MfaTokenStore =>
             redis ? new RedisMfaTokenStore(redis, `${options.keyPrefix}mfa:`) : new SqlMfaTokenStore(rows),
         },
         MfaSecondStep,

@@ -28,8 +28,10 @@ export function resolveMfaOptions(options: MfaOptions | undefined): ResolvedMfaO
     if (!key) throw new Error('AuthModule: each of mfa.encryptionKeys must be 32 or more bytes, as hex or base64');
     return key;
   });
-  if (new Set(keys.map((key) => key.id)).size !== keys.length) throw new Error('AuthModule: mfa.encryptionKeys lists a key twice');
+  if (new Set(keys.map((key) => key.id)).size !== keys.length)
+    throw new Error('AuthModule: mfa.encryptionKeys lists a key twice');
   const issuer = options?.issuer ?? 'nest-auth';
-  if (!/^[^:\s][^:]{0,99}$/.test(issuer)) throw new Error('AuthModule: mfa.issuer must be 1 to 100 characters without a colon');
+  if (!/^[^:\s][^:]{0,99}$/.test(issuer))
+    throw new Error('AuthModule: mfa.issuer must be 1 to 100 characters without a colon');
   return { keys, issuer };
 }

@@ -85,7 +85,13 @@ export class OneTimeCodes implements OnModuleInit {
     const userId = principal.user.id;
     await this.attempts.beginSecondFactor(userId);
     if (typeof answer !== 'string' || !(await use(answer))) {
-      this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'reauthentication' } });
+      this.audit.record({
+        type: 'mfa.failed',
+        userId,
+        mechanism: principal.via,
+        request,
+        detail: { reason: 'reauthentication' },
+      });
       return false;
     }
     await this.attempts.recordSecondFactorSuccess(userId);
@@ -128,7 +134,10 @@ export class OneTimeCodes implements OnModuleInit {
     if (!row || row.confirmedAt) throw new BadRequestException('No TOTP enrolment is pending');
     const step = matchTotp(this.openSecret(row), code, row.lastUsedStep);
     if (step === null) throw new BadRequestException(INVALID_CODE);
-    const { affected } = await this.totps.update({ userId, confirmedAt: IsNull() }, { confirmedAt: new Date(), lastUsedStep: step });
+    const { affected } = await this.totps.update(
+      { userId, confirmedAt: IsNull() },
+      { confirmedAt: new Date(), lastUsedStep: step },
+    );
     if (affected !== 1) throw new BadRequestException('No TOTP enrolment is pending');
     const codes = await this.replaceRecoveryCodes(userId);
     await this.audit.record({ type: 'mfa.totp_enabled', userId, mechanism: principal.via, request });
@@ -145,7 +154,13 @@ export class OneTimeCodes implements OnModuleInit {
       ? await this.useTotp(userId, code)
       : await this.useRecoveryCode(userId, code, request, principal.via);
     if (!valid) {
-      await this.audit.record({ type: 'mfa.failed', userId, mechanism: principal.via, request, detail: { reason: 'disable' } });
+      await this.audit.record({
+        type: 'mfa.failed',
+        userId,
+        mechanism: principal.via,
+        request,
+        detail: { reason: 'disable' },
+      });
       throw new BadRequestException(INVALID_CODE);
     }
     await this.attempts.recordSecondFactorSuccess(userId);
@@ -155,7 +170,11 @@ export class OneTimeCodes implements OnModuleInit {
   }
 
   /** A new set of recovery codes; the old set is void. */
-  async regenerateRecoveryCodes(principal: AuthPrincipal, currentPassword: string, request: Request): Promise<string[]> {
+  async regenerateRecoveryCodes(
+    principal: AuthPrincipal,
+    currentPassword: string,
+    request: Request,
+  ): Promise<string[]> {
     const userId = principal.user.id;
     await this.requirePassword(principal, currentPassword, request);
     if (!(await this.totpOn(userId))) throw new BadRequestException(TOTP_OFF);
@@ -181,10 +200,12 @@ export class OneTimeCodes implements OnModuleInit {
     const step = matchTotp(secret, code, row.lastUsedStep);
     if (step === null) return false;
     // The conditional UPDATE is the lock: of concurrent requests with one code, exactly one moves the step.
-    const where = row.lastUsedStep === null ? { userId, lastUsedStep: IsNull() } : { userId, lastUsedStep: LessThan(step) };
+    const where =
+      row.lastUsedStep === null ? { userId, lastUsedStep: IsNull() } : { userId, lastUsedStep: LessThan(step) };
     const { affected } = await this.totps.update(where, { lastUsedStep: step });
     if (affected !== 1) return false;
-    if (this.cipher.isStale(row.sealedSecret)) await this.totps.update({ userId }, { sealedSecret: this.cipher.seal(secret, userId) });
+    if (this.cipher.isStale(row.sealedSecret))
+      await this.totps.update({ userId }, { sealedSecret: this.cipher.seal(secret, userId) });
     return true;
   }
 

@@ -12,7 +12,10 @@ const CODE_LENGTH = 24;
 /** A fresh set, shown as six groups of four (`XXXX-XXXX-…`). */
 export function newRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
   return Array.from({ length: count }, () => {
-    const chars = Array.from({ length: CODE_LENGTH }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join('');
+    const chars = Array.from(
+      { length: CODE_LENGTH },
+      () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)],
+    ).join('');
     return chars.match(/.{4}/g)!.join('-');
   });
 }

@@ -10,7 +10,13 @@ export class SqlMfaTokenStore implements MfaTokenStore {
     const now = new Date();
     // Expired rows go as new ones come: the table holds only what a few minutes of logins left.
     await this.rows.delete({ expiresAt: LessThanOrEqual(now) });
-    await this.rows.insert({ tokenHash, ...pending, failures: 0, expiresAt: new Date(now.getTime() + ttlSeconds * 1000), spentAt: null });
+    await this.rows.insert({
+      tokenHash,
+      ...pending,
+      failures: 0,
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+      spentAt: null,
+    });
   }
 
   async peek(tokenHash: string): Promise<PendingSecondStep | null> {
@@ -30,6 +36,11 @@ export class SqlMfaTokenStore implements MfaTokenStore {
   }
 
   private live(tokenHash: string) {
-    return { tokenHash, spentAt: IsNull(), failures: LessThan(MFA_TOKEN_MAX_FAILURES), expiresAt: MoreThan(new Date()) };
+    return {
+      tokenHash,
+      spentAt: IsNull(),
+      failures: LessThan(MFA_TOKEN_MAX_FAILURES),
+      expiresAt: MoreThan(new Date()),
+    };
   }
 }

@@ -42,7 +42,8 @@ describe('TOTP (RFC 6238)', () => {
   it('refuses what is not six digits', () => {
     const now = 2000000000;
     const code = totpCode(RFC_SECRET, now);
-    for (const typed of [` ${code}`, `${code}0`, code.slice(1), 'abcdef', '']) assert.equal(matchTotp(RFC_SECRET, typed, null, now), null);
+    for (const typed of [` ${code}`, `${code}0`, code.slice(1), 'abcdef', ''])
+      assert.equal(matchTotp(RFC_SECRET, typed, null, now), null);
   });
 
   it('makes secrets of 160 random bits, base32, and an otpauth URI that names the parameters', () => {

@@ -17,14 +17,25 @@ export function newTotpSecret(): string {
 
 /** The code of `secret` at `epochSeconds`. */
 export function totpCode(secret: string, epochSeconds = Date.now() / 1000): string {
-  return generateSync({ secret, epoch: Math.floor(epochSeconds), digits: DIGITS, algorithm: 'sha1', period: TOTP_PERIOD_SECONDS });
+  return generateSync({
+    secret,
+    epoch: Math.floor(epochSeconds),
+    digits: DIGITS,
+    algorithm: 'sha1',
+    period: TOTP_PERIOD_SECONDS,
+  });
 }
 
 /**
  * The time step `code` matches, within one step of now, and only if it is later than `lastUsedStep`:
  * a code is accepted once, and none older than one already used. Null otherwise.
  */
-export function matchTotp(secret: string, code: string, lastUsedStep: number | null, epochSeconds = Date.now() / 1000): number | null {
+export function matchTotp(
+  secret: string,
+  code: string,
+  lastUsedStep: number | null,
+  epochSeconds = Date.now() / 1000,
+): number | null {
   if (!CODE.test(code)) return null;
   const result = verifySync({
     secret,
@@ -41,5 +52,12 @@ export function matchTotp(secret: string, code: string, lastUsedStep: number | n
 
 /** The `otpauth://totp/…` URI authenticator apps read from a QR code. */
 export function otpauthUrl(secret: string, issuer: string, account: string): string {
-  return generateURI({ issuer, label: account, secret, algorithm: 'sha1', digits: DIGITS, period: TOTP_PERIOD_SECONDS });
+  return generateURI({
+    issuer,
+    label: account,
+    secret,
+    algorithm: 'sha1',
+    digits: DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  });
 }

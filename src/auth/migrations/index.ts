@@ -19,7 +19,9 @@ import { ReportEmailCollisions1796083295000 } from '../users/migrations/17960832
 export function authMigrations(options: AuthSchemaOptions): MigrationClass[] {
   const builtInUsers = options.builtInUsers ?? true;
   return [
-    ...(builtInUsers ? [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000, ReportEmailCollisions1796083295000] : []),
+    ...(builtInUsers
+      ? [CreateAuthUsers1796083200000, IndexAuthUsersByCreation1796083215000, ReportEmailCollisions1796083295000]
+      : []),
     CreateAuthEvents1796083204000,
     linkedToUsers(CreateUserRevocations1796083205000, ['auth_user_revocations'], builtInUsers),
     CreateRevocationEvents1796083206000,

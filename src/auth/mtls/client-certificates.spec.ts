@@ -26,7 +26,11 @@ function fakeRequest(
     remoteAddress: connection.remoteAddress ?? '127.0.0.1',
     getPeerX509Certificate: () => (connection.peer ? new X509Certificate(connection.peer) : undefined),
   };
-  return { socket, headers, app: { get: (name: string) => (name === 'trust proxy fn' ? trusted : undefined) } } as unknown as Request;
+  return {
+    socket,
+    headers,
+    app: { get: (name: string) => (name === 'trust proxy fn' ? trusted : undefined) },
+  } as unknown as Request;
 }
 
 describe('ClientCertificates', () => {
@@ -39,7 +43,11 @@ describe('ClientCertificates', () => {
   const fingerprint = fingerprintOf(new X509Certificate(alice.pem));
   const direct = new ClientCertificates(resolveMtlsOptions({ clientCa: ca.pem }));
   const proxied = new ClientCertificates(
-    resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.1', 'fd00::/64'] }),
+    resolveMtlsOptions({
+      clientCa: ca.pem,
+      clientCertHeader: 'X-Client-Cert',
+      trustedProxies: ['10.0.0.1', 'fd00::/64'],
+    }),
   );
 
   it('takes the certificate of a TLS connection the TLS layer authorized, when a client CA issued it', () => {
@@ -85,7 +93,11 @@ describe('ClientCertificates', () => {
       assert.equal(proxied.carries(fromElsewhere), false, address);
       assert.equal(proxied.verifiedOf(fromElsewhere), null, address);
     }
-    assert.equal(direct.verifiedOf(fakeRequest({ remoteAddress: '10.0.0.1' }, header)), null, 'a header nobody configured is never read');
+    assert.equal(
+      direct.verifiedOf(fakeRequest({ remoteAddress: '10.0.0.1' }, header)),
+      null,
+      'a header nobody configured is never read',
+    );
     const forged = fakeRequest({ remoteAddress: '10.0.0.1' }, { 'x-client-cert': encodeURIComponent(mallory.pem) });
     assert.equal(proxied.verifiedOf(forged), null);
   });

@@ -93,7 +93,8 @@ export class ClientCertificates {
   }
 
   private remember(value: string, certificate: PresentedCertificate): void {
-    if (this.byHeaderValue.size >= MAX_REMEMBERED_HEADERS) this.byHeaderValue.delete(this.byHeaderValue.keys().next().value as string);
+    if (this.byHeaderValue.size >= MAX_REMEMBERED_HEADERS)
+      this.byHeaderValue.delete(this.byHeaderValue.keys().next().value as string);
     this.byHeaderValue.set(value, certificate);
   }
 }

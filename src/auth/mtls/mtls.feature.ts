@@ -14,5 +14,7 @@ export const mtls: AuthFeature = {
   module: (base) => MtlsAuthModule.register(...base),
   controllers: [ServiceCertificatesController],
   schemas: [serviceCertificateSchema],
-  migrations: ({ builtInUsers }) => [linkedToUsers(CreateServiceCertificates1796083207000, ['auth_service_certificates'], builtInUsers)],
+  migrations: ({ builtInUsers }) => [
+    linkedToUsers(CreateServiceCertificates1796083207000, ['auth_service_certificates'], builtInUsers),
+  ],
 };

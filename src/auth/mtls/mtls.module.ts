@@ -16,7 +16,13 @@ export class MtlsAuthModule {
     return {
       module: MtlsAuthModule,
       imports: [...imports, TypeOrmModule.forFeature([ServiceCertificate])],
-      providers: [ClientCertificates, ServiceCertificateVerifier, MtlsStrategy, ServiceCertificatesService, MtlsMechanism],
+      providers: [
+        ClientCertificates,
+        ServiceCertificateVerifier,
+        MtlsStrategy,
+        ServiceCertificatesService,
+        MtlsMechanism,
+      ],
       exports: [ServiceCertificatesService],
     };
   }

@@ -38,10 +38,14 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function resolveMtlsOptions(options: MtlsOptions = {}): ResolvedMtlsOptions {
   const issuers = options.clientCa ? TrustedIssuers.fromPem(options.clientCa) : null;
   const header = options.clientCertHeader;
-  if (header !== undefined && !HEADER_NAME.test(header)) throw new Error('AuthModule: mtls.clientCertHeader must be an HTTP header name');
-  if (header !== undefined && !issuers) throw new Error('AuthModule: mtls.clientCertHeader needs mtls.clientCa to check the certificates');
+  if (header !== undefined && !HEADER_NAME.test(header))
+    throw new Error('AuthModule: mtls.clientCertHeader must be an HTTP header name');
+  if (header !== undefined && !issuers)
+    throw new Error('AuthModule: mtls.clientCertHeader needs mtls.clientCa to check the certificates');
   if (header !== undefined && !options.trustedProxies?.length) {
-    throw new Error('AuthModule: mtls.clientCertHeader needs mtls.trustedProxies, the addresses of the proxies that set it');
+    throw new Error(
+      'AuthModule: mtls.clientCertHeader needs mtls.trustedProxies, the addresses of the proxies that set it',
+    );
   }
   let trustedProxies: TrustedProxies | null = null;
   if (header !== undefined) {

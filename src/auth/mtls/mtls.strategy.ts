@@ -43,6 +43,8 @@ export class MtlsStrategy extends PassportStrategy(Strategy, 'mtls') {
     const certificate = this.certificates.verifiedOf(request);
     if (!certificate) return null;
     const binding = this.verifier.verify(certificate);
-    return binding instanceof Promise ? binding.then((found) => found?.principal ?? null) : (binding?.principal ?? null);
+    return binding instanceof Promise
+      ? binding.then((found) => found?.principal ?? null)
+      : (binding?.principal ?? null);
   }
 }

@@ -12,11 +12,14 @@ export class RegisterServiceCertificateDto {
   userId: string;
 
   @ApiProperty({
-    description: 'SHA-256 of the certificate, uppercase hex, colon-separated or not (`openssl x509 -noout -fingerprint -sha256`)',
+    description:
+      'SHA-256 of the certificate, uppercase hex, colon-separated or not (`openssl x509 -noout -fingerprint -sha256`)',
     example: 'AB:CD:…',
   })
   @IsString()
-  @Matches(FINGERPRINT_PATTERN, { message: 'fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not' })
+  @Matches(FINGERPRINT_PATTERN, {
+    message: 'fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not',
+  })
   fingerprint: string;
 
   @ApiProperty({ example: 'billing exporter', minLength: 1, maxLength: 100 })

@@ -27,9 +27,14 @@ function setUp(row: Partial<ServiceCertificate> | null = {}, user: Partial<AuthU
   } as unknown as Repository<ServiceCertificate>;
   const users = {
     findById: async (id: string) =>
-      id === 'u1' ? { id, email: 'svc@example.com', name: null, roles: ['service'], disabled: false, ...state.user } : null,
+      id === 'u1'
+        ? { id, email: 'svc@example.com', name: null, roles: ['service'], disabled: false, ...state.user }
+        : null,
   } as unknown as UserStore;
-  const bus = { isCurrent: () => state.current, subscribe: (handler: (event: RevocationEvent) => void) => handlers.push(handler) };
+  const bus = {
+    isCurrent: () => state.current,
+    subscribe: (handler: (event: RevocationEvent) => void) => handlers.push(handler),
+  };
   const verifier = new ServiceCertificateVerifier(certificates, users, bus as unknown as RevocationBus);
   verifier.onModuleInit();
   const publish = (event: RevocationEvent) => handlers.forEach((handler) => handler(event));

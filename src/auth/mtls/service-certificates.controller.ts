@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
@@ -7,10 +18,16 @@ import { Auth, CurrentPrincipal } from '../core/auth.decorator';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { RegisterServiceCertificateDto } from './service-certificate.dto';
-import { RegisteredServiceCertificate, ServiceCertificatesService, ServiceCertificateView } from './service-certificates.service';
+import {
+  RegisteredServiceCertificate,
+  ServiceCertificatesService,
+  ServiceCertificateView,
+} from './service-certificates.service';
 
 /** Any id that is not a UUID is no binding: the same 404 as an unknown one. */
-const CERTIFICATE_ID = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Service certificate not found') });
+const CERTIFICATE_ID = new ParseUUIDPipe({
+  exceptionFactory: () => new NotFoundException('Service certificate not found'),
+});
 
 /** Admins bind client certificates to users; a certificate can never register or revoke certificates. */
 @ApiTags('admin')
@@ -65,7 +82,11 @@ export class ServiceCertificatesController {
   })
   @Delete(':id')
   @HttpCode(204)
-  async revoke(@Param('id', CERTIFICATE_ID) id: string, @CurrentPrincipal() admin: AuthPrincipal, @Req() request: Request): Promise<void> {
+  async revoke(
+    @Param('id', CERTIFICATE_ID) id: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
     const revoked = await this.certificates.revoke(id);
     await this.audit.record({
       type: 'service_certificate.revoked',

@@ -54,8 +54,12 @@ export class ServiceCertificatesService {
   /** 400 for a malformed fingerprint, 404 for an unknown owner, 409 for a fingerprint registered before. */
   async register(owner: CertificateOwner, input: NewServiceCertificate): Promise<RegisteredServiceCertificate> {
     const fingerprint = normalizeFingerprint(input.fingerprint);
-    if (!fingerprint) throw new BadRequestException('fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not');
-    const user = 'id' in owner ? await this.users.findById(owner.id) : await this.users.findByEmail(normalizeEmail(owner.email));
+    if (!fingerprint)
+      throw new BadRequestException(
+        'fingerprint must be a SHA-256 fingerprint in uppercase hex, colon-separated or not',
+      );
+    const user =
+      'id' in owner ? await this.users.findById(owner.id) : await this.users.findByEmail(normalizeEmail(owner.email));
     if (!user) throw new NotFoundException('User not found');
     if (await this.certificates.existsBy({ fingerprint })) throw new ConflictException(TAKEN);
     const row: ServiceCertificate = {
@@ -70,7 +74,8 @@ export class ServiceCertificatesService {
     try {
       await this.certificates.insert(row);
     } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new ConflictException(TAKEN);
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message)))
+        throw new ConflictException(TAKEN);
       throw error;
     }
     this.verifier.forget(fingerprint);
@@ -78,7 +83,14 @@ export class ServiceCertificatesService {
     await this.bus
       .publish({ type: 'certificate', id: row.id, fingerprint })
       .catch((error: unknown) => this.logger.warn(`Could not announce certificate ${row.id}: ${String(error)}`));
-    return { id: row.id, userId: row.userId, fingerprint, name: row.name, scopes: row.scopes, createdAt: row.createdAt };
+    return {
+      id: row.id,
+      userId: row.userId,
+      fingerprint,
+      name: row.name,
+      scopes: row.scopes,
+      createdAt: row.createdAt,
+    };
   }
 
   /** Every binding, newest first, revoked ones included. */

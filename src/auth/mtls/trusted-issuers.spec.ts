@@ -39,15 +39,23 @@ describe('TrustedIssuers and the mtls options', () => {
 
   it('refuses a header without a client CA, or a header name that is none', () => {
     assert.throws(() => resolveMtlsOptions({ clientCertHeader: 'X-Client-Cert' }), /needs mtls.clientCa/);
-    assert.throws(() => resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X Client Cert' }), /HTTP header name/);
-    assert.throws(() => resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert' }), /needs mtls.trustedProxies/);
     assert.throws(
-      () => resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.0/40'] }),
+      () => resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X Client Cert' }),
+      /HTTP header name/,
+    );
+    assert.throws(
+      () => resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert' }),
+      /needs mtls.trustedProxies/,
+    );
+    assert.throws(
+      () =>
+        resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['10.0.0.0/40'] }),
       /mtls.trustedProxies: not an IP address or CIDR: 10.0.0.0\/40/,
     );
     assert.deepEqual(resolveMtlsOptions(), { issuers: null, clientCertHeader: null, trustedProxies: null });
     assert.equal(
-      resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['127.0.0.1'] }).clientCertHeader,
+      resolveMtlsOptions({ clientCa: ca.pem, clientCertHeader: 'X-Client-Cert', trustedProxies: ['127.0.0.1'] })
+        .clientCertHeader,
       'x-client-cert',
     );
   });

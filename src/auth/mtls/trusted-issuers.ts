@@ -24,7 +24,8 @@ export class TrustedIssuers {
       } catch {
         throw new Error('AuthModule: mtls.clientCa holds a block that is not a certificate');
       }
-      if (!certificate.ca) throw new Error(`AuthModule: mtls.clientCa holds a certificate that is not a CA (${certificate.subject})`);
+      if (!certificate.ca)
+        throw new Error(`AuthModule: mtls.clientCa holds a certificate that is not a CA (${certificate.subject})`);
       return certificate;
     });
     return new TrustedIssuers(authorities);
@@ -40,7 +41,9 @@ export class TrustedIssuers {
     if (certificate.ca) return null;
     const usages = certificate.keyUsage;
     if (usages && !usages.includes(CLIENT_AUTH)) return null;
-    const issuer = this.authorities.find((authority) => certificate.checkIssued(authority) && certificate.verify(authority.publicKey));
+    const issuer = this.authorities.find(
+      (authority) => certificate.checkIssued(authority) && certificate.verify(authority.publicKey),
+    );
     if (!issuer) return null;
     const own = presentedCertificateOf(certificate);
     const issuers = presentedCertificateOf(issuer);

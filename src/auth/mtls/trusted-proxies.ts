@@ -23,7 +23,8 @@ export class TrustedProxies {
       }
       const bits = entry.slice(slash + 1);
       const prefix = Number(bits);
-      if (!/^\d{1,3}$/.test(bits) || prefix > (family === 4 ? 32 : 128)) throw new Error(`not an IP address or CIDR: ${raw}`);
+      if (!/^\d{1,3}$/.test(bits) || prefix > (family === 4 ? 32 : 128))
+        throw new Error(`not an IP address or CIDR: ${raw}`);
       list.addSubnet(address, prefix, type);
     }
     return new TrustedProxies(list);

@@ -52,7 +52,9 @@ export class IdTokenVerifier {
     if (!decoded || typeof decoded.payload === 'string') return null;
     const { alg, kid } = decoded.header;
     const metadata = provider.config.serverMetadata();
-    const allowed = ASYMMETRIC.filter((candidate) => (metadata.id_token_signing_alg_values_supported ?? ['RS256']).includes(candidate));
+    const allowed = ASYMMETRIC.filter((candidate) =>
+      (metadata.id_token_signing_alg_values_supported ?? ['RS256']).includes(candidate),
+    );
     if (!allowed.includes(alg as Algorithm)) return null;
     const key = await this.keyFor(provider, kid, alg);
     if (!key) return null;
@@ -68,7 +70,8 @@ export class IdTokenVerifier {
     } catch {
       return null;
     }
-    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return null;
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number')
+      return null;
     // With several audiences, the one the token was issued to must be us (Core §3.1.3.7, step 4 and 5).
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== provider.settings.clientId) return null;
     if (nonce !== undefined && (typeof payload.nonce !== 'string' || !safeEqual(payload.nonce, nonce))) return null;
@@ -80,7 +83,9 @@ export class IdTokenVerifier {
     let set = this.keySets.get(name);
     const now = Date.now();
     const pick = (keys: ProviderKey[]) => {
-      const candidates = keys.filter((key) => (kid === undefined || key.kid === kid) && (key.alg === undefined || key.alg === alg));
+      const candidates = keys.filter(
+        (key) => (kid === undefined || key.kid === kid) && (key.alg === undefined || key.alg === alg),
+      );
       // Without a kid, only a set with one fitting key is unambiguous.
       return candidates.length === 1 || (kid !== undefined && candidates.length) ? candidates[0] : null;
     };
@@ -109,7 +114,11 @@ export class IdTokenVerifier {
       if (jwk.d !== undefined) continue;
       try {
         const key = createPublicKey({ key: jwk, format: 'jwk' });
-        keys.push({ kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, alg: typeof jwk.alg === 'string' ? jwk.alg : undefined, key });
+        keys.push({
+          kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
+          alg: typeof jwk.alg === 'string' ? jwk.alg : undefined,
+          key,
+        });
       } catch {
         // A key of a type Node cannot read is simply not one the token can be checked with.
       }

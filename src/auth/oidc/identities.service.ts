@@ -42,7 +42,8 @@ export class Identities implements OnModuleInit {
     this.signInMethods.register({
       name: 'identities',
       count: (userId) => this.identities.count({ where: { userId } }),
-      removeAllMadeBefore: async (userId, before) => (await this.identities.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+      removeAllMadeBefore: async (userId, before) =>
+        (await this.identities.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
     });
     // Proved at the provider: `GET /auth/oidc/:provider/login?reauth=1`.
     this.reauthentication.register({
@@ -77,7 +78,13 @@ export class Identities implements OnModuleInit {
       if (!existing) throw error;
       return existing;
     }
-    await this.audit.record({ type: 'identity.linked', userId, mechanism: 'oidc', request, detail: { provider: asserted.provider } });
+    await this.audit.record({
+      type: 'identity.linked',
+      userId,
+      mechanism: 'oidc',
+      request,
+      detail: { provider: asserted.provider },
+    });
     return row;
   }
 
@@ -94,6 +101,12 @@ export class Identities implements OnModuleInit {
       const { affected } = await this.identities.delete({ id, userId });
       if (affected !== 1) throw new NotFoundException('Identity not found');
     });
-    await this.audit.record({ type: 'identity.unlinked', userId, mechanism: 'oidc', request, detail: { provider: row.provider } });
+    await this.audit.record({
+      type: 'identity.unlinked',
+      userId,
+      mechanism: 'oidc',
+      request,
+      detail: { provider: row.provider },
+    });
   }
 }

@@ -15,7 +15,10 @@ export interface OidcPhase extends AuthenticateOptions {
  * route, never by what the query happens to hold (a callback without `code` must not start a new login).
  */
 export class OidcLoginStrategy extends Strategy {
-  authorizationRequestParams<TOptions extends AuthenticateOptions>(request: Request, options: TOptions): URLSearchParams {
+  authorizationRequestParams<TOptions extends AuthenticateOptions>(
+    request: Request,
+    options: TOptions,
+  ): URLSearchParams {
     const params = new URLSearchParams(super.authorizationRequestParams(request, options));
     params.set('state', randomState());
     params.set('nonce', randomNonce());
@@ -24,7 +27,11 @@ export class OidcLoginStrategy extends Strategy {
     return params;
   }
 
-  shouldInitiateAuthRequest<TOptions extends AuthenticateOptions>(_request: Request, _currentUrl: URL, options: TOptions): boolean {
+  shouldInitiateAuthRequest<TOptions extends AuthenticateOptions>(
+    _request: Request,
+    _currentUrl: URL,
+    options: TOptions,
+  ): boolean {
     return (options as Partial<OidcPhase>).phase === 'start';
   }
 }

@@ -1,5 +1,20 @@
-import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
-import { allowInsecureRequests, ClientSecretBasic, Configuration, discovery, enableNonRepudiationChecks, None } from 'openid-client';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleDestroy,
+  OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  allowInsecureRequests,
+  ClientSecretBasic,
+  Configuration,
+  discovery,
+  enableNonRepudiationChecks,
+  None,
+} from 'openid-client';
 import { OIDC_ROUTES_PREFIX } from './oidc-routes-prefix';
 import { OidcLoginStrategy } from './oidc-login.strategy';
 import { OIDC_OPTIONS, ResolvedOidcOptions, ResolvedOidcProvider } from './oidc.options';
@@ -54,7 +69,8 @@ export class OidcProviders implements OnModuleInit, OnModuleDestroy {
   get(name: string): LiveOidcProvider {
     const live = this.live.get(name);
     if (live) return live;
-    if (!this.options.providers.some((provider) => provider.name === name)) throw new NotFoundException('Unknown provider');
+    if (!this.options.providers.some((provider) => provider.name === name))
+      throw new NotFoundException('Unknown provider');
     throw new ServiceUnavailableException('Service unavailable');
   }
 
@@ -77,7 +93,13 @@ export class OidcProviders implements OnModuleInit, OnModuleDestroy {
       config.timeout = REQUEST_TIMEOUT_SECONDS;
       const callbackUrl = `${this.options.publicUrl}/${this.routesPrefix ? `${this.routesPrefix}/` : ''}oidc/${settings.name}/callback`;
       const strategy = new OidcLoginStrategy(
-        { config, name: `oidc:${settings.name}`, sessionKey: `oidc:${settings.name}`, callbackURL: callbackUrl, scope: settings.scopes },
+        {
+          config,
+          name: `oidc:${settings.name}`,
+          sessionKey: `oidc:${settings.name}`,
+          callbackURL: callbackUrl,
+          scope: settings.scopes,
+        },
         (tokens, verified) => {
           const claims = tokens.claims();
           if (!claims) return verified(null, false);

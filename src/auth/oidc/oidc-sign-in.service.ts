@@ -82,7 +82,9 @@ export function safeReturnTo(value: unknown): string {
 }
 
 const saved = (request: Request) =>
-  new Promise<void>((resolve, reject) => request.session.save((error?: unknown) => (error ? reject(error) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    request.session.save((error?: unknown) => (error ? reject(error) : resolve())),
+  );
 
 /**
  * Sign-in with OpenID providers: the browser flow (authorization code with PKCE, `state` and
@@ -110,7 +112,9 @@ export class OidcSignIn implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.secondSteps.current?.onCompleted((mfaToken, identified, request) => this.linkAfterSecondStep(mfaToken, identified, request));
+    this.secondSteps.current?.onCompleted((mfaToken, identified, request) =>
+      this.linkAfterSecondStep(mfaToken, identified, request),
+    );
   }
 
   /**
@@ -165,7 +169,11 @@ export class OidcSignIn implements OnModuleInit {
         return flow.returnTo;
       }
       // No secret in a URL: the page of this browser picks the mfaToken up from GET /auth/oidc/second-step.
-      request.session.oidcSecondStep = { mfaToken: challenge.mfaToken, methods: challenge.methods, startedAt: Date.now() };
+      request.session.oidcSecondStep = {
+        mfaToken: challenge.mfaToken,
+        methods: challenge.methods,
+        startedAt: Date.now(),
+      };
       await saved(request);
       return `${flow.returnTo}${flow.returnTo.includes('?') ? '&' : '?'}mfa=required`;
     } catch (error) {
@@ -223,13 +231,19 @@ export class OidcSignIn implements OnModuleInit {
     asserted: AssertedIdentity,
     request: Request,
   ): Promise<SecondStepChallenge | null> {
-    const challenge = asserted.providerDidMfa ? null : ((await this.secondSteps.current?.begin(identified, request)) ?? null);
+    const challenge = asserted.providerDidMfa
+      ? null
+      : ((await this.secondSteps.current?.begin(identified, request)) ?? null);
     if (!identified.linkByEmail) return challenge;
     if (!challenge) {
       await this.linkByEmail(identified.user.id, identified.linkByEmail, request);
       return null;
     }
-    await this.spentIdTokens.put(pendingLinkKey(challenge.mfaToken), JSON.stringify(identified.linkByEmail), PENDING_LINK_MS);
+    await this.spentIdTokens.put(
+      pendingLinkKey(challenge.mfaToken),
+      JSON.stringify(identified.linkByEmail),
+      PENDING_LINK_MS,
+    );
     return challenge;
   }
 
@@ -275,7 +289,12 @@ export class OidcSignIn implements OnModuleInit {
     }
     let created;
     try {
-      created = await this.users.create({ email: asserted.email, passwordHash: null, name: asserted.name, roles: ['user'] });
+      created = await this.users.create({
+        email: asserted.email,
+        passwordHash: null,
+        name: asserted.name,
+        roles: ['user'],
+      });
     } catch (error) {
       // Someone registered the address meanwhile: decide again, by the rules for an existing user.
       if (error instanceof EmailTakenError && !retried) return this.identify(asserted, request, true);
@@ -299,21 +318,26 @@ export class OidcSignIn implements OnModuleInit {
   private async finishInBrowser(identified: IdentifiedUser, request: Request, response: Response): Promise<void> {
     await this.funnel.finish(identified, 'session', request, response).catch((error: unknown) => {
       // A revocation of the user began while the sign-in ran (SessionsService audits it).
-      throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
+      throw error instanceof UnauthorizedException
+        ? new SignInRefused('revoked_during_login', { cause: 'audited' })
+        : error;
     });
   }
 
   /** Where the mobile flow ends: the token pair of a password login. */
   private async finishForApp(identified: IdentifiedUser, request: Request, response: Response): Promise<object> {
     return this.funnel.finish(identified, 'jwt', request, response).catch((error: unknown) => {
-      throw error instanceof UnauthorizedException ? new SignInRefused('revoked_during_login', { cause: 'audited' }) : error;
+      throw error instanceof UnauthorizedException
+        ? new SignInRefused('revoked_during_login', { cause: 'audited' })
+        : error;
     });
   }
 
   private async linkFromBrowser(flow: OidcFlow, asserted: AssertedIdentity, request: Request): Promise<void> {
     const auth = request.session?.auth;
     // The session that asked to link must still be the one signed in: a logout, a logout-all or a disable ends it.
-    if (!auth || auth.userId !== flow.linkUserId || auth.publicId !== flow.linkSessionId) throw new SignInRefused('link_session_gone');
+    if (!auth || auth.userId !== flow.linkUserId || auth.publicId !== flow.linkSessionId)
+      throw new SignInRefused('link_session_gone');
     const user = await this.users.findById(auth.userId);
     if (!user || user.disabled) throw new SignInRefused('user_disabled');
     const known = await this.identities.find(asserted.provider, asserted.subject);
@@ -364,7 +388,8 @@ export class OidcSignIn implements OnModuleInit {
     if (!request.session) throw new SignInRefused('no_flow');
     const flow = request.session.oidcFlow;
     delete request.session.oidcFlow;
-    const current = flow?.provider === provider.settings.name && Date.now() - flow.startedAt <= this.options.flowTtlSeconds * 1000;
+    const current =
+      flow?.provider === provider.settings.name && Date.now() - flow.startedAt <= this.options.flowTtlSeconds * 1000;
     if (!flow || !current) {
       // openid-client's own part of the flow (PKCE verifier, state, nonce) goes with it.
       Reflect.deleteProperty(request.session, provider.strategy.name);
@@ -420,7 +445,13 @@ export class OidcSignIn implements OnModuleInit {
   }
 
   /** What a failure answers: 409 and outages as they are, everything else the one generic refusal, audited. */
-  private refusal(error: unknown, provider: string, mechanism: string, request: Request, generic: () => Error): unknown {
+  private refusal(
+    error: unknown,
+    provider: string,
+    mechanism: string,
+    request: Request,
+    generic: () => Error,
+  ): unknown {
     if (error instanceof ConflictException) return error;
     if (!(error instanceof SignInRefused) && !(error instanceof UnauthorizedException)) return error;
     if (error instanceof SignInRefused && error.cause !== 'audited') {

@@ -75,7 +75,11 @@ export class OidcController {
   })
   @IssuingRoute('session')
   @Get('oidc/:provider/callback')
-  async callback(@Param('provider') provider: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async callback(
+    @Param('provider') provider: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     response.redirect(302, await this.signIn.callback(provider, request, response));
   }
 
@@ -102,10 +106,13 @@ export class OidcController {
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('The second step of this browser’s OpenID sign-in, once: after a callback that redirected with `mfa=required`', {
-    200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
-    404: 'No sign-in of this browser waits for a second factor',
-  })
+  @Documented(
+    'The second step of this browser’s OpenID sign-in, once: after a callback that redirected with `mfa=required`',
+    {
+      200: '`{mfaRequired, mfaToken, methods}`, to finish at `POST /auth/login/mfa` (or `POST /auth/passkeys/login`)',
+      404: 'No sign-in of this browser waits for a second factor',
+    },
+  )
   @IssuingRoute('session')
   @Get('oidc/second-step')
   @Header('Cache-Control', 'no-store')

@@ -18,7 +18,13 @@ export class OidcModule {
     return {
       module: OidcModule,
       imports: [...imports, TypeOrmModule.forFeature([Identity])],
-      providers: [{ provide: OIDC_ROUTES_PREFIX, useValue: routesPrefix }, OidcProviders, IdTokenVerifier, Identities, OidcSignIn],
+      providers: [
+        { provide: OIDC_ROUTES_PREFIX, useValue: routesPrefix },
+        OidcProviders,
+        IdTokenVerifier,
+        Identities,
+        OidcSignIn,
+      ],
       exports: [OidcProviders, Identities, OidcSignIn],
     };
   }

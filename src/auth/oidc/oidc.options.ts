@@ -51,7 +51,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 function resolveProvider(provider: OidcProviderOptions, allowHttpLoopback: boolean): ResolvedOidcProvider {
   const where = `oidc provider ${provider.name}`;
-  if (!PROVIDER_NAME.test(provider.name)) throw new Error('AuthModule: oidc provider names are 1 to 32 of a-z, 0-9 and _');
+  if (!PROVIDER_NAME.test(provider.name))
+    throw new Error('AuthModule: oidc provider names are 1 to 32 of a-z, 0-9 and _');
   let issuer: URL;
   try {
     issuer = new URL(provider.issuer);
@@ -66,7 +67,8 @@ function resolveProvider(provider: OidcProviderOptions, allowHttpLoopback: boole
   if (issuer.search || issuer.hash) throw new Error(`AuthModule: ${where}: issuer must have no query or fragment`);
   if (!provider.clientId) throw new Error(`AuthModule: ${where}: clientId is required`);
   const scopes = new Set(['openid', ...(provider.scopes ?? ['email', 'profile'])]);
-  for (const scope of scopes) if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) throw new Error(`AuthModule: ${where}: invalid scope`);
+  for (const scope of scopes)
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) throw new Error(`AuthModule: ${where}: invalid scope`);
   return {
     name: provider.name,
     issuer,
@@ -84,7 +86,8 @@ export function resolveOidcOptions(options: OidcOptions = {}): ResolvedOidcOptio
   if (names.size !== providers.length) throw new Error('AuthModule: oidc provider names must be unique');
   const publicUrl = options.publicUrl?.replace(/\/+$/, '') ?? null;
   if (providers.length && !publicUrl) throw new Error('AuthModule: oidc.publicUrl is required with providers');
-  if (publicUrl && !/^https?:\/\/[^\s/?#]+$/.test(publicUrl)) throw new Error('AuthModule: oidc.publicUrl must be an origin');
+  if (publicUrl && !/^https?:\/\/[^\s/?#]+$/.test(publicUrl))
+    throw new Error('AuthModule: oidc.publicUrl must be an origin');
   const flowTtlSeconds = options.flowTtlSeconds ?? 600;
   if (!Number.isInteger(flowTtlSeconds) || flowTtlSeconds < 1 || flowTtlSeconds > 3600) {
     throw new Error('AuthModule: oidc.flowTtlSeconds must be an integer from 1 to 3600');

@@ -18,7 +18,11 @@ describe('log lines about a request', () => {
     const lines: string[] = [];
     const logging = createAuthLogging({ format: 'json', write: (line) => void lines.push(line) });
     Logger.overrideLogger(logging.logger);
-    const request = { headers: { 'x-request-id': 'trace-0123456789' }, method: 'GET', path: '/reports' } as unknown as Request;
+    const request = {
+      headers: { 'x-request-id': 'trace-0123456789' },
+      method: 'GET',
+      path: '/reports',
+    } as unknown as Request;
     const response = Object.assign(new EventEmitter(), { setHeader() {}, statusCode: 200 }) as unknown as Response;
     logging.requests(request, response, () => undefined);
 
@@ -29,7 +33,9 @@ describe('log lines about a request', () => {
         throw new Error('connection refused');
       },
     } as unknown as AuthMechanism;
-    const routes = { of: () => ({ kind: 'auth', mechanisms: [storeDown], scopes: [], roles: [] }) } as unknown as RouteRequirements;
+    const routes = {
+      of: () => ({ kind: 'auth', mechanisms: [storeDown], scopes: [], roles: [] }),
+    } as unknown as RouteRequirements;
     const context = {
       getClass: () => Object,
       getHandler: () => () => undefined,
@@ -45,7 +51,9 @@ describe('log lines about a request', () => {
       ServiceUnavailableException,
     );
 
-    const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 'warn');
+    const warning = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.level === 'warn');
     assert.ok(warning, lines.join(''));
     assert.equal(warning.reqId, 'trace-0123456789');
     assert.equal(warning.context, 'AuthGuard');

@@ -96,7 +96,10 @@ export function createAuthLogging(options: AuthLoggingOptions = {}): AuthLogging
         const level = aborted || response.statusCode >= 500 ? 'error' : 'info';
         if (!requestLogger.isLevelEnabled(level)) return;
         const durationMs = Math.round((performance.now() - started) * 10) / 10;
-        requestLogger[level]({ reqId, ...requestLine(request, response), durationMs }, aborted ? 'request aborted' : 'request');
+        requestLogger[level](
+          { reqId, ...requestLine(request, response), durationMs },
+          aborted ? 'request aborted' : 'request',
+        );
       };
       // 'close' comes after 'finish' too, so one listener sees both ends.
       response.once('close', logLine);
@@ -111,7 +114,13 @@ export function createAuthLogging(options: AuthLoggingOptions = {}): AuthLogging
 function requestLine(request: Request, response: Response): object {
   const principal = (request as { user?: AuthPrincipal }).user;
   const route = request.route ? `${request.baseUrl}${(request.route as { path: string }).path}` : request.path;
-  return { method: request.method, route, status: response.statusCode, userId: principal?.user.id, mechanism: principal?.via };
+  return {
+    method: request.method,
+    route,
+    status: response.statusCode,
+    userId: principal?.user.id,
+    mechanism: principal?.via,
+  };
 }
 
 let formattedSecond = -1;
@@ -138,7 +147,8 @@ function isoTime(): string {
  * what is left when the process exits; a process killed outright loses at most that quarter second.
  */
 function destinationFor(options: AuthLoggingOptions): pino.DestinationStream {
-  if (options.format === 'pretty') return { write: prettyWriter(options.write ?? ((line) => void process.stdout.write(line))) };
+  if (options.format === 'pretty')
+    return { write: prettyWriter(options.write ?? ((line) => void process.stdout.write(line))) };
   if (options.write) return { write: options.write };
   return pino.destination({ dest: process.stdout.fd, sync: false, minLength: 4096, periodicFlush: 250 });
 }
@@ -185,7 +195,11 @@ export class PinoLoggerService implements LoggerService {
     this.write('fatal', message, rest);
   }
 
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    rest: unknown[],
+  ): void {
     if (!this.logger.isLevelEnabled(level)) return;
     // Nest passes the context last, and for errors a stack before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
@@ -200,7 +214,8 @@ export class PinoLoggerService implements LoggerService {
       fields = { ...rest, context };
       text = msg;
     } else text = typeof message === 'string' ? message : JSON.stringify(message);
-    if (!(message instanceof Error) && level === 'error' && typeof rest[0] === 'string' && rest.length > 1) fields.stack = rest[0];
+    if (!(message instanceof Error) && level === 'error' && typeof rest[0] === 'string' && rest.length > 1)
+      fields.stack = rest[0];
     this.logger[level](fields, text);
   }
 }

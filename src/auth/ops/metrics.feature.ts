@@ -9,7 +9,9 @@ export function metricsAt(path: string): AuthFeature {
   return {
     name: 'metrics',
     packages: ['prom-client', '@nestjs/terminus'],
-    options: [{ token: METRICS_OPTIONS, resolve: (o: { metrics?: MetricsOptions }) => resolveMetricsOptions(o.metrics) }],
+    options: [
+      { token: METRICS_OPTIONS, resolve: (o: { metrics?: MetricsOptions }) => resolveMetricsOptions(o.metrics) },
+    ],
     get telemetry() {
       return (require('./prometheus-telemetry') as typeof import('./prometheus-telemetry')).PrometheusTelemetry;
     },

@@ -20,5 +20,9 @@ export function resolveMetricsOptions(options: MetricsOptions = {}): ResolvedMet
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
     throw new Error('AuthModule: metrics.token must be at least 16 characters');
   }
-  return { token: options.token, requireToken: options.requireToken ?? false, processMetrics: options.processMetrics ?? true };
+  return {
+    token: options.token,
+    requireToken: options.requireToken ?? false,
+    processMetrics: options.processMetrics ?? true,
+  };
 }

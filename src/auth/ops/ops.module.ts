@@ -7,6 +7,11 @@ import { AuthHealthIndicators } from './auth-health.indicators';
 export class OpsModule {
   /** `imports`: the module's core, as AuthModule builds it. */
   static register(...imports: DynamicModule[]): DynamicModule {
-    return { module: OpsModule, imports: [...imports, TerminusModule], providers: [AuthHealthIndicators], exports: [AuthHealthIndicators] };
+    return {
+      module: OpsModule,
+      imports: [...imports, TerminusModule],
+      providers: [AuthHealthIndicators],
+      exports: [AuthHealthIndicators],
+    };
   }
 }

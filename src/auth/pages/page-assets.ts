@@ -29,7 +29,10 @@ export function pageAssetsFolder(): string {
 }
 
 const escapeAttribute = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 /**
  * Every file the pages serve, read once at start: the folder's own files and the QR code library, under
@@ -59,7 +62,8 @@ export function loadPageAssets(apiPrefix: string, passkeysEnabled = false): Map<
     contentType: CONTENT_TYPES['.mjs'],
     body: readFileSync(join(dirname(require.resolve('qrcode-generator')), 'qrcode.mjs')),
   });
-  for (const [name, body] of webAuthnBrowserModules()) assets.set(`webauthn/${name}`, { contentType: CONTENT_TYPES['.js'], body });
+  for (const [name, body] of webAuthnBrowserModules())
+    assets.set(`webauthn/${name}`, { contentType: CONTENT_TYPES['.js'], body });
   return assets;
 }
 

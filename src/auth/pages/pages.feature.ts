@@ -6,7 +6,8 @@ export const pages: AuthFeature = {
   name: 'pages',
   requires: ['sessions', 'password'],
   module: (base, { routesPrefix }) => {
-    if (routesPrefix === null) throw new Error('AuthModule: feature "pages" needs the built-in routes (routes: false leaves them out)');
+    if (routesPrefix === null)
+      throw new Error('AuthModule: feature "pages" needs the built-in routes (routes: false leaves them out)');
     return AuthPagesModule.register({ apiPrefix: `/${routesPrefix}` }, ...base);
   },
 };

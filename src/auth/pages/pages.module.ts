@@ -6,6 +6,11 @@ import { PAGES_OPTIONS, PagesOptions } from './pages.options';
 @Module({})
 export class AuthPagesModule {
   static register(options: PagesOptions, ...imports: DynamicModule[]): DynamicModule {
-    return { module: AuthPagesModule, imports, providers: [{ provide: PAGES_OPTIONS, useValue: options }], controllers: [PagesController] };
+    return {
+      module: AuthPagesModule,
+      imports,
+      providers: [{ provide: PAGES_OPTIONS, useValue: options }],
+      controllers: [PagesController],
+    };
   }
 }

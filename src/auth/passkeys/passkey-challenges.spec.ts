@@ -5,7 +5,9 @@ import { PasskeyChallenges } from './passkey-challenges';
 
 describe('PasskeyChallenges in memory (embedded mode)', () => {
   const challenges = () =>
-    new PasskeyChallenges(new ShortLivedKeys(null, { url: undefined, clusterNodes: [], keyPrefix: 'auth:' }), { challengeTtlSeconds: 300 });
+    new PasskeyChallenges(new ShortLivedKeys(null, { url: undefined, clusterNodes: [], keyPrefix: 'auth:' }), {
+      challengeTtlSeconds: 300,
+    });
 
   it('issues 256-bit challenges that are taken once, for the purpose and subject they were issued for', async () => {
     const store = challenges();

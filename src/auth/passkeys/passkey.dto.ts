@@ -4,12 +4,16 @@ import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'clas
 const CEREMONY_RESPONSE = {
   type: 'object',
   additionalProperties: true,
-  description: 'What `navigator.credentials` answered, as JSON (`PublicKeyCredential.toJSON()`, or `@simplewebauthn/browser`)',
+  description:
+    'What `navigator.credentials` answered, as JSON (`PublicKeyCredential.toJSON()`, or `@simplewebauthn/browser`)',
 } as const;
 
 /** An `mfaToken` of the second step of login: opaque, so only its size is checked here. */
 const MfaTokenProperty = () =>
-  ApiPropertyOptional({ description: 'The `mfaToken` of a password login: the passkey is then the second factor', maxLength: 200 });
+  ApiPropertyOptional({
+    description: 'The `mfaToken` of a password login: the passkey is then the second factor',
+    maxLength: 200,
+  });
 
 export class PasskeyRegistrationDto {
   @ApiProperty(CEREMONY_RESPONSE)
@@ -45,7 +49,10 @@ export class PasskeyLoginDto {
 }
 
 export class PasskeyRemovalDto {
-  @ApiPropertyOptional({ description: 'Required when this is the last passkey of a user who has a password', maxLength: 128 })
+  @ApiPropertyOptional({
+    description: 'Required when this is the last passkey of a user who has a password',
+    maxLength: 128,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)

@@ -14,7 +14,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
@@ -41,10 +44,13 @@ export class PasskeysController {
   ) {}
 
   @Auth({ caller: 'user', fresh: true })
-  @Documented('Options to register a passkey for the caller (`PublicKeyCredentialCreationOptionsJSON`); the challenge lives 5 minutes', {
-    200: 'Registration options for `navigator.credentials.create()`',
-    403: 'Missing CSRF token',
-  })
+  @Documented(
+    'Options to register a passkey for the caller (`PublicKeyCredentialCreationOptionsJSON`); the challenge lives 5 minutes',
+    {
+      200: 'Registration options for `navigator.credentials.create()`',
+      403: 'Missing CSRF token',
+    },
+  )
   @Post('register/options')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -60,22 +66,31 @@ export class PasskeysController {
   })
   @Post('register')
   @HttpCode(201)
-  async register(@CurrentPrincipal() principal: AuthPrincipal, @Body() body: PasskeyRegistrationDto, @Req() request: Request) {
+  async register(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Body() body: PasskeyRegistrationDto,
+    @Req() request: Request,
+  ) {
     const { id, name, createdAt } = await this.passkeys.register(principal, body.response, body.name, request);
     return { id, name, createdAt };
   }
 
   @Public()
   @RateLimitedAuthRoute()
-  @Documented('Options to sign in with a passkey (discoverable credentials, user verification required); the challenge lives 5 minutes', {
-    200: 'Authentication options for `navigator.credentials.get()`',
-    400: 'Invalid input',
-  })
+  @Documented(
+    'Options to sign in with a passkey (discoverable credentials, user verification required); the challenge lives 5 minutes',
+    {
+      200: 'Authentication options for `navigator.credentials.get()`',
+      400: 'Invalid input',
+    },
+  )
   @Post('login/options')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   loginOptions(@Body() body: PasskeyLoginOptionsDto): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return body.mfaToken === undefined ? this.passkeys.authenticationOptions() : this.passkeys.secondFactorOptions(body.mfaToken);
+    return body.mfaToken === undefined
+      ? this.passkeys.authenticationOptions()
+      : this.passkeys.secondFactorOptions(body.mfaToken);
   }
 
   @Public()

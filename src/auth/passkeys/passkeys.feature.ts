@@ -8,8 +8,11 @@ import { PASSKEY_OPTIONS, PasskeyOptions, resolvePasskeyOptions } from './passke
 export const passkeys: AuthFeature = {
   name: 'passkeys',
   packages: ['@simplewebauthn/server'],
-  options: [{ token: PASSKEY_OPTIONS, resolve: (o: { passkeys?: PasskeyOptions }) => resolvePasskeyOptions(o.passkeys) }],
-  module: (base) => (require('./passkeys.module') as typeof import('./passkeys.module')).PasskeysModule.register(...base),
+  options: [
+    { token: PASSKEY_OPTIONS, resolve: (o: { passkeys?: PasskeyOptions }) => resolvePasskeyOptions(o.passkeys) },
+  ],
+  module: (base) =>
+    (require('./passkeys.module') as typeof import('./passkeys.module')).PasskeysModule.register(...base),
   get controllers() {
     return [(require('./passkeys.controller') as typeof import('./passkeys.controller')).PasskeysController];
   },

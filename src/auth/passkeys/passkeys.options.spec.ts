@@ -9,7 +9,8 @@ import { resolvePasskeyOptions } from './passkeys.options';
 describe('passkey options', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'passkey-options-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const load = (env: Record<string, string | undefined>) => authOptions(loadConfig({ DATA_DIR: dataDir, ...env })).passkeys;
+  const load = (env: Record<string, string | undefined>) =>
+    authOptions(loadConfig({ DATA_DIR: dataDir, ...env })).passkeys;
 
   it('take the relying party from PUBLIC_URL by default: its host, its origin, and the name nest-auth', () => {
     assert.deepEqual(load({ PUBLIC_URL: 'https://auth.example.com' }), {
@@ -39,13 +40,16 @@ describe('passkey options', () => {
   });
 
   it('resolve to the relying party with five-minute challenges', () => {
-    assert.deepEqual(resolvePasskeyOptions({ rpId: 'Example.com', origins: ['https://example.com/', 'https://a.example.com:8443'] }), {
-      enabled: true,
-      rpId: 'example.com',
-      rpName: 'nest-auth',
-      origins: ['https://example.com', 'https://a.example.com:8443'],
-      challengeTtlSeconds: 300,
-    });
+    assert.deepEqual(
+      resolvePasskeyOptions({ rpId: 'Example.com', origins: ['https://example.com/', 'https://a.example.com:8443'] }),
+      {
+        enabled: true,
+        rpId: 'example.com',
+        rpName: 'nest-auth',
+        origins: ['https://example.com', 'https://a.example.com:8443'],
+        challengeTtlSeconds: 300,
+      },
+    );
   });
 
   it('refuse at start what browsers would refuse later: IP addresses, foreign origins, plain http off localhost, paths', () => {
@@ -61,7 +65,8 @@ describe('passkey options', () => {
       [{ rpId: 'example.com', origins: ['example.com'] }, /not an origin|must be an origin/],
       [{ rpId: 'example.com', rpName: ' ', origins: ['https://example.com'] }, /rpName/],
     ];
-    for (const [options, message] of refused) assert.throws(() => resolvePasskeyOptions(options), message, JSON.stringify(options));
+    for (const [options, message] of refused)
+      assert.throws(() => resolvePasskeyOptions(options), message, JSON.stringify(options));
     assert.doesNotThrow(() => resolvePasskeyOptions({ rpId: 'localhost', origins: ['http://localhost:3000'] }));
   });
 });

@@ -102,7 +102,8 @@ export class Passkeys implements OnModuleInit {
     this.signInMethods.register({
       name: 'passkeys',
       count: (userId) => this.countOf(userId),
-      removeAllMadeBefore: async (userId, before) => (await this.rows.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
+      removeAllMadeBefore: async (userId, before) =>
+        (await this.rows.delete({ userId, createdAt: LessThan(before) })).affected ?? 0,
     });
     // Without the feature that keeps second steps, a passkey is a way to sign in only.
     this.secondSteps.current?.register({
@@ -133,7 +134,10 @@ export class Passkeys implements OnModuleInit {
       ...principal.user,
       name: null,
     };
-    const existing = await this.rows.find({ where: { userId: user.id }, select: { id: true, credentialId: true, transports: true } });
+    const existing = await this.rows.find({
+      where: { userId: user.id },
+      select: { id: true, credentialId: true, transports: true },
+    });
     const challenge = await this.challenges.issue('register', user.id);
     return generateRegistrationOptions({
       rpName: this.options.rpName,
@@ -153,12 +157,18 @@ export class Passkeys implements OnModuleInit {
   }
 
   /** Stores the passkey the browser made with the user's live registration challenge; 400 alike for anything that does not hold. */
-  async register(principal: AuthPrincipal, presented: unknown, name: string | undefined, request: Request): Promise<PasskeyView> {
+  async register(
+    principal: AuthPrincipal,
+    presented: unknown,
+    name: string | undefined,
+    request: Request,
+  ): Promise<PasskeyView> {
     const userId = principal.user.id;
     const response = asRegistrationResponse(presented);
     const challenge = response && signedChallengeOf(response);
     // Spent first: a challenge is answered once, whether or not the answer holds.
-    if (!challenge || (await this.challenges.take('register', challenge)) !== userId) throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
+    if (!challenge || (await this.challenges.take('register', challenge)) !== userId)
+      throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
     const verification = await verifyRegistrationResponse({
       response: response as NonNullable<typeof response>,
       expectedChallenge: challenge,
@@ -186,7 +196,13 @@ export class Passkeys implements OnModuleInit {
     await this.rows.insert(row).catch(() => {
       throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
     });
-    await this.audit.record({ type: 'passkey.registered', userId, mechanism: principal.via, request, detail: { passkeyId: row.id } });
+    await this.audit.record({
+      type: 'passkey.registered',
+      userId,
+      mechanism: principal.via,
+      request,
+      detail: { passkeyId: row.id },
+    });
     return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: null };
   }
 
@@ -196,9 +212,17 @@ export class Passkeys implements OnModuleInit {
    * second factor after a password, where the password was the knowledge factor; or a re-authentication,
    * which asks for user verification).
    */
-  async authenticationOptions(forUserId?: string, requireUserVerification = !forUserId): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async authenticationOptions(
+    forUserId?: string,
+    requireUserVerification = !forUserId,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowCredentials = forUserId
-      ? (await this.rows.find({ where: { userId: forUserId }, select: { id: true, credentialId: true, transports: true } })).map((row) => ({
+      ? (
+          await this.rows.find({
+            where: { userId: forUserId },
+            select: { id: true, credentialId: true, transports: true },
+          })
+        ).map((row) => ({
           id: row.credentialId,
           transports: row.transports,
         }))
@@ -238,14 +262,22 @@ export class Passkeys implements OnModuleInit {
       expectedOrigin: this.options.origins,
       expectedRPID: this.options.rpId,
       expectedType: 'webauthn.get',
-      credential: { id: row.credentialId, publicKey: bytes(row.publicKey), counter: row.counter, transports: row.transports },
+      credential: {
+        id: row.credentialId,
+        publicKey: bytes(row.publicKey),
+        counter: row.counter,
+        transports: row.transports,
+      },
       requireUserVerification: expectations.requireUserVerification,
     }).catch(() => null);
     if (!verification?.verified) return null;
     const { newCounter } = verification.authenticationInfo;
     // The library refused a counter that did not grow; the conditional update refuses a concurrent use
     // of the same counter value (a cloned authenticator), and a passkey removed meanwhile.
-    const { affected } = await this.rows.update({ id: row.id, counter: row.counter }, { counter: newCounter, lastUsedAt: new Date() });
+    const { affected } = await this.rows.update(
+      { id: row.id, counter: row.counter },
+      { counter: newCounter, lastUsedAt: new Date() },
+    );
     return affected === 1 ? { ...row, counter: newCounter } : null;
   }
 
@@ -258,7 +290,13 @@ export class Passkeys implements OnModuleInit {
     const epoch = passkey ? await this.revocations.epochOf(passkey.userId) : 0;
     const user = passkey ? await this.users.findById(passkey.userId) : null;
     if (!passkey || !user || user.disabled) {
-      await this.audit.record({ type: 'login.failed', userId: user?.id ?? null, mechanism, request, detail: { method: 'passkey' } });
+      await this.audit.record({
+        type: 'login.failed',
+        userId: user?.id ?? null,
+        mechanism,
+        request,
+        detail: { method: 'passkey' },
+      });
       this.telemetry.login('passkey', 'failure');
       throw new UnauthorizedException(PASSKEY_SIGN_IN_FAILED);
     }
@@ -290,7 +328,9 @@ export class Passkeys implements OnModuleInit {
    */
   async secondFactor(mfaToken: string, presented: unknown, request: Request): Promise<IdentifiedUser> {
     const userId = await this.secondStep.pendingUser(mfaToken);
-    const passkey = userId ? await this.verifyAssertion(presented, { expectedUserId: userId, requireUserVerification: false }) : null;
+    const passkey = userId
+      ? await this.verifyAssertion(presented, { expectedUserId: userId, requireUserVerification: false })
+      : null;
     const identified = passkey ? await this.secondStep.complete(mfaToken, 'passkey', request) : null;
     if (!identified) {
       if (userId && !passkey) await this.secondStep.refused(mfaToken, 'passkey', request);
@@ -310,13 +350,19 @@ export class Passkeys implements OnModuleInit {
    * way to sign in. Removing their last passkey takes away a factor, so it needs the current
    * password too (a user without one has no password to give: their other ways count instead).
    */
-  async remove(principal: AuthPrincipal, id: string, currentPassword: string | undefined, request: Request): Promise<void> {
+  async remove(
+    principal: AuthPrincipal,
+    id: string,
+    currentPassword: string | undefined,
+    request: Request,
+  ): Promise<void> {
     const { id: userId, email } = principal.user;
     const row = await this.rows.findOne({ where: { id, userId }, select: { id: true } });
     if (!row) throw new NotFoundException('Passkey not found');
     await this.signInMethods.removeOne(userId, async () => {
       if ((await this.countOf(userId)) === 1 && (await this.users.passwordHashOf(userId))) {
-        if (currentPassword === undefined) throw new BadRequestException('currentPassword is required to remove your last passkey');
+        if (currentPassword === undefined)
+          throw new BadRequestException('currentPassword is required to remove your last passkey');
         if (!(await this.passwordLogin.verifyCurrentPassword(userId, email, currentPassword, request, principal.via))) {
           throw new BadRequestException('Current password is incorrect');
         }
@@ -324,6 +370,12 @@ export class Passkeys implements OnModuleInit {
       const { affected } = await this.rows.delete({ id, userId });
       if (affected !== 1) throw new NotFoundException('Passkey not found');
     });
-    await this.audit.record({ type: 'passkey.removed', userId, mechanism: principal.via, request, detail: { passkeyId: id } });
+    await this.audit.record({
+      type: 'passkey.removed',
+      userId,
+      mechanism: principal.via,
+      request,
+      detail: { passkeyId: id },
+    });
   }
 }

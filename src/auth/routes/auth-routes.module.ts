@@ -15,7 +15,12 @@ const MOUNTED_ROUTES = Symbol('MOUNTED_ROUTES');
 @Module({})
 export class AuthRoutesModule implements NestModule {
   static register(prefix: string, controllers: Type[], ...imports: DynamicModule[]): DynamicModule {
-    return { module: AuthRoutesModule, imports, controllers, providers: [{ provide: MOUNTED_ROUTES, useValue: { prefix, controllers } }] };
+    return {
+      module: AuthRoutesModule,
+      imports,
+      controllers,
+      providers: [{ provide: MOUNTED_ROUTES, useValue: { prefix, controllers } }],
+    };
   }
 
   constructor(@Inject(MOUNTED_ROUTES) private readonly routes: { prefix: string; controllers: Type[] }) {}

@@ -4,7 +4,10 @@ import { MAX_INPUT_DEPTH, unacceptableInput } from './route-input.middleware';
 
 describe('unacceptableInput', () => {
   it('takes ordinary JSON bodies and queries', () => {
-    assert.equal(unacceptableInput({ email: 'ada@example.com', scopes: ['reports:read'], n: 1, ok: true, none: null }), null);
+    assert.equal(
+      unacceptableInput({ email: 'ada@example.com', scopes: ['reports:read'], n: 1, ok: true, none: null }),
+      null,
+    );
     assert.equal(unacceptableInput({ name: 'Zoë 👩‍💻 名前' }), null);
     assert.equal(unacceptableInput(undefined), null);
   });
@@ -21,7 +24,11 @@ describe('unacceptableInput', () => {
 
   it('refuses NUL and unpaired surrogates in values and in keys, and takes paired ones', () => {
     for (const text of ['a\u0000b', '\uD800', 'x\uDC00', '\uDBFFz', '\uDC00\uD800']) {
-      assert.match(unacceptableInput({ email: text }) ?? '', /NUL characters or unpaired surrogates/, JSON.stringify(text));
+      assert.match(
+        unacceptableInput({ email: text }) ?? '',
+        /NUL characters or unpaired surrogates/,
+        JSON.stringify(text),
+      );
       assert.match(unacceptableInput({ [text]: 'x' }) ?? '', /NUL/, JSON.stringify(text));
     }
     assert.equal(unacceptableInput({ emoji: '\uD83D\uDE00' }), null);

@@ -34,7 +34,8 @@ export function unacceptableInput(root: unknown): string | null {
 @Injectable()
 export class RouteInputMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
-    const hasBody = request.header('transfer-encoding') !== undefined || Number(request.header('content-length') ?? 0) > 0;
+    const hasBody =
+      request.header('transfer-encoding') !== undefined || Number(request.header('content-length') ?? 0) > 0;
     if (BODY_METHODS.has(request.method) && hasBody && !request.is('application/json')) {
       return sendJsonError(response, 415, 'Content-Type must be application/json');
     }

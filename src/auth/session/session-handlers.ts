@@ -92,7 +92,12 @@ export class SessionHandlers {
       genid: () => randomToken(32),
     };
     const cookie = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
-    this.secure = session({ ...common, store: hashedStore(), name: SECURE_SESSION_COOKIE, cookie: { ...cookie, secure: true } });
+    this.secure = session({
+      ...common,
+      store: hashedStore(),
+      name: SECURE_SESSION_COOKIE,
+      cookie: { ...cookie, secure: true },
+    });
     this.plain = session({ ...common, store: this.store, name: SESSION_COOKIE, cookie: { ...cookie, secure: false } });
   }
 
@@ -113,12 +118,19 @@ export class SessionHandlers {
   /** Expires the session cookie in the browser (the server-side session is destroyed separately). */
   clearCookie(request: Request, response: Response): void {
     const secure = this.isSecure(request);
-    response.clearCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+    response.clearCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+    });
   }
 
   /** Ends a session in the store and in every instance's read cache, by the hash the registry keeps. */
   destroyByHash(sidHash: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.store.destroyByHash(sidHash, (err) => (err ? reject(err) : resolve())));
+    return new Promise<void>((resolve, reject) =>
+      this.store.destroyByHash(sidHash, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   async pruneStore(): Promise<void> {
@@ -127,7 +139,9 @@ export class SessionHandlers {
 
   /** The end of the session's life from now: the idle timeout, cut short by the absolute one. */
   expiryAt(auth: SessionAuth, now: number): Date {
-    return new Date(Math.min(now + this.timeouts.idleSeconds * 1000, auth.createdAt + this.timeouts.absoluteSeconds * 1000));
+    return new Date(
+      Math.min(now + this.timeouts.idleSeconds * 1000, auth.createdAt + this.timeouts.absoluteSeconds * 1000),
+    );
   }
 
   isSecure(request: Request): boolean {

@@ -20,12 +20,25 @@ export class SessionAuthModule implements NestModule {
     return {
       module: SessionAuthModule,
       imports: [...imports, TypeOrmModule.forFeature([UserSession, SessionRecord])],
-      providers: [SessionHandlers, SessionsService, SessionStrategy, SessionMechanism, SessionIssuer, SessionMiddleware, CsrfService],
+      providers: [
+        SessionHandlers,
+        SessionsService,
+        SessionStrategy,
+        SessionMechanism,
+        SessionIssuer,
+        SessionMiddleware,
+        CsrfService,
+      ],
       exports: [SessionsService, SessionHandlers, CsrfService],
     };
   }
 
-  constructor(mechanisms: AuthMechanisms, mechanism: SessionMechanism, issuers: CredentialIssuers, issuer: SessionIssuer) {
+  constructor(
+    mechanisms: AuthMechanisms,
+    mechanism: SessionMechanism,
+    issuers: CredentialIssuers,
+    issuer: SessionIssuer,
+  ) {
     mechanisms.add(mechanism);
     issuers.add(issuer);
   }

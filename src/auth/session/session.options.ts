@@ -30,7 +30,8 @@ export function resolveSessionOptions(options: SessionOptions | undefined): Reso
     secureCookies: options.secureCookies,
   };
   for (const name of ['idleTimeoutSeconds', 'absoluteTimeoutSeconds'] as const) {
-    if (!Number.isInteger(resolved[name]) || resolved[name] < 1) throw new Error(`AuthModule: session.${name} must be a positive integer`);
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 1)
+      throw new Error(`AuthModule: session.${name} must be a positive integer`);
   }
   return resolved;
 }

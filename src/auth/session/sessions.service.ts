@@ -1,4 +1,11 @@
-import { Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleDestroy,
+  OnModuleInit,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -148,7 +155,10 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(userId: string, currentId?: string): Promise<SessionView[]> {
-    const rows = await this.sessions.find({ where: { userId, expiresAt: MoreThan(new Date()) }, order: { createdAt: 'DESC' } });
+    const rows = await this.sessions.find({
+      where: { userId, expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC' },
+    });
     return rows.map((row) => ({
       id: row.id,
       createdAt: row.createdAt,

@@ -1,6 +1,18 @@
-import { ExecutionContext, HttpException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import { AUTH_THROTTLER_OPTIONS, AUTH_THROTTLER_STORAGE } from './auth-throttler.tokens';
 import { clientAddressKey } from '../core/client-address';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';

@@ -32,7 +32,11 @@ describe('LoginAttempts', () => {
       assert.ok(error instanceof TooManyRequestsException);
       assert.equal(error.getStatus(), 429);
       assert.equal(error.retryAfterSeconds, 2);
-      assert.deepEqual(error.getResponse(), { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' });
+      assert.deepEqual(error.getResponse(), {
+        statusCode: 429,
+        message: 'Too Many Requests',
+        error: 'Too Many Requests',
+      });
       return true;
     });
   });

@@ -71,7 +71,9 @@ describe('RedisThrottlerStorage against Redis', { skip }, () => {
   it('counts every hit of parallel callers exactly once', async () => {
     const storage = new RedisThrottlerStorage(redis, prefix);
     const key = randomUUID();
-    const records = await Promise.all(Array.from({ length: 30 }, () => storage.increment(key, 60_000, 10, 60_000, 'default')));
+    const records = await Promise.all(
+      Array.from({ length: 30 }, () => storage.increment(key, 60_000, 10, 60_000, 'default')),
+    );
     assert.equal(records.filter((r) => !r.isBlocked).length, 10);
     assert.deepEqual(
       records

@@ -43,8 +43,18 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   /** `ttl` and `blockDuration` in milliseconds; the times returned in seconds, as the guard expects. */
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    const reply = (await INCREMENT.run(this.redis, `${this.keyPrefix}${throttlerName}:${key}`, [ttl, limit, blockDuration])) as number[];
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const reply = (await INCREMENT.run(this.redis, `${this.keyPrefix}${throttlerName}:${key}`, [
+      ttl,
+      limit,
+      blockDuration,
+    ])) as number[];
     const [totalHits, msToExpire, blocked, msToBlockExpire] = reply.map(Number);
     return {
       totalHits,

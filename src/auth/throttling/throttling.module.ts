@@ -9,7 +9,12 @@ import { LockoutStore } from './lockout-policy';
 import { MemoryLockoutStore } from './memory-lockout.store';
 import { RedisLockoutStore } from './redis-lockout.store';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-import { LOCKOUT_OPTIONS, ResolvedAuthThrottleOptions, ResolvedLockoutOptions, THROTTLE_OPTIONS } from './throttling.options';
+import {
+  LOCKOUT_OPTIONS,
+  ResolvedAuthThrottleOptions,
+  ResolvedLockoutOptions,
+  THROTTLE_OPTIONS,
+} from './throttling.options';
 
 const providers: Provider[] = [
   {
@@ -28,7 +33,11 @@ const providers: Provider[] = [
   {
     provide: LOCKOUT_STORE,
     inject: [AUTH_REDIS, REDIS_OPTIONS, LOCKOUT_OPTIONS],
-    useFactory: (redis: AuthRedis | null, options: ResolvedRedisOptions, lockout: ResolvedLockoutOptions): LockoutStore =>
+    useFactory: (
+      redis: AuthRedis | null,
+      options: ResolvedRedisOptions,
+      lockout: ResolvedLockoutOptions,
+    ): LockoutStore =>
       redis ? new RedisLockoutStore(redis, `${options.keyPrefix}lockout:`, lockout) : new MemoryLockoutStore(lockout),
   },
   LoginAttempts,

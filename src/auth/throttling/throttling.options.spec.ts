@@ -38,6 +38,9 @@ describe('throttling options', () => {
         (error: unknown) => error instanceof ConfigError && error.message.includes(name),
       );
     }
-    assert.throws(() => resolveLockoutOptions(loadConfig({ ...env, LOCKOUT_BASE_SECONDS: '901' }).lockout), /lockout\.maxSeconds/);
+    assert.throws(
+      () => resolveLockoutOptions(loadConfig({ ...env, LOCKOUT_BASE_SECONDS: '901' }).lockout),
+      /lockout\.maxSeconds/,
+    );
   });
 });

@@ -2,12 +2,27 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
-import { AuthUser, EmailTakenError, ListedUser, NewAuthUser, UserPage, UserSearch, UserStore } from '../core/user-store';
+import {
+  AuthUser,
+  EmailTakenError,
+  ListedUser,
+  NewAuthUser,
+  UserPage,
+  UserSearch,
+  UserStore,
+} from '../core/user-store';
 import { User } from './user.entity';
 import { normalizeEmail } from '../core/email-address';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PUBLIC_COLUMNS = { id: true, email: true, name: true, roles: true, disabledAt: true, emailVerifiedAt: true } as const;
+const PUBLIC_COLUMNS = {
+  id: true,
+  email: true,
+  name: true,
+  roles: true,
+  disabledAt: true,
+  emailVerifiedAt: true,
+} as const;
 
 function toAuthUser(user: User): AuthUser {
   return {
@@ -69,11 +84,18 @@ export class TypeOrmUserStore implements UserStore {
   }
 
   async create(input: NewAuthUser): Promise<AuthUser> {
-    const user = this.users.create({ id: randomUUID(), ...input, disabledAt: null, emailVerifiedAt: null, createdAt: new Date() });
+    const user = this.users.create({
+      id: randomUUID(),
+      ...input,
+      disabledAt: null,
+      emailVerifiedAt: null,
+      createdAt: new Date(),
+    });
     try {
       await this.users.insert(user);
     } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message)))
+        throw new EmailTakenError();
       throw error;
     }
     return toAuthUser(user);
@@ -98,7 +120,8 @@ export class TypeOrmUserStore implements UserStore {
     try {
       await this.in(manager).update({ id }, { email, emailVerifiedAt: new Date() });
     } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message))) throw new EmailTakenError();
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message)))
+        throw new EmailTakenError();
       throw error;
     }
   }
@@ -107,7 +130,11 @@ export class TypeOrmUserStore implements UserStore {
     const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
     if (after === null) return null;
     const email: FindOptionsWhere<User> = search.query
-      ? { email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, { pattern: likeSubstring(normalizeEmail(search.query)) }) }
+      ? {
+          email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, {
+            pattern: likeSubstring(normalizeEmail(search.query)),
+          }),
+        }
       : {};
     // Keyset: strictly after the cursor's (createdAt, id) in (createdAt DESC, id DESC) order.
     const where = after
@@ -123,7 +150,11 @@ export class TypeOrmUserStore implements UserStore {
       take: search.limit + 1,
     });
     const page = rows.slice(0, search.limit);
-    const items: ListedUser[] = page.map((user) => ({ ...toAuthUser(user), disabledAt: user.disabledAt, createdAt: user.createdAt }));
+    const items: ListedUser[] = page.map((user) => ({
+      ...toAuthUser(user),
+      disabledAt: user.disabledAt,
+      createdAt: user.createdAt,
+    }));
     return { items, nextCursor: rows.length > search.limit ? encodeCursor(page[page.length - 1]) : null };
   }
 

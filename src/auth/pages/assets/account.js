@@ -1,5 +1,14 @@
 // @ts-check
-import { ApiError, call, describeError, get, onReauthenticationRequired, onSignedOut, post, setCsrfToken } from './api.js';
+import {
+  ApiError,
+  call,
+  describeError,
+  get,
+  onReauthenticationRequired,
+  onSignedOut,
+  post,
+  setCsrfToken,
+} from './api.js';
 import { accountSections, secondSteps, signInMethods } from './account-modules.js';
 import { busy, h, messageArea, replaceChildren, say } from './dom.js';
 import { askToReauthenticate } from './reauthenticate-dialog.js';
@@ -38,7 +47,8 @@ function takeNoticeFromUrl() {
   const query = new URLSearchParams(location.search);
   const secondStepWaits = query.get('mfa') === 'required';
   if (query.get('emailVerified') === '1') say(banner, 'Your email address is verified.', 'success');
-  else if (query.get('error') === 'invalid_token') say(banner, 'That link is invalid or has expired. Ask for a new one.', 'error');
+  else if (query.get('error') === 'invalid_token')
+    say(banner, 'That link is invalid or has expired. Ask for a new one.', 'error');
   if (location.search) history.replaceState(null, '', location.pathname + location.hash);
   return secondStepWaits;
 }
@@ -68,7 +78,9 @@ async function showSignIn(reason) {
   document.title = 'Sign in';
   const notice = messageArea();
   if (reason) say(notice, reason, 'info');
-  const parts = (await Promise.all(signInMethods.map((method) => method.render(signInContext)))).filter((part) => part !== null);
+  const parts = (await Promise.all(signInMethods.map((method) => method.render(signInContext)))).filter(
+    (part) => part !== null,
+  );
   replaceChildren(main, h('h1', {}, 'Sign in'), notice, ...parts);
   focusHeading();
 }
@@ -90,7 +102,9 @@ function showSecondStep(challenge, lead = 'Your password was right. Confirm it i
       main,
       h('h1', {}, 'Second step'),
       h('p', {}, lead),
-      ...offered.map((step) => h('section', { class: 'card', 'aria-label': step.label }, step.render(challenge, signInContext))),
+      ...offered.map((step) =>
+        h('section', { class: 'card', 'aria-label': step.label }, step.render(challenge, signInContext)),
+      ),
       back,
     );
   }
@@ -147,7 +161,11 @@ const sectionContext = {
 /** @param {import('./account-modules.js').AccountSection} section */
 async function renderSection(section) {
   const titleId = `${section.id}-title`;
-  const wrapper = h('section', { id: section.id, class: 'card', 'aria-labelledby': titleId }, h('h2', { id: titleId }, section.title));
+  const wrapper = h(
+    'section',
+    { id: section.id, class: 'card', 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, section.title),
+  );
   try {
     const body = await section.render(sectionContext);
     if (body) wrapper.append(body);
@@ -191,7 +209,12 @@ async function start() {
     }
     const area = messageArea();
     say(area, describeError(error), 'error');
-    replaceChildren(main, h('h1', {}, 'Your account'), area, h('p', {}, h('a', { href: location.pathname }, 'Try again')));
+    replaceChildren(
+      main,
+      h('h1', {}, 'Your account'),
+      area,
+      h('p', {}, h('a', { href: location.pathname }, 'Try again')),
+    );
   }
 }
 

@@ -29,7 +29,8 @@ async function start() {
   try {
     me = (await call('GET', '/me', undefined, { expectSignedIn: false })).body;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return showSignedOut('Sign in with an admin account to use this page.');
+    if (error instanceof ApiError && error.status === 401)
+      return showSignedOut('Sign in with an admin account to use this page.');
     const area = messageArea();
     say(area, describeError(error), 'error');
     return replaceChildren(main, h('h1', {}, 'Administration'), area);
@@ -66,7 +67,9 @@ let searchUsers = async () => {};
 function usersSection(selfId, showAudit) {
   const area = messageArea();
   const body = h('tbody');
-  const more = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more'));
+  const more = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more')
+  );
   let query = '';
   /** @type {string | null} */
   let cursor = null;
@@ -90,14 +93,21 @@ function usersSection(selfId, showAudit) {
     const row = h(
       'tr',
       { 'data-user': user.id },
-      h('td', { 'data-label': 'Email' }, user.email, user.emailVerified ? null : h('span', { class: 'badge badge-warn' }, 'unverified')),
+      h(
+        'td',
+        { 'data-label': 'Email' },
+        user.email,
+        user.emailVerified ? null : h('span', { class: 'badge badge-warn' }, 'unverified'),
+      ),
       h('td', { 'data-label': 'Name' }, user.name ?? '—'),
       h('td', { 'data-label': 'Roles' }, user.roles.join(', ')),
       h('td', { 'data-label': 'Created' }, formatDate(user.createdAt)),
       h(
         'td',
         { 'data-label': 'Status' },
-        user.disabled ? h('span', { class: 'badge badge-warn' }, 'disabled') : h('span', { class: 'badge badge-ok' }, 'active'),
+        user.disabled
+          ? h('span', { class: 'badge badge-warn' }, 'disabled')
+          : h('span', { class: 'badge badge-ok' }, 'active'),
       ),
       actions,
     );
@@ -169,7 +179,15 @@ function usersSection(selfId, showAudit) {
       'table',
       { class: 'list' },
       h('caption', { class: 'visually-hidden' }, 'Users'),
-      h('thead', {}, h('tr', {}, ...['Email', 'Name', 'Roles', 'Created', 'Status', ''].map((title) => h('th', { scope: 'col' }, title)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Email', 'Name', 'Roles', 'Created', 'Status', ''].map((title) => h('th', { scope: 'col' }, title)),
+        ),
+      ),
       body,
     ),
     area,
@@ -201,7 +219,11 @@ function auditSection() {
         'div',
         { class: 'field' },
         h('label', { for: 'audit-limit' }, 'Show'),
-        h('select', { id: 'audit-limit', name: 'limit' }, ...['50', '100', '500'].map((n) => h('option', { value: n }, `${n} newest`))),
+        h(
+          'select',
+          { id: 'audit-limit', name: 'limit' },
+          ...['50', '100', '500'].map((n) => h('option', { value: n }, `${n} newest`)),
+        ),
       ),
       h('button', { type: 'submit' }, 'Filter'),
     )
@@ -254,7 +276,13 @@ function auditSection() {
       h(
         'thead',
         {},
-        h('tr', {}, ...['When', 'Event', 'User', 'By', 'Via', 'IP address', 'Details'].map((title) => h('th', { scope: 'col' }, title))),
+        h(
+          'tr',
+          {},
+          ...['When', 'Event', 'User', 'By', 'Via', 'IP address', 'Details'].map((title) =>
+            h('th', { scope: 'col' }, title),
+          ),
+        ),
       ),
       body,
     ),

@@ -103,7 +103,8 @@ export async function call(method, path, body, options = {}) {
   if (renewed) csrfToken = renewed;
   if (response.ok) return { status: response.status, body: parsed, headers: response.headers };
   if (response.status === 401 && expectSignedIn && parsed?.message === REAUTHENTICATION_REQUIRED && !options.retried) {
-    if (reauthenticationHandler && (await reauthenticationHandler(parsed))) return call(method, path, body, { ...options, retried: true });
+    if (reauthenticationHandler && (await reauthenticationHandler(parsed)))
+      return call(method, path, body, { ...options, retried: true });
     throw new ApiError(401, 'Confirm it is you to do this.', null, parsed);
   }
   if (response.status === 401 && expectSignedIn && !options.proof) {

@@ -43,7 +43,9 @@ export function replaceChildren(element, ...children) {
 export function formatDate(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(date.getTime())
+    ? '—'
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /**
@@ -119,7 +121,14 @@ export function newPasswordFields() {
   return [
     field(
       'New password',
-      { name: 'newPassword', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128 },
+      {
+        name: 'newPassword',
+        type: 'password',
+        autocomplete: 'new-password',
+        required: true,
+        minlength: 12,
+        maxlength: 128,
+      },
       '12 to 128 characters.',
     ),
     field('New password again', {

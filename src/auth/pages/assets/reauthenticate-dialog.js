@@ -57,7 +57,13 @@ function passwordForm(withCode, area, done) {
     h(
       'form',
       { id: 'reauthenticate-password' },
-      field('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 128 }),
+      field('Password', {
+        name: 'password',
+        type: 'password',
+        autocomplete: 'current-password',
+        required: true,
+        maxlength: 128,
+      }),
       withCode
         ? field(
             'Authentication code',
@@ -82,7 +88,9 @@ function passwordForm(withCode, area, done) {
  * @param {() => void} done
  */
 function passkeyButton(area, done) {
-  const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary' }, 'Use a passkey'));
+  const button = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', class: 'secondary' }, 'Use a passkey')
+  );
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
@@ -111,7 +119,11 @@ function providerLinks() {
           h(
             'li',
             {},
-            h('a', { class: 'button secondary', href: url.pathname + url.search }, `Continue with ${providerTitle(provider.name)}`),
+            h(
+              'a',
+              { class: 'button secondary', href: url.pathname + url.search },
+              `Continue with ${providerTitle(provider.name)}`,
+            ),
           ),
         );
       }

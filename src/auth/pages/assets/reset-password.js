@@ -11,7 +11,12 @@ if (location.search) history.replaceState(null, '', location.pathname);
 const area = messageArea();
 if (!token) {
   say(area, 'This page needs the link from the password reset mail. Ask for a new mail if you lost it.', 'error');
-  replaceChildren(main, h('h1', {}, 'Choose a new password'), area, h('p', {}, h('a', { href: '/account' }, 'Ask for a new link')));
+  replaceChildren(
+    main,
+    h('h1', {}, 'Choose a new password'),
+    area,
+    h('p', {}, h('a', { href: '/account' }, 'Ask for a new link')),
+  );
 } else {
   const form = /** @type {HTMLFormElement} */ (
     h(

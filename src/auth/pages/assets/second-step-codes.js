@@ -14,7 +14,11 @@ function codeForm(kind, challenge, context) {
     h(
       'form',
       { id: kind.id },
-      field(kind.label, { name: kind.name, autocomplete: 'one-time-code', required: true, spellcheck: 'false', ...kind.field }, kind.hint),
+      field(
+        kind.label,
+        { name: kind.name, autocomplete: 'one-time-code', required: true, spellcheck: 'false', ...kind.field },
+        kind.hint,
+      ),
       area,
       h('button', { type: 'submit' }, kind.submit),
     )
@@ -23,7 +27,12 @@ function codeForm(kind, challenge, context) {
     event.preventDefault();
     void busy(form, area, async () => {
       const value = formValues(form)[kind.name].replace(/\s+/g, '');
-      const { body } = await call('POST', '/login/mfa', { mfaToken: challenge.mfaToken, [kind.name]: value }, { expectSignedIn: false });
+      const { body } = await call(
+        'POST',
+        '/login/mfa',
+        { mfaToken: challenge.mfaToken, [kind.name]: value },
+        { expectSignedIn: false },
+      );
       context.signedIn(body);
     });
   });

@@ -8,7 +8,9 @@ export const passkeySecondStep = {
   label: 'Passkey',
   render: (challenge, context) => {
     const area = messageArea();
-    const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'passkey-step' }, 'Use a passkey'));
+    const button = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', id: 'passkey-step' }, 'Use a passkey')
+    );
     button.addEventListener('click', () =>
       passkeyBusy(button, area, async () => {
         context.signedIn(await passkeySignIn(challenge.mfaToken));

@@ -34,7 +34,11 @@ export const apiKeysSection = {
           { name: 'scopes', type: 'text', placeholder: 'reports:read reports:write' },
           'Separated by spaces or commas; none for a key without scopes.',
         ),
-        field('Expires on', { name: 'expiresOn', type: 'date' }, 'Optional. The key stops working at the start of that day.'),
+        field(
+          'Expires on',
+          { name: 'expiresOn', type: 'date' },
+          'Optional. The key stops working at the start of that day.',
+        ),
         h('button', { type: 'submit' }, 'Create key'),
       )
     );
@@ -109,10 +113,16 @@ function keyRow(key, area, reload) {
         await del(`/api-keys/${encodeURIComponent(key.id)}`);
         await reload();
         const message = document.querySelector('#api-keys .message');
-        if (message instanceof HTMLElement) say(message, `“${key.name}” is revoked. It stops working within a second.`, 'success');
+        if (message instanceof HTMLElement)
+          say(message, `“${key.name}” is revoked. It stops working within a second.`, 'success');
       }),
     );
-    replaceChildren(actions, h('span', { class: 'confirm' }, 'Revoke this key? Anything using it stops working.'), yes, no);
+    replaceChildren(
+      actions,
+      h('span', { class: 'confirm' }, 'Revoke this key? Anything using it stops working.'),
+      yes,
+      no,
+    );
     yes.focus();
   };
   const confirmRotate = () => {
@@ -125,7 +135,9 @@ function keyRow(key, area, reload) {
     yes.addEventListener('click', () =>
       busy(yes, area, async () => {
         /** @type {CreatedKey} */
-        const created = (await post(`/api-keys/${encodeURIComponent(key.id)}/rotate`, { gracePeriodSeconds: Number(grace.value) })).body;
+        const created = (
+          await post(`/api-keys/${encodeURIComponent(key.id)}/rotate`, { gracePeriodSeconds: Number(grace.value) })
+        ).body;
         await reload();
         showOnce(created);
       }),
@@ -143,7 +155,11 @@ function keyRow(key, area, reload) {
     h('td', { 'data-label': 'Created' }, formatDate(key.createdAt)),
     h('td', { 'data-label': 'Last used' }, key.lastUsedAt ? formatDate(key.lastUsedAt) : 'never'),
     h('td', { 'data-label': 'Expires' }, key.expiresAt ? formatDate(key.expiresAt) : 'never'),
-    h('td', { 'data-label': 'Status' }, h('span', { class: `badge ${status === 'active' ? 'badge-ok' : 'badge-warn'}` }, status)),
+    h(
+      'td',
+      { 'data-label': 'Status' },
+      h('span', { class: `badge ${status === 'active' ? 'badge-ok' : 'badge-warn'}` }, status),
+    ),
     actions,
   );
 }
@@ -173,7 +189,14 @@ function statusOf(key) {
 function newKeyPanel(created, dismiss) {
   const area = messageArea();
   const input = /** @type {HTMLInputElement} */ (
-    h('input', { id: 'new-api-key', type: 'text', readonly: true, spellcheck: 'false', autocomplete: 'off', class: 'secret-value' })
+    h('input', {
+      id: 'new-api-key',
+      type: 'text',
+      readonly: true,
+      spellcheck: 'false',
+      autocomplete: 'off',
+      class: 'secret-value',
+    })
   );
   input.value = created.key;
   const copy = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'copy-api-key' }, 'Copy'));
@@ -201,7 +224,12 @@ function newKeyPanel(created, dismiss) {
       h('strong', {}, 'Copy it now: it will not be shown again.'),
       ' Store it like a password; anyone with it acts as you within its scopes.',
     ),
-    h('div', { class: 'field' }, h('label', { for: 'new-api-key' }, 'API key'), h('div', { class: 'row' }, input, copy)),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'new-api-key' }, 'API key'),
+      h('div', { class: 'row' }, input, copy),
+    ),
     area,
     done,
   );

@@ -37,7 +37,11 @@ export const identitiesSection = {
             'table',
             { class: 'list' },
             h('caption', { class: 'visually-hidden' }, 'Your linked accounts'),
-            h('thead', {}, h('tr', {}, ...['Provider', 'Email', 'Linked', ''].map((title) => h('th', { scope: 'col' }, title)))),
+            h(
+              'thead',
+              {},
+              h('tr', {}, ...['Provider', 'Email', 'Linked', ''].map((title) => h('th', { scope: 'col' }, title))),
+            ),
             h('tbody', {}, ...identities.map((identity) => identityRow(identity, area, reload))),
           )
         : h('p', {}, 'No linked accounts. Link one to sign in with it instead of your password.'),
@@ -54,7 +58,9 @@ export const identitiesSection = {
  * @param {HTMLElement} area
  */
 function linkButton(provider, area) {
-  const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary' }, `Link ${providerTitle(provider)}`));
+  const button = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', class: 'secondary' }, `Link ${providerTitle(provider)}`)
+  );
   button.addEventListener('click', () =>
     busy(button, area, async () => {
       const { url } = (await post(`/oidc/${encodeURIComponent(provider)}/link`, { returnTo: '/account' })).body;
@@ -88,7 +94,12 @@ function identityRow(identity, area, reload) {
         if (message instanceof HTMLElement) say(message, `${title} is unlinked.`, 'success');
       }),
     );
-    replaceChildren(actions, h('span', { class: 'confirm' }, `Unlink ${title}? You can no longer sign in with it.`), yes, no);
+    replaceChildren(
+      actions,
+      h('span', { class: 'confirm' }, `Unlink ${title}? You can no longer sign in with it.`),
+      yes,
+      no,
+    );
     yes.focus();
   };
   showActions();

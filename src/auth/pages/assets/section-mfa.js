@@ -27,7 +27,9 @@ export const mfaSection = {
       'Authenticator app: ',
       h('span', { class: `badge ${state.totp ? 'badge-ok' : 'badge-warn'}` }, state.totp ? 'on' : 'off'),
       state.totp ? ` · ${state.recoveryCodesLeft} recovery code${state.recoveryCodesLeft === 1 ? '' : 's'} left` : null,
-      state.passkeys ? ` · ${state.passkeys} passkey${state.passkeys === 1 ? '' : 's'} can also confirm a sign-in` : null,
+      state.passkeys
+        ? ` · ${state.passkeys} passkey${state.passkeys === 1 ? '' : 's'} can also confirm a sign-in`
+        : null,
     );
     const body = h('div', {}, status, slot, area);
     if (state.totp) body.append(disableForm(area, reload), regenerateForm(area, slot));
@@ -112,7 +114,9 @@ function enrolmentPanel(enrolment, area, slot, reload, cancel) {
       if (fresh instanceof HTMLElement) {
         replaceChildren(
           fresh,
-          recoveryCodesPanel(recoveryCodes, 'Two-factor authentication is on. Save your recovery codes', () => replaceChildren(fresh)),
+          recoveryCodesPanel(recoveryCodes, 'Two-factor authentication is on. Save your recovery codes', () =>
+            replaceChildren(fresh),
+          ),
         );
       }
     });
@@ -157,7 +161,8 @@ function disableForm(area, reload) {
       await call('DELETE', '/mfa/totp', { currentPassword, code: code.replace(/\s+/g, '') });
       await reload();
       const message = document.querySelector(`#${SECTION_ID} .message`);
-      if (message instanceof HTMLElement) say(message, 'Two-factor authentication is off; the recovery codes no longer work.', 'success');
+      if (message instanceof HTMLElement)
+        say(message, 'Two-factor authentication is off; the recovery codes no longer work.', 'success');
     });
   });
   return form;
@@ -179,7 +184,9 @@ function regenerateForm(area, slot) {
     event.preventDefault();
     void busy(form, area, async () => {
       /** @type {{ recoveryCodes: string[] }} */
-      const { recoveryCodes } = (await post('/mfa/recovery-codes', { currentPassword: formValues(form).currentPassword })).body;
+      const { recoveryCodes } = (
+        await post('/mfa/recovery-codes', { currentPassword: formValues(form).currentPassword })
+      ).body;
       form.reset();
       say(area, '');
       replaceChildren(
@@ -209,8 +216,14 @@ function passwordField() {
  */
 function recoveryCodesPanel(codes, title, dismiss) {
   const area = messageArea();
-  const list = h('ul', { id: 'recovery-codes', class: 'recovery-codes' }, ...codes.map((code) => h('li', {}, h('code', {}, code))));
-  const copy = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', id: 'copy-recovery-codes' }, 'Copy codes'));
+  const list = h(
+    'ul',
+    { id: 'recovery-codes', class: 'recovery-codes' },
+    ...codes.map((code) => h('li', {}, h('code', {}, code))),
+  );
+  const copy = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', id: 'copy-recovery-codes' }, 'Copy codes')
+  );
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(codes.join('\n'));

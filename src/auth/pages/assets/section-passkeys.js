@@ -25,10 +25,18 @@ export const passkeysSection = {
           'table',
           { class: 'list' },
           h('caption', { class: 'visually-hidden' }, 'Your passkeys'),
-          h('thead', {}, h('tr', {}, ...['Name', 'Added', 'Last used', ''].map((title) => h('th', { scope: 'col' }, title)))),
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...['Name', 'Added', 'Last used', ''].map((title) => h('th', { scope: 'col' }, title))),
+          ),
           h('tbody', {}, ...passkeys.map((passkey) => passkeyRow(passkey, area, reload))),
         )
-      : h('p', {}, 'No passkeys yet. A passkey signs you in with your fingerprint, face or screen lock, without a password.');
+      : h(
+          'p',
+          {},
+          'No passkeys yet. A passkey signs you in with your fingerprint, face or screen lock, without a password.',
+        );
     return h('div', {}, list, area, passkeysAvailable() ? addForm(area, reload) : unsupported());
   },
 };
@@ -92,7 +100,8 @@ function passkeyRow(passkey, area, reload) {
           await removeNow();
         } catch (error) {
           // The last passkey of a user with a password: the API asks for the password (400).
-          if (error instanceof ApiError && error.status === 400 && /currentPassword/.test(error.message)) return askPassword();
+          if (error instanceof ApiError && error.status === 400 && /currentPassword/.test(error.message))
+            return askPassword();
           throw error;
         }
       }),
@@ -107,7 +116,13 @@ function passkeyRow(passkey, area, reload) {
         { 'aria-label': `Confirm removing ${passkey.name}` },
         field(
           'Current password',
-          { name: 'currentPassword', type: 'password', autocomplete: 'current-password', required: true, maxlength: 128 },
+          {
+            name: 'currentPassword',
+            type: 'password',
+            autocomplete: 'current-password',
+            required: true,
+            maxlength: 128,
+          },
           'It is your last passkey: confirm with your password.',
         ),
         h(

@@ -8,7 +8,9 @@ export const profileSection = {
   title: 'Profile',
   render: async ({ user }) => {
     const verifyArea = messageArea();
-    const verify = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary' }, 'Send a verification mail'));
+    const verify = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'secondary' }, 'Send a verification mail')
+    );
     verify.addEventListener('click', () =>
       busy(verify, verifyArea, async () => {
         await post('/email/verification');
@@ -22,7 +24,13 @@ export const profileSection = {
         'form',
         { 'aria-label': 'Change your email address' },
         h('h3', {}, 'Change your email address'),
-        field('New email address', { name: 'newEmail', type: 'email', autocomplete: 'email', required: true, maxlength: 254 }),
+        field('New email address', {
+          name: 'newEmail',
+          type: 'email',
+          autocomplete: 'email',
+          required: true,
+          maxlength: 254,
+        }),
         field('Current password', {
           name: 'currentPassword',
           type: 'password',
@@ -40,7 +48,11 @@ export const profileSection = {
         const { newEmail, currentPassword } = formValues(change);
         await post('/email', { newEmail, currentPassword });
         change.reset();
-        say(changeArea, `Open the link we sent to ${newEmail} to finish. Until then your address stays ${user.email}.`, 'success');
+        say(
+          changeArea,
+          `Open the link we sent to ${newEmail} to finish. Until then your address stays ${user.email}.`,
+          'success',
+        );
       });
     });
 

@@ -16,7 +16,11 @@ export const sessionsSection = {
     const area = messageArea();
     const rows = sessions.map((session) => {
       const end = /** @type {HTMLButtonElement} */ (
-        h('button', { type: 'button', class: 'secondary', 'aria-label': `Sign out the session from ${deviceOf(session)}` }, 'Sign out')
+        h(
+          'button',
+          { type: 'button', class: 'secondary', 'aria-label': `Sign out the session from ${deviceOf(session)}` },
+          'Sign out',
+        )
       );
       end.addEventListener('click', () =>
         busy(end, area, async () => {
@@ -41,14 +45,18 @@ export const sessionsSection = {
       );
     });
 
-    const endOthers = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary' }, 'Sign out all other sessions'));
+    const endOthers = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'secondary' }, 'Sign out all other sessions')
+    );
     endOthers.addEventListener('click', () =>
       busy(endOthers, area, async () => {
         await del('/sessions');
         await context.refresh('sessions');
       }),
     );
-    const everywhere = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'danger' }, 'Sign out everywhere'));
+    const everywhere = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'danger' }, 'Sign out everywhere')
+    );
     everywhere.addEventListener('click', () =>
       busy(everywhere, area, async () => {
         await post('/logout-all');
@@ -71,7 +79,9 @@ export const sessionsSection = {
           h(
             'tr',
             {},
-            ...['Device', 'IP address', 'Signed in', 'Last active', 'Expires', ''].map((title) => h('th', { scope: 'col' }, title)),
+            ...['Device', 'IP address', 'Signed in', 'Last active', 'Expires', ''].map((title) =>
+              h('th', { scope: 'col' }, title),
+            ),
           ),
         ),
         h('tbody', {}, ...rows),

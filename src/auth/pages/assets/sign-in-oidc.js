@@ -29,7 +29,11 @@ export const oidcSignIn = {
           h(
             'li',
             {},
-            h('a', { class: 'button secondary', href: loginHref(provider.loginUrl) }, `Sign in with ${providerTitle(provider.name)}`),
+            h(
+              'a',
+              { class: 'button secondary', href: loginHref(provider.loginUrl) },
+              `Sign in with ${providerTitle(provider.name)}`,
+            ),
           ),
         ),
       ),

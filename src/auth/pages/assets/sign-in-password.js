@@ -28,7 +28,13 @@ function signInForm(context, show) {
       'form',
       { 'aria-label': 'Sign in with email and password' },
       field('Email', { name: 'email', type: 'email', autocomplete: 'username', required: true, maxlength: 254 }),
-      field('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 128 }),
+      field('Password', {
+        name: 'password',
+        type: 'password',
+        autocomplete: 'current-password',
+        required: true,
+        maxlength: 128,
+      }),
       area,
       h('button', { type: 'submit' }, 'Sign in'),
     )
@@ -70,7 +76,14 @@ function signUpForm(context, show) {
       field('Email', { name: 'email', type: 'email', autocomplete: 'email', required: true, maxlength: 254 }),
       field(
         'Password',
-        { name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128 },
+        {
+          name: 'password',
+          type: 'password',
+          autocomplete: 'new-password',
+          required: true,
+          minlength: 12,
+          maxlength: 128,
+        },
         '12 to 128 characters. A few unrelated words make a good one.',
       ),
       area,
@@ -81,7 +94,12 @@ function signUpForm(context, show) {
     event.preventDefault();
     void busy(form, area, async () => {
       const { name, email, password } = formValues(form);
-      await call('POST', '/register', { email, password, ...(name.trim() ? { name: name.trim() } : {}) }, { expectSignedIn: false });
+      await call(
+        'POST',
+        '/register',
+        { email, password, ...(name.trim() ? { name: name.trim() } : {}) },
+        { expectSignedIn: false },
+      );
       const { body } = await call('POST', '/login', { email, password }, { expectSignedIn: false });
       if (body?.mfaRequired) context.secondStepRequired(body);
       else context.signedIn(body);
@@ -91,7 +109,11 @@ function signUpForm(context, show) {
     'div',
     {},
     form,
-    h('p', { class: 'links' }, h('button', { type: 'button', class: 'link', onclick: () => show('signIn') }, 'I have an account')),
+    h(
+      'p',
+      { class: 'links' },
+      h('button', { type: 'button', class: 'link', onclick: () => show('signIn') }, 'I have an account'),
+    ),
   );
 }
 
@@ -124,6 +146,10 @@ function forgotForm(_context, show) {
     'div',
     {},
     form,
-    h('p', { class: 'links' }, h('button', { type: 'button', class: 'link', onclick: () => show('signIn') }, 'Back to sign in')),
+    h(
+      'p',
+      { class: 'links' },
+      h('button', { type: 'button', class: 'link', onclick: () => show('signIn') }, 'Back to sign in'),
+    ),
   );
 }

@@ -23,7 +23,10 @@ export class ReportEmailCollisions1796083295000 implements MigrationInterface {
   warn = (message: string) => new Logger('AuthMigrations').warn(message);
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const users = (await queryRunner.query('SELECT "id", "email" FROM "auth_users"')) as Array<{ id: string | number; email: string }>;
+    const users = (await queryRunner.query('SELECT "id", "email" FROM "auth_users"')) as Array<{
+      id: string | number;
+      email: string;
+    }>;
     const collisions = emailCollisions(users);
     if (collisions.length === 0) return;
     this.warn(
