@@ -48,6 +48,7 @@ const SESSION_ROUTES = [
 ];
 const ACCOUNT_ROUTES = [
   'GET /auth/admin/audit',
+  'GET /auth/admin/audit/export',
   'GET /auth/admin/users',
   'GET /auth/me',
   'POST /auth/admin/users/:id/disable',

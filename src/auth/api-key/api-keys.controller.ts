@@ -38,7 +38,7 @@ export class ApiKeysController {
     400: 'Invalid input',
     403: 'Missing CSRF token',
   })
-  @Auth('session', 'jwt', { fresh: true })
+  @Auth({ caller: 'user', fresh: true })
   @Post()
   @HttpCode(201)
   async create(
@@ -71,7 +71,7 @@ export class ApiKeysController {
   @Documented('The caller’s API keys, never the key or its hash', {
     200: '`[{id, name, prefix, scopes, createdAt, lastUsedAt, expiresAt, revokedAt}]`',
   })
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Get()
   list(@CurrentPrincipal() principal: AuthPrincipal): Promise<ApiKeyView[]> {
     return this.apiKeys.list(principal.user.id);
@@ -82,7 +82,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a key of the caller',
   })
-  @Auth('session', 'jwt')
+  @Auth({ caller: 'user' })
   @Delete(':id')
   @HttpCode(204)
   async revoke(
@@ -108,7 +108,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a live key of the caller',
   })
-  @Auth('session', 'jwt', { fresh: true })
+  @Auth({ caller: 'user', fresh: true })
   @Post(':id/rotate')
   @HttpCode(201)
   async rotate(
