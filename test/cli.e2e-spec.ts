@@ -204,7 +204,7 @@ describe('the operator CLI, against a host’s own module (--module)', () => {
   it('creates a user in the host’s table, and a service account with a key', async () => {
     const created = await cli(
       env,
-      [...module, '--json', 'user:create', 'ops@example.com', '--password-stdin'],
+      [...module, '--json', 'user:create', '--email', 'ops@example.com', '--password-stdin'],
       'a-long-enough-password-1',
     );
     assert.equal(created.code, 0, created.stderr);

@@ -152,9 +152,10 @@ describe(`fresh authentication ("sudo mode") (${storageMode})`, () => {
   it('starting an OpenID link asks for a fresh session too', async () => {
     const signedIn = await login(t.url);
     // No provider is configured: a fresh session gets as far as the 404 for an unknown provider.
-    await signedIn.agent.get('/auth/oidc/corp/link').expect(404);
+    const link = () => signedIn.agent.post('/auth/oidc/corp/link').set('X-CSRF-Token', signedIn.csrfToken).send({});
+    await link().expect(404);
     await untilStale();
-    expectReauthenticationRequired(await signedIn.agent.get('/auth/oidc/corp/link'), ['password'], false, 'link');
+    expectReauthenticationRequired(await link(), ['password'], false, 'link');
   });
 
   it('carries auth_time and amr in access tokens; a refresh keeps them, and a stale family stays stale', async () => {

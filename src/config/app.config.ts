@@ -30,6 +30,8 @@ export interface AppConfig extends TlsConfig {
   redisUrl?: string;
   redisClusterNodes: string[];
   redisKeyPrefix: string;
+  /** REDIS_STARTUP_TIMEOUT_SECONDS: how long start waits for Redis before it fails. */
+  redisStartupTimeoutSeconds: number;
   trustProxy?: string;
   sessionSecrets: string[];
   sessionIdleTimeoutSeconds: number;
@@ -235,7 +237,12 @@ function oidcConfig(env: Env): AppConfig['oidc'] {
 /** The AuthModule options of the reference app: each environment variable to its option; the library validates them. */
 export function authOptions(config: AppConfig): AuthModuleOptions {
   return {
-    redis: { url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix },
+    redis: {
+      url: config.redisUrl,
+      clusterNodes: config.redisClusterNodes,
+      keyPrefix: config.redisKeyPrefix,
+      startupTimeoutSeconds: config.redisStartupTimeoutSeconds,
+    },
     session: {
       secrets: config.sessionSecrets,
       idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
@@ -291,6 +298,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl,
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'auth:',
+    redisStartupTimeoutSeconds: integer(env, 'REDIS_STARTUP_TIMEOUT_SECONDS', 30),
     trustProxy: env.TRUST_PROXY || undefined,
     sessionSecrets: secretList(env, 'SESSION_SECRET', production, dataDir, 'session-secret'),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 1800),

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
@@ -38,6 +38,14 @@ export interface CoreParts {
  */
 @Module({})
 export class AuthCoreModule {
+  /** Sessions, the body parser and the guard's answers are Express's: on another adapter, stop at start with one line. */
+  constructor(adapterHost: HttpAdapterHost) {
+    const type = adapterHost.httpAdapter?.getType();
+    if (type && type !== 'express') {
+      throw new Error(`AuthModule: runs on @nestjs/platform-express only, not on the ${type} adapter`);
+    }
+  }
+
   static register(parts: CoreParts): DynamicModule {
     return {
       module: AuthCoreModule,

@@ -6,12 +6,15 @@ export interface AuthRedisOptions {
   clusterNodes?: string[];
   /** Prefix of every key and channel the module uses, so that several apps or test runs share one Redis. Default `auth:`. */
   keyPrefix?: string;
+  /** How long the app waits for Redis at start before it stops with an error (default 30 s): an orchestrator restarts it. */
+  startupTimeoutSeconds?: number;
 }
 
 export interface ResolvedRedisOptions {
   url?: string;
   clusterNodes: string[];
   keyPrefix: string;
+  startupTimeoutSeconds?: number;
 }
 
 export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
@@ -25,5 +28,9 @@ export function resolveRedisOptions(options: AuthRedisOptions = {}): ResolvedRed
   }
   const keyPrefix = options.keyPrefix ?? 'auth:';
   if (keyPrefix.length > 100) throw new Error('AuthModule: redis.keyPrefix must be at most 100 characters');
-  return { url: options.url, clusterNodes, keyPrefix };
+  const startupTimeoutSeconds = options.startupTimeoutSeconds ?? 30;
+  if (!Number.isFinite(startupTimeoutSeconds) || startupTimeoutSeconds <= 0) {
+    throw new Error('AuthModule: redis.startupTimeoutSeconds must be a positive number');
+  }
+  return { url: options.url, clusterNodes, keyPrefix, startupTimeoutSeconds };
 }

@@ -17,7 +17,25 @@ export const authRedisProvider: Provider = {
     if (!client) return null;
     // Errors surface on the commands that hit them; the event only keeps the process alive while reconnecting.
     client.on('error', (error: Error) => logger.warn(`Redis: ${error.message}`));
-    await client.connect();
+    // The client reconnects for ever; at start, a Redis that never answers must stop the app rather than hold it unlistening.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`AuthModule: Redis did not answer within ${options.startupTimeoutSeconds ?? 30} s at start`),
+          ),
+        (options.startupTimeoutSeconds ?? 30) * 1000,
+      );
+    });
+    try {
+      await Promise.race([client.connect(), gaveUp]);
+    } catch (error) {
+      client.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     return client;
   },
 };
