@@ -39,6 +39,12 @@ export { Auth, Public, CurrentPrincipal } from './core/auth.decorator';
 export type { AuthRouteOptions } from './core/auth.decorator';
 export type { AuthPrincipal } from './core/auth-principal';
 export type { AuthMechanismName, AuthCaller } from './core/auth-mechanism';
+// The files declaring the built-in mechanisms' names (declaration merging), so that a consumer's
+// `@Auth('session', 'jwt')` sees them in the published types; an empty export loads nothing at run time.
+export {} from './session/session.mechanism';
+export {} from './jwt/jwt.mechanism';
+export {} from './api-key/api-key.mechanism';
+export {} from './mtls/mtls.mechanism';
 export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
 export type { ReauthenticationOptions } from './core/reauthentication.options';
 export { TooManyRequestsException } from './core/too-many-requests.exception';
