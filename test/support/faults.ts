@@ -119,7 +119,8 @@ export class OwnRedis {
   /** SIGKILL: no shutdown, as when the host dies. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // A process ended by a signal has a signalCode and no exitCode: either means it is gone already.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
