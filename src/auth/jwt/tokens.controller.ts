@@ -29,7 +29,7 @@ export class TokensController {
   }
 
   @Public()
-  @RateLimitedAuthRoute()
+  @RateLimitedAuthRoute({ whenCounterDown: 'admit' })
   @Documented('End the family of a refresh token (RFC 7009)', {
     200: 'Always, known token or not',
     400: 'Malformed body',

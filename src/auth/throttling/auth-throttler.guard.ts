@@ -22,6 +22,9 @@ import { TooManyRequestsException } from '../core/too-many-requests.exception';
  * `req.ip` (which Express takes from `X-Forwarded-For` only when `trust proxy` says so): an IPv6
  * client by its /64, whatever the throttler's own version does.
  */
+/** Metadata of routes that the throttle admits while its counter is unreachable. */
+export const ADMIT_WHEN_COUNTER_DOWN = Symbol('nest-auth:admit-when-counter-down');
+
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
   constructor(
@@ -32,13 +35,22 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  /** With the shared counter unreachable, login attempts are refused (503) rather than let through uncounted. */
+  /**
+   * With the shared counter unreachable, login attempts are refused (503) rather than let through
+   * uncounted; a route that only ends credentials (revocation) is let through, since refusing it
+   * would keep a stolen credential alive for as long as the counter is down.
+   */
   async canActivate(context: ExecutionContext): Promise<boolean> {
     try {
       return await super.canActivate(context);
     } catch (error) {
       if (error instanceof HttpException) throw error;
       new Logger(AuthThrottlerGuard.name).warn(`Throttle storage unavailable: ${String(error)}`);
+      if (
+        this.reflector.getAllAndOverride<boolean>(ADMIT_WHEN_COUNTER_DOWN, [context.getHandler(), context.getClass()])
+      ) {
+        return true;
+      }
       throw new ServiceUnavailableException('Service unavailable');
     }
   }

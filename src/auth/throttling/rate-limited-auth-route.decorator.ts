@@ -1,6 +1,6 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { AuthThrottlerGuard } from './auth-throttler.guard';
+import { ADMIT_WHEN_COUNTER_DOWN, AuthThrottlerGuard } from './auth-throttler.guard';
 
 /**
  * Limits a credential-taking route per client IP (`throttle` options); 429 answers carry
@@ -10,8 +10,11 @@ import { AuthThrottlerGuard } from './auth-throttler.guard';
  * @example
  * `@Public() @RateLimitedAuthRoute() @Post('login') login() {}`
  */
-export function RateLimitedAuthRoute(): MethodDecorator & ClassDecorator {
+export function RateLimitedAuthRoute(
+  options: { whenCounterDown?: 'refuse' | 'admit' } = {},
+): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ...(options.whenCounterDown === 'admit' ? [SetMetadata(ADMIT_WHEN_COUNTER_DOWN, true)] : []),
     UseGuards(AuthThrottlerGuard),
     ApiTooManyRequestsResponse({ description: 'Too many attempts from this IP or for this account; see Retry-After' }),
   );
