@@ -2,25 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import {
-  apiKeys,
-  authEntities,
-  authMigrations,
-  email,
-  jwt,
-  metrics,
-  mfa,
-  mtls,
-  oidc,
-  pages,
-  passkeys,
-  password,
-  sessions,
-} from '@nest-auth/core';
+import { apiKeys, authEntities, authMigrations, jwt, password, sessions } from '@nest-auth/core';
+import { referenceFeatures } from '../src/app.features';
 import { storageMode } from './support/app';
 import { freshDatabase } from './support/database';
 
-const ALL = [sessions, jwt, apiKeys, mtls, password, email, mfa, passkeys, oidc, metrics, pages];
+/** Every feature, as the reference app lists them. */
+const ALL = referenceFeatures;
 
 /** What every composition stores, whatever it lists. */
 const BASE_TABLES = ['auth_events', 'auth_revocation_events', 'auth_user_revocations', 'auth_users'];
