@@ -75,6 +75,7 @@ function composeAuthModule(definition: DynamicModule, extras: AuthModuleExtras):
       .sort((a, b) => a.rank - b.rank)
       .map((mechanism) => mechanism.name),
     globalGuard: extras.globalGuard ?? true,
+    routesPrefix: authRoutesPrefix(extras.routes),
     imports: definition.imports ?? [],
   });
   const users = UsersModule.register(extras.users);

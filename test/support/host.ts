@@ -39,6 +39,8 @@ export interface HostAppDefinition {
   extras?: AuthModuleExtras;
   /** Other modules of the host, given the AuthModule it imports (to import it again where `isGlobal: false`). */
   imports?: (auth: DynamicModule) => Array<DynamicModule | Type>;
+  /** What the host does to the app between create and listen (`app.setGlobalPrefix('api')`). */
+  configure?: (app: NestExpressApplication) => void;
 }
 
 /** A host app as the README tells teams to build one: its own module and database, AuthModule.forRoot, its controllers. */
@@ -87,6 +89,7 @@ export async function startHostApp(definition: HostAppDefinition): Promise<HostA
   try {
     // A host as Nest makes it, with its own body parser: the module parses and limits only its own routes.
     app = await NestFactory.create<NestExpressApplication>(HostModule, { logger: false, abortOnError: false });
+    definition.configure?.(app);
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -17,6 +17,7 @@ import { SignInMethods } from './sign-in-methods';
 import { RevocationRecord } from './revocation-record.entity';
 import { UserRevocation } from './user-revocation.entity';
 import { UserRevocations } from './user-revocations';
+import { AUTH_ROUTES_PREFIX, AuthMountPoint } from './mount-point';
 
 export interface CoreParts {
   /** Where the module's counts go (the ops feature's Prometheus registry). */
@@ -25,6 +26,8 @@ export interface CoreParts {
   mechanismOrder: string[];
   /** Whether the guard runs on every route of the app (deny by default), or only where `@Auth` puts it. */
   globalGuard: boolean;
+  /** Where the built-in routes are mounted (`auth`), or null without them. */
+  routesPrefix: string | null;
   /** The resolved options of every feature, one provider each, and what the host's options factory needs. */
   options: Provider[];
   /** The tokens of `options` the features inject. */
@@ -67,6 +70,8 @@ export class AuthCoreModule {
         SecondStepSlot,
         AuthGuard,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
+        { provide: AUTH_ROUTES_PREFIX, useValue: parts.routesPrefix },
+        AuthMountPoint,
         ...(parts.globalGuard ? [{ provide: APP_GUARD, useExisting: AuthGuard }] : []),
       ],
       exports: [
@@ -84,6 +89,7 @@ export class AuthCoreModule {
         SecondStepSlot,
         RouteRequirements,
         AuthGuard,
+        AuthMountPoint,
       ],
     };
   }

@@ -16,7 +16,8 @@ import { TooManyRequestsException } from '../core/too-many-requests.exception';
 import { EntityManager } from 'typeorm';
 import { AuthUser, EmailTakenError, USER_STORE, UserStore } from '../core/user-store';
 import { PasswordLogin } from '../login/password-login';
-import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
+import { AuthMountPoint } from '../core/mount-point';
+import { EMAIL_OPTIONS, MailLink, ResolvedEmailOptions } from './email.options';
 import { EmailTokens } from './email-tokens';
 import { MailLimits } from './mail-limits';
 import { MailQueue } from './mail-queue';
@@ -47,6 +48,7 @@ export class EmailFlows {
     private readonly queue: MailQueue,
     private readonly audit: AuditLog,
     private readonly mechanisms: AuthMechanisms,
+    private readonly mount: AuthMountPoint,
   ) {
     // Whoever the user recovers from may hold a reset link or a pending change of address: those end with the rest.
     accounts.onCredentialsEnded((userId) => this.tokens.voidAll(userId, ['reset', 'change']));
@@ -234,12 +236,18 @@ export class EmailFlows {
 
   private render(kind: MailKind, to: string, params: Partial<MailParams>): OutgoingMail {
     const template = this.options.templates[kind] ?? DEFAULT_MAIL_TEMPLATES[kind];
-    const accountUrl = this.options.accountUrl ?? undefined;
+    const accountUrl = this.options.accountUrl ? this.url(this.options.accountUrl) : undefined;
     return { kind, to, ...template({ appName: this.options.appName, email: to, accountUrl, ...params }) };
   }
 
-  private link(template: string, token: string): string {
-    return template.replace('{token}', encodeURIComponent(token));
+  private link(link: MailLink, token: string): string {
+    return this.url(link).replace('{token}', encodeURIComponent(token));
+  }
+
+  private url(link: MailLink): string {
+    if ('url' in link) return link.url;
+    const path = 'api' in link.route ? this.mount.api(link.route.api) : this.mount.path(link.route.page);
+    return `${link.publicUrl}${path}${link.query}`;
   }
 
   private warn(what: string, error: unknown): void {

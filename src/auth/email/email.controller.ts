@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal, Public } from '../core/auth.decorator';
+import { AuthMountPoint } from '../core/mount-point';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
@@ -13,7 +14,10 @@ import { EmailFlows } from './email-flows.service';
 @AuthRoutes()
 @Controller()
 export class EmailController {
-  constructor(private readonly flows: EmailFlows) {}
+  constructor(
+    private readonly flows: EmailFlows,
+    private readonly mount: AuthMountPoint,
+  ) {}
 
   @Auth({ caller: 'user' })
   @Documented('Send a new verification mail to the caller’s address', {
@@ -38,7 +42,8 @@ export class EmailController {
       () => true,
       () => false,
     );
-    response.redirect(302, ok ? '/account?emailVerified=1' : '/account?error=invalid_token');
+    const account = this.mount.path('account');
+    response.redirect(302, ok ? `${account}?emailVerified=1` : `${account}?error=invalid_token`);
   }
 
   @Public()

@@ -14,9 +14,9 @@ export interface EmailOptions {
   appName?: string;
   /** The origin users reach the app at; the default links are built on it. */
   publicUrl?: string;
-  /** Link of verification and email-change mails, `{token}` replaced (default `<publicUrl>/auth/email/verify?token={token}`). */
+  /** Link of verification and email-change mails, `{token}` replaced (default `<publicUrl>/<routes prefix>/email/verify?token={token}`, under Nest's global prefix). */
   verifyUrl?: string;
-  /** Link of reset mails (default `<publicUrl>/account/reset-password?token={token}`). */
+  /** Link of reset mails (default `<publicUrl>/account/reset-password?token={token}`, under Nest's global prefix). */
   resetUrl?: string;
   /** The page listing a user's ways to sign in, named by notices as where to end one (default `<publicUrl>/account`; none without either). */
   accountUrl?: string;
@@ -41,9 +41,9 @@ export interface ResolvedEmailOptions {
   outboxDir?: string;
   from: string;
   appName: string;
-  verifyUrl: string;
-  resetUrl: string;
-  accountUrl: string | null;
+  verifyUrl: MailLink;
+  resetUrl: MailLink;
+  accountUrl: MailLink | null;
   verifyTtlSeconds: number;
   resetTtlSeconds: number;
   requireVerified: boolean;
@@ -57,18 +57,32 @@ export interface ResolvedEmailOptions {
 
 export const EMAIL_OPTIONS = Symbol('EMAIL_OPTIONS');
 
+/**
+ * A link of the mails: the host's own URL, or by default a route of this app under `publicUrl`, whose
+ * path (Nest's global prefix, the routes prefix) is known only once the app is mounted.
+ */
+export type MailLink =
+  { url: string } | { publicUrl: string; route: { api: string } | { page: string }; query: string };
+
 const positive = (value: number, name: string) => {
   if (!Number.isInteger(value) || value < 1) throw new Error(`AuthModule: email.${name} must be a positive integer`);
   return value;
 };
 
-function linkTemplate(explicit: string | undefined, publicUrl: string | undefined, path: string, name: string): string {
-  const template = explicit ?? (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : undefined);
-  if (!template) throw new Error(`AuthModule: email.${name} or email.publicUrl is required`);
-  if (!/^https?:\/\/[^\s]+$/.test(template) || !template.includes('{token}')) {
+function linkTemplate(
+  explicit: string | undefined,
+  publicUrl: string | undefined,
+  route: { api: string } | { page: string },
+  name: string,
+): MailLink {
+  if (explicit === undefined) {
+    if (!publicUrl) throw new Error(`AuthModule: email.${name} or email.publicUrl is required`);
+    return { publicUrl: publicUrl.replace(/\/+$/, ''), route, query: '?token={token}' };
+  }
+  if (!/^https?:\/\/[^\s]+$/.test(explicit) || !explicit.includes('{token}')) {
     throw new Error(`AuthModule: email.${name} must be an http(s) URL holding {token}`);
   }
-  return template;
+  return { url: explicit };
 }
 
 function queueKeys(encoded: string[]): EncryptionKey[] {
@@ -103,9 +117,13 @@ export function resolveEmailOptions(
     outboxDir: options.smtpUrl ? undefined : options.outboxDir,
     from: options.from ?? 'nest-auth <no-reply@localhost>',
     appName: options.appName ?? 'nest-auth',
-    verifyUrl: linkTemplate(options.verifyUrl, options.publicUrl, '/auth/email/verify?token={token}', 'verifyUrl'),
-    resetUrl: linkTemplate(options.resetUrl, options.publicUrl, '/account/reset-password?token={token}', 'resetUrl'),
-    accountUrl: options.accountUrl ?? (options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}/account` : null),
+    verifyUrl: linkTemplate(options.verifyUrl, options.publicUrl, { api: 'email/verify' }, 'verifyUrl'),
+    resetUrl: linkTemplate(options.resetUrl, options.publicUrl, { page: 'account/reset-password' }, 'resetUrl'),
+    accountUrl: options.accountUrl
+      ? { url: options.accountUrl }
+      : options.publicUrl
+        ? { publicUrl: options.publicUrl.replace(/\/+$/, ''), route: { page: 'account' }, query: '' }
+        : null,
     verifyTtlSeconds: positive(options.verifyTtlSeconds ?? 86_400, 'verifyTtlSeconds'),
     resetTtlSeconds: positive(options.resetTtlSeconds ?? 1_800, 'resetTtlSeconds'),
     requireVerified: options.requireVerified ?? false,

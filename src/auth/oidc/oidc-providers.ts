@@ -16,6 +16,7 @@ import {
   None,
 } from 'openid-client';
 import { OIDC_ROUTES_PREFIX } from './oidc-routes-prefix';
+import { AuthMountPoint } from '../core/mount-point';
 import { OidcLoginStrategy } from './oidc-login.strategy';
 import { OIDC_OPTIONS, ResolvedOidcOptions, ResolvedOidcProvider } from './oidc.options';
 
@@ -50,6 +51,7 @@ export class OidcProviders implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(OIDC_OPTIONS) private readonly options: ResolvedOidcOptions,
     @Inject(OIDC_ROUTES_PREFIX) private readonly routesPrefix: string | null,
+    private readonly mount: AuthMountPoint,
   ) {}
 
   onModuleInit(): void {
@@ -75,7 +77,7 @@ export class OidcProviders implements OnModuleInit, OnModuleDestroy {
   }
 
   loginPath(name: string): string | null {
-    return this.routesPrefix === null ? null : `/${this.routesPrefix ? `${this.routesPrefix}/` : ''}oidc/${name}/login`;
+    return this.routesPrefix === null ? null : this.mount.api(`oidc/${name}/login`);
   }
 
   private async discover(settings: ResolvedOidcProvider, retrySeconds: number): Promise<void> {
@@ -91,7 +93,7 @@ export class OidcProviders implements OnModuleInit, OnModuleDestroy {
       // The ID token's signature is checked against the provider's JWKS even though it comes over TLS from the token endpoint.
       enableNonRepudiationChecks(config);
       config.timeout = REQUEST_TIMEOUT_SECONDS;
-      const callbackUrl = `${this.options.publicUrl}/${this.routesPrefix ? `${this.routesPrefix}/` : ''}oidc/${settings.name}/callback`;
+      const callbackUrl = `${this.options.publicUrl}${this.mount.api(`oidc/${settings.name}/callback`)}`;
       const strategy = new OidcLoginStrategy(
         {
           config,

@@ -21,11 +21,11 @@ import { LiveOidcProvider, OidcProviders, VerifiedTokens } from './oidc-provider
 import { OIDC_OPTIONS, ResolvedOidcOptions } from './oidc.options';
 import { SIGN_IN_POLICY, SignInPolicy } from '../core/sign-in-policy';
 import { normalizeEmail } from '../core/email-address';
+import { AuthMountPoint } from '../core/mount-point';
 
 export const SIGN_IN_FAILED = 'Sign-in failed';
 export const ACCOUNT_EXISTS = 'Account exists: sign in and link it from your account';
 export const IDENTITY_TAKEN = 'Identity linked to another user';
-const DEFAULT_RETURN_TO = '/account';
 
 /** A browser flow under way, in the session of the browser that started it (so a callback in another browser finds none). */
 interface OidcFlow {
@@ -77,8 +77,9 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 /** A path on this origin: one leading `/` (never `//` or `/\`, which browsers read as another host), printable ASCII. */
 const SAME_ORIGIN_PATH = /^\/(?![/\\])[\x21-\x7e]{0,511}$/;
 
-export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && SAME_ORIGIN_PATH.test(value) ? value : DEFAULT_RETURN_TO;
+/** `returnTo` when it is a path on this origin, else `fallback` (the account page). */
+export function safeReturnTo(value: unknown, fallback: string): string {
+  return typeof value === 'string' && SAME_ORIGIN_PATH.test(value) ? value : fallback;
 }
 
 const saved = (request: Request) =>
@@ -109,6 +110,7 @@ export class OidcSignIn implements OnModuleInit {
     private readonly secondSteps: SecondStepSlot,
     private readonly spentIdTokens: ShortLivedKeys,
     @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
+    private readonly mount: AuthMountPoint,
   ) {}
 
   onModuleInit(): void {
@@ -138,7 +140,7 @@ export class OidcSignIn implements OnModuleInit {
     if (!('redirect' in outcome)) throw new Error('The OpenID strategy did not redirect');
     request.session.oidcFlow = {
       provider: name,
-      returnTo: safeReturnTo(returnTo),
+      returnTo: safeReturnTo(returnTo, this.mount.path('account')),
       startedAt: Date.now(),
       ...(linking ? { linkUserId: linking.user.id, linkSessionId: linking.sessionId } : {}),
       ...(signedIn ? { reauthUserId: signedIn.userId, reauthSessionId: signedIn.publicId } : {}),

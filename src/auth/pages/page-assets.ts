@@ -37,10 +37,10 @@ const escapeAttribute = (text: string) =>
 /**
  * Every file the pages serve, read once at start: the folder's own files and the QR code library, under
  * their bare names, and the WebAuthn library under `webauthn/` (nothing else on the disk can be asked
- * for). The HTML learns where the API is mounted, whether passkeys are on, and the admin page the audit
- * event types, from meta tags filled in here.
+ * for). The HTML learns whether passkeys are on and the admin page the audit event types from meta tags
+ * filled in here; where the pages and the API are mounted is filled in by `mountPageAssets` once known.
  */
-export function loadPageAssets(apiPrefix: string, passkeysEnabled = false): Map<string, PageAsset> {
+export function loadPageAssets(passkeysEnabled = false): Map<string, PageAsset> {
   const folder = pageAssetsFolder();
   const assets = new Map<string, PageAsset>();
   for (const name of readdirSync(folder)) {
@@ -51,7 +51,6 @@ export function loadPageAssets(apiPrefix: string, passkeysEnabled = false): Map<
       body = Buffer.from(
         body
           .toString('utf8')
-          .replaceAll('{{apiPrefix}}', escapeAttribute(apiPrefix))
           .replaceAll('{{passkeys}}', passkeysEnabled ? 'on' : 'off')
           .replaceAll('{{auditEventTypes}}', escapeAttribute(AUTH_EVENT_TYPES.join(' '))),
       );
@@ -67,10 +66,33 @@ export function loadPageAssets(apiPrefix: string, passkeysEnabled = false): Map<
   return assets;
 }
 
+/** Where the app really answers: `apiPrefix` the module's routes (`/api/auth`), the rest pages' paths (`/api/account`). */
+export interface PagePaths {
+  apiPrefix: string;
+  accountPath: string;
+  adminPath: string;
+  assetsPath: string;
+}
+
+/**
+ * The pages with the paths they are served at filled into their links and meta tags (`{{apiPrefix}}`,
+ * `{{accountPath}}`, `{{adminPath}}`, `{{assetsPath}}`): the browser modules read them through `paths.js`.
+ */
+export function mountPageAssets(assets: ReadonlyMap<string, PageAsset>, paths: PagePaths): Map<string, PageAsset> {
+  const mounted = new Map(assets);
+  for (const [name, asset] of assets) {
+    if (!name.endsWith('.html')) continue;
+    let html = asset.body.toString('utf8');
+    for (const [key, value] of Object.entries(paths)) html = html.replaceAll(`{{${key}}}`, escapeAttribute(value));
+    mounted.set(name, { ...asset, body: Buffer.from(html) });
+  }
+  return mounted;
+}
+
 /**
  * @simplewebauthn/browser's ES build (the WebAuthn JSON conversions of the passkey pages), file by file
  * under its own relative paths (`index.js`, `methods/startRegistration.js`, ...), so that its imports of
- * one another resolve under `/account/assets/webauthn/`.
+ * one another resolve under `<account page>/assets/webauthn/`.
  */
 function webAuthnBrowserModules(): Map<string, Buffer> {
   const root = join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'esm');

@@ -4,7 +4,8 @@ import type { Response } from 'express';
 import { Public } from '../core/auth.decorator';
 import type { ResolvedPasskeyOptions } from '../passkeys/passkeys.options';
 import { PASSKEY_OPTIONS } from '../passkeys/passkeys.options';
-import { loadPageAssets, PageAsset } from './page-assets';
+import { AuthMountPoint } from '../core/mount-point';
+import { loadPageAssets, mountPageAssets, PageAsset } from './page-assets';
 import { PAGES_OPTIONS, PagesOptions } from './pages.options';
 
 /**
@@ -24,15 +25,28 @@ const PAGES_CSP =
 @Public()
 @Controller()
 export class PagesController {
-  private readonly assets: Map<string, PageAsset>;
+  private readonly loaded: Map<string, PageAsset>;
+  private mounted?: Map<string, PageAsset>;
 
   constructor(
-    @Inject(PAGES_OPTIONS) options: PagesOptions,
+    @Inject(PAGES_OPTIONS) private readonly options: PagesOptions,
+    private readonly mount: AuthMountPoint,
     @Optional() @Inject(PASSKEY_OPTIONS) passkeys?: Pick<ResolvedPasskeyOptions, 'enabled'>,
   ) {
     // The sign-in screen offers "Sign in with a passkey" only where its routes are on; asking a
     // throttled route on every page load would spend the visitor's sign-in attempts.
-    this.assets = loadPageAssets(options.apiPrefix, passkeys?.enabled ?? false);
+    this.loaded = loadPageAssets(passkeys?.enabled ?? false);
+  }
+
+  /** Filled in at the first request: Nest's global prefix is set after the module is built. */
+  private get assets(): Map<string, PageAsset> {
+    this.mounted ??= mountPageAssets(this.loaded, {
+      apiPrefix: this.mount.path(this.options.apiPrefix),
+      accountPath: this.mount.path('account'),
+      adminPath: this.mount.path('admin'),
+      assetsPath: this.mount.path('account/assets'),
+    });
+    return this.mounted;
   }
 
   @Get('account')

@@ -1,6 +1,7 @@
 // @ts-check
 import { ApiError, call, describeError, get, onSignedOut, post, setCsrfToken } from './api.js';
 import { busy, formatDate, formValues, h, messageArea, replaceChildren, say } from './dom.js';
+import { pagePath } from './paths.js';
 
 /**
  * @typedef {{ id: string, email: string, name: string | null, roles: string[], emailVerified: boolean, disabled: boolean, disabledAt: string | null, createdAt: string | null }} ListedUser
@@ -21,7 +22,7 @@ function showSignedOut(text) {
   const area = messageArea();
   say(area, text, 'info');
   replaceChildren(userBar);
-  replaceChildren(main, h('h1', {}, 'Administration'), area, h('p', {}, h('a', { href: '/account' }, 'Sign in')));
+  replaceChildren(main, h('h1', {}, 'Administration'), area, h('p', {}, h('a', { href: pagePath.account }, 'Sign in')));
 }
 
 async function start() {
@@ -38,7 +39,7 @@ async function start() {
   replaceChildren(
     userBar,
     h('span', { class: 'who' }, me.user.email),
-    h('a', { href: '/account', class: 'button secondary' }, 'Your account'),
+    h('a', { href: pagePath.account, class: 'button secondary' }, 'Your account'),
   );
   if (!me.user.roles.includes('admin')) {
     const area = messageArea();

@@ -1,6 +1,8 @@
 // @ts-check
 /** The pages' one way to the module's HTTP routes: JSON, the session cookie, and the CSRF token on unsafe calls. */
 
+import { apiPrefix } from './paths.js';
+
 export class ApiError extends Error {
   /**
    * @param {number} status
@@ -23,8 +25,7 @@ export class SignedOutError extends Error {}
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Where the routes are mounted, from `<meta name="nest-auth-api">` (the server fills it in). */
-export const apiPrefix = document.querySelector('meta[name="nest-auth-api"]')?.getAttribute('content') || '/auth';
+export { apiPrefix };
 
 /** The session's CSRF token: in this module's memory only, never in storage or a URL. */
 let csrfToken = /** @type {string | null} */ (null);

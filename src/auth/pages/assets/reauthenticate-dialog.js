@@ -1,6 +1,7 @@
 // @ts-check
 import { call, describeError } from './api.js';
 import { field, formValues, h, messageArea, say } from './dom.js';
+import { pagePath } from './paths.js';
 import { describeCeremonyError, passkeysAvailable } from './passkey-ceremonies.js';
 import { providerTitle } from './sign-in-oidc.js';
 import { startAuthentication } from './webauthn/index.js';
@@ -114,7 +115,7 @@ function providerLinks() {
       for (const provider of Array.isArray(body) ? body : []) {
         const url = new URL(provider.loginUrl, location.origin);
         url.searchParams.set('reauth', '1');
-        url.searchParams.set('returnTo', '/account');
+        url.searchParams.set('returnTo', pagePath.account);
         list.append(
           h(
             'li',

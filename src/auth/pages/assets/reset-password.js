@@ -1,6 +1,7 @@
 // @ts-check
 import { call } from './api.js';
 import { busy, formValues, h, messageArea, newPasswordFields, replaceChildren, say } from './dom.js';
+import { pagePath } from './paths.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 
@@ -15,7 +16,7 @@ if (!token) {
     main,
     h('h1', {}, 'Choose a new password'),
     area,
-    h('p', {}, h('a', { href: '/account' }, 'Ask for a new link')),
+    h('p', {}, h('a', { href: pagePath.account }, 'Ask for a new link')),
   );
 } else {
   const form = /** @type {HTMLFormElement} */ (
@@ -35,7 +36,12 @@ if (!token) {
       await call('POST', '/password/reset', { token, newPassword }, { expectSignedIn: false });
       const done = messageArea();
       say(done, 'Your password is changed, and every session and app signed in as you was signed out.', 'success');
-      replaceChildren(main, h('h1', {}, 'Password changed'), done, h('p', {}, h('a', { href: '/account' }, 'Sign in')));
+      replaceChildren(
+        main,
+        h('h1', {}, 'Password changed'),
+        done,
+        h('p', {}, h('a', { href: pagePath.account }, 'Sign in')),
+      );
     });
   });
   replaceChildren(main, h('h1', {}, 'Choose a new password'), h('div', { class: 'card' }, form));

@@ -1,6 +1,7 @@
 // @ts-check
 import { ApiError, call, del, post } from './api.js';
 import { busy, formatDate, h, messageArea, replaceChildren, say } from './dom.js';
+import { pagePath } from './paths.js';
 import { providerTitle } from './sign-in-oidc.js';
 
 /** @typedef {{ id: string, provider: string, email: string | null, createdAt: string }} IdentityView */
@@ -63,7 +64,7 @@ function linkButton(provider, area) {
   );
   button.addEventListener('click', () =>
     busy(button, area, async () => {
-      const { url } = (await post(`/oidc/${encodeURIComponent(provider)}/link`, { returnTo: '/account' })).body;
+      const { url } = (await post(`/oidc/${encodeURIComponent(provider)}/link`, { returnTo: pagePath.account })).body;
       window.location.assign(url);
     }),
   );

@@ -1,6 +1,7 @@
 // @ts-check
 import { post } from './api.js';
 import { busy, field, formValues, h, messageArea, say } from './dom.js';
+import { pagePath } from './paths.js';
 
 /** Who you are, whether your address is verified, and moving to a new address. @type {import('./account-modules.js').AccountSection} */
 export const profileSection = {
@@ -78,7 +79,7 @@ export const profileSection = {
         h('dd', { 'data-field': 'roles' }, user.roles.join(', ') || '—'),
       ),
       user.emailVerified ? null : h('div', { class: 'row' }, verify, verifyArea),
-      user.roles.includes('admin') ? h('p', {}, h('a', { href: '/admin' }, 'Administration')) : null,
+      user.roles.includes('admin') ? h('p', {}, h('a', { href: pagePath.admin }, 'Administration')) : null,
       change,
     );
   },

@@ -1,6 +1,7 @@
 // @ts-check
 import { call } from './api.js';
 import { h } from './dom.js';
+import { pagePath } from './paths.js';
 
 /**
  * A link per OpenID provider of `GET /auth/oidc/providers`: a plain navigation to its `loginUrl`, which
@@ -44,7 +45,7 @@ export const oidcSignIn = {
 /** @param {string} loginUrl a path on this origin */
 function loginHref(loginUrl) {
   const url = new URL(loginUrl, location.origin);
-  url.searchParams.set('returnTo', '/account');
+  url.searchParams.set('returnTo', pagePath.account);
   return url.pathname + url.search;
 }
 
