@@ -88,3 +88,5 @@ export { authMigrations } from './migrations';
 // A host's own users table behind the UserStore port.
 export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser } from './core/user-store';
 export { EmailTakenError } from './core/user-store';
+export { typeOrmUserStore } from './users/typeorm-user-store.factory';
+export type { UserColumns } from './users/typeorm-user-store.factory';

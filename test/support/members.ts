@@ -1,19 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import {
-  Column,
-  Entity,
-  FindOptionsWhere,
-  LessThan,
-  Like,
-  MigrationInterface,
-  PrimaryGeneratedColumn,
-  QueryFailedError,
-  QueryRunner,
-  Repository,
-  Table,
-} from 'typeorm';
-import { AuthUser, EmailTakenError, NewAuthUser, UserPage, UserSearch, UserStore } from '@nest-auth/core';
+import { Column, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryRunner, Table } from 'typeorm';
+import { AuthUser, typeOrmUserStore } from '@nest-auth/core';
 
 /** A host app's own users table: integer ids, its own column names, no `auth_users` anywhere. */
 @Entity({ name: 'members' })
@@ -67,112 +54,21 @@ export class CreateMembers1700000000000 implements MigrationInterface {
 
 const ROLES: Record<Member['role'], string[]> = { member: ['user'], admin: ['user', 'admin'], service: ['service'] };
 
-function toAuthUser(member: Member): AuthUser {
-  return {
-    id: String(member.memberNo),
-    email: member.mail,
-    name: member.displayName,
-    roles: ROLES[member.role],
-    disabled: member.blocked,
-    emailVerified: member.mailConfirmed,
-  };
-}
-
-/** The host's adapter of the module's users port. */
-@Injectable()
-export class MemberStore implements UserStore {
-  constructor(@InjectRepository(Member) private readonly members: Repository<Member>) {}
-
-  /** Ids of this table are integers: anything else is nobody's, answered without a query. */
-  private memberNo(id: string): number | null {
-    return /^[1-9]\d{0,9}$/.test(id) ? Number(id) : null;
-  }
-
-  async findById(id: string): Promise<AuthUser | null> {
-    const memberNo = this.memberNo(id);
-    const member = memberNo === null ? null : await this.members.findOneBy({ memberNo });
-    return member && toAuthUser(member);
-  }
-
-  async findByEmail(email: string): Promise<AuthUser | null> {
-    const member = await this.members.findOneBy({ mail: email });
-    return member && toAuthUser(member);
-  }
-
-  async findForLogin(email: string): Promise<{ user: AuthUser; passwordHash: string | null } | null> {
-    const member = await this.members.findOneBy({ mail: email });
-    return member && { user: toAuthUser(member), passwordHash: member.secretHash };
-  }
-
-  async passwordHashOf(id: string): Promise<string | null> {
-    const memberNo = this.memberNo(id);
-    return memberNo === null ? null : ((await this.members.findOneBy({ memberNo }))?.secretHash ?? null);
-  }
-
-  async create(user: NewAuthUser): Promise<AuthUser> {
-    const role = user.roles.includes('admin') ? 'admin' : user.roles.includes('service') ? 'service' : 'member';
-    try {
-      const member = await this.members.save(
-        this.members.create({
-          mail: user.email,
-          displayName: user.name,
-          secretHash: user.passwordHash,
-          role,
-          blocked: false,
-          mailConfirmed: false,
-        }),
-      );
-      return toAuthUser(member);
-    } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) throw new EmailTakenError();
-      throw error;
-    }
-  }
-
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    const memberNo = this.memberNo(id);
-    if (memberNo !== null) await this.members.update({ memberNo }, { secretHash: passwordHash });
-  }
-
-  async setEmailVerified(id: string, verified: boolean): Promise<void> {
-    const memberNo = this.memberNo(id);
-    if (memberNo !== null) await this.members.update({ memberNo }, { mailConfirmed: verified });
-  }
-
-  async setEmail(id: string, email: string): Promise<void> {
-    const memberNo = this.memberNo(id);
-    if (memberNo === null) return;
-    try {
-      await this.members.update({ memberNo }, { mail: email, mailConfirmed: true });
-    } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) throw new EmailTakenError();
-      throw error;
-    }
-  }
-
-  async setDisabled(id: string, disabled: boolean): Promise<AuthUser | null> {
-    const memberNo = this.memberNo(id);
-    if (memberNo === null) return null;
-    await this.members.update({ memberNo }, { blocked: disabled });
-    return this.findById(id);
-  }
-
-  /** Newest member first; the cursor is the last member number shown. This table keeps no timestamps. */
-  async searchUsers(search: UserSearch): Promise<UserPage | null> {
-    const after = search.cursor === undefined ? undefined : this.memberNo(search.cursor);
-    if (after === null) return null;
-    const where: FindOptionsWhere<Member> = {
-      ...(search.query ? { mail: Like(`%${search.query.toLowerCase().replace(/[\\%_]/g, '')}%`) } : {}),
-      ...(after ? { memberNo: LessThan(after) } : {}),
-    };
-    const rows = await this.members.find({ where, order: { memberNo: 'DESC' }, take: search.limit + 1 });
-    const page = rows.slice(0, search.limit);
-    return {
-      items: page.map((member) => ({ ...toAuthUser(member), disabledAt: null, createdAt: null })),
-      nextCursor: rows.length > search.limit ? String(page[page.length - 1].memberNo) : null,
-    };
-  }
-}
+/** The host's adapter of the module's users port: the package's helper, mapped to this table's properties. */
+export class MemberStore extends typeOrmUserStore(Member, {
+  id: 'memberNo',
+  email: 'mail',
+  name: 'displayName',
+  passwordHash: 'secretHash',
+  roles: {
+    read: (member) => ROLES[member.role],
+    write: (roles): Partial<Member> => ({
+      role: roles.includes('admin') ? 'admin' : roles.includes('service') ? 'service' : 'member',
+    }),
+  },
+  disabled: 'blocked',
+  emailVerified: 'mailConfirmed',
+}) {}
 
 /** A pause a test can put in the next login's first read of the user, to run something in between. */
 export class LoginGate {
