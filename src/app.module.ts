@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from './auth';
+import { AuthModule, waitForDatabase } from './auth';
 import { referenceFeatures } from './app.features';
 import { AppConfig, authOptions } from './config/app.config';
 import { dataSourceOptions } from './config/data-source';
@@ -15,11 +15,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database),
-          migrationsRun: config.runMigrations,
-          retryAttempts: 3,
-          retryDelay: 1000,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(config.database),
+            migrationsRun: config.runMigrations,
+            // waitForDatabase retries connecting, within DATABASE_STARTUP_TIMEOUT_SECONDS; a failure past it is final.
+            toRetry: () => false,
+          }),
+          dataSourceFactory: waitForDatabase(config.databaseStartupTimeoutSeconds),
         }),
         AuthModule.forRoot({ ...authOptions(config), features: referenceFeatures }),
         TerminusModule.forRoot(),

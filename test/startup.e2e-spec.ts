@@ -42,4 +42,23 @@ describe('start-up against a store that is not there', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('stops with exit code 1 and one line when PostgreSQL does not answer within DATABASE_STARTUP_TIMEOUT_SECONDS', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-startup-'));
+    try {
+      const port = await freePort();
+      const { code, output, ms } = await start({
+        DATA_DIR: dataDir,
+        DATABASE_URL: `postgres://nest:nest@127.0.0.1:${port}/nest`,
+        DATABASE_STARTUP_TIMEOUT_SECONDS: '2',
+      });
+      assert.equal(code, 1, output);
+      assert.match(output, /The database did not answer within 2 s at start \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
+      // It kept trying for the wait, then stopped: not at the first refusal, not after TypeORM's own retries.
+      assert.ok(ms >= 2000 && ms < 15_000, `exited after ${ms} ms`);
+      assert.doesNotMatch(output, /Unable to connect to the database\. Retrying/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

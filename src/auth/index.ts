@@ -84,6 +84,7 @@ export { AuthTelemetry } from './core/auth-telemetry';
 export { authEntities } from './entities';
 export type { AuthSchemaOptions } from './entities';
 export { authMigrations } from './migrations';
+export { waitForDatabase } from './core/database-startup';
 
 // A host's own users table behind the UserStore port.
 export type { UserStore, AuthUser, NewAuthUser, UserSearch, UserPage, ListedUser } from './core/user-store';

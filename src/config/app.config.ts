@@ -32,6 +32,8 @@ export interface AppConfig extends TlsConfig {
   redisKeyPrefix: string;
   /** REDIS_STARTUP_TIMEOUT_SECONDS: how long start waits for Redis before it fails. */
   redisStartupTimeoutSeconds: number;
+  /** DATABASE_STARTUP_TIMEOUT_SECONDS: how long start waits for the database before it fails. */
+  databaseStartupTimeoutSeconds: number;
   trustProxy?: string;
   sessionSecrets: string[];
   sessionIdleTimeoutSeconds: number;
@@ -299,6 +301,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'auth:',
     redisStartupTimeoutSeconds: integer(env, 'REDIS_STARTUP_TIMEOUT_SECONDS', 30),
+    databaseStartupTimeoutSeconds: integer(env, 'DATABASE_STARTUP_TIMEOUT_SECONDS', 30),
     trustProxy: env.TRUST_PROXY || undefined,
     sessionSecrets: secretList(env, 'SESSION_SECRET', production, dataDir, 'session-secret'),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 1800),
