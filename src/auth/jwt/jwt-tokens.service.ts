@@ -110,10 +110,15 @@ export class JwtTokensService {
 
   /** Ends the family of the presented refresh token, if there is one (RFC 7009: unknown tokens are no error). */
   async revoke(presented: string, request?: Request): Promise<void> {
-    const familyId = await this.refreshTokens.familyIdOf(presented);
-    if (!familyId) return;
-    await this.revokeFamily(familyId);
-    await this.audit.record({ type: 'token_family.revoked', mechanism: 'jwt', request, detail: { familyId } });
+    const family = await this.refreshTokens.familyOf(presented);
+    if (!family) return;
+    const { familyId, userId } = family;
+    await this.audit.transaction(async (tx) => {
+      await this.refreshTokens.revokeFamily(familyId, tx.manager);
+      // The revocation log's row commits with the revocation and its event: a crash after the answer loses none.
+      await this.bus.publish({ type: 'family', id: familyId }, { manager: tx.manager });
+      tx.record({ type: 'token_family.revoked', userId, mechanism: 'jwt', request, detail: { familyId } });
+    });
   }
 
   async revokeFamily(familyId: string): Promise<void> {

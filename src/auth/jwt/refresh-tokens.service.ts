@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { AuthenticationProof } from '../core/authentication-proof';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { RefreshToken } from './refresh-token.entity';
@@ -114,17 +114,21 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  async familyIdOf(presented: string): Promise<string | null> {
+  /** The family of a presented refresh token and whose it is, or null for a token this app never issued. */
+  async familyOf(presented: string): Promise<{ familyId: string; userId: string } | null> {
     const token = await this.tokens.findOne({
       where: { tokenHash: sha256Hex(presented) },
       select: { id: true, familyId: true },
     });
-    return token?.familyId ?? null;
+    if (!token) return null;
+    const family = await this.families.findOne({ where: { id: token.familyId }, select: { id: true, userId: true } });
+    return family && { familyId: family.id, userId: family.userId };
   }
 
-  /** True when this call ended the family (it was not revoked already). */
-  async revokeFamily(id: string): Promise<boolean> {
-    const result = await this.families.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+  /** True when this call ended the family (it was not revoked already); `manager`: in the change's transaction. */
+  async revokeFamily(id: string, manager?: EntityManager): Promise<boolean> {
+    const families = manager ? manager.withRepository(this.families) : this.families;
+    const result = await families.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     return result.affected === 1;
   }
 

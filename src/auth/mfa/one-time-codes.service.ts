@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnM
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { EntityManager, IsNull, LessThan, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { AuthPrincipal } from '../core/auth-principal';
 import { ReauthenticationMethods } from '../core/reauthentication-methods';
@@ -134,14 +134,16 @@ export class OneTimeCodes implements OnModuleInit {
     if (!row || row.confirmedAt) throw new BadRequestException('No TOTP enrolment is pending');
     const step = matchTotp(this.openSecret(row), code, row.lastUsedStep);
     if (step === null) throw new BadRequestException(INVALID_CODE);
-    const { affected } = await this.totps.update(
-      { userId, confirmedAt: IsNull() },
-      { confirmedAt: new Date(), lastUsedStep: step },
-    );
-    if (affected !== 1) throw new BadRequestException('No TOTP enrolment is pending');
-    const codes = await this.replaceRecoveryCodes(userId);
-    await this.audit.record({ type: 'mfa.totp_enabled', userId, mechanism: principal.via, request });
-    return codes;
+    // TOTP on, the first recovery codes, the event and its notice: all of them or none.
+    return this.audit.transaction(async (tx) => {
+      const { affected } = await tx.manager
+        .withRepository(this.totps)
+        .update({ userId, confirmedAt: IsNull() }, { confirmedAt: new Date(), lastUsedStep: step });
+      if (affected !== 1) throw new BadRequestException('No TOTP enrolment is pending');
+      const codes = await this.replaceRecoveryCodes(userId, tx.manager);
+      tx.record({ type: 'mfa.totp_enabled', userId, mechanism: principal.via, request });
+      return codes;
+    });
   }
 
   /** MFA off: needs the current password and a code (a TOTP code, or a recovery code for a lost device); the recovery codes go too. */
@@ -164,9 +166,11 @@ export class OneTimeCodes implements OnModuleInit {
       throw new BadRequestException(INVALID_CODE);
     }
     await this.attempts.recordSecondFactorSuccess(userId);
-    await this.totps.delete({ userId });
-    await this.recoveryCodes.delete({ userId });
-    await this.audit.record({ type: 'mfa.totp_disabled', userId, mechanism: principal.via, request });
+    await this.audit.transaction(async (tx) => {
+      await tx.manager.withRepository(this.totps).delete({ userId });
+      await tx.manager.withRepository(this.recoveryCodes).delete({ userId });
+      tx.record({ type: 'mfa.totp_disabled', userId, mechanism: principal.via, request });
+    });
   }
 
   /** A new set of recovery codes; the old set is void. */
@@ -178,9 +182,11 @@ export class OneTimeCodes implements OnModuleInit {
     const userId = principal.user.id;
     await this.requirePassword(principal, currentPassword, request);
     if (!(await this.totpOn(userId))) throw new BadRequestException(TOTP_OFF);
-    const codes = await this.replaceRecoveryCodes(userId);
-    await this.audit.record({ type: 'mfa.recovery_codes_generated', userId, mechanism: principal.via, request });
-    return codes;
+    return this.audit.transaction(async (tx) => {
+      const codes = await this.replaceRecoveryCodes(userId, tx.manager);
+      tx.record({ type: 'mfa.recovery_codes_generated', userId, mechanism: principal.via, request });
+      return codes;
+    });
   }
 
   /** True once for a code of the confirmed secret within one step of now, newer than the last one accepted. */
@@ -222,16 +228,20 @@ export class OneTimeCodes implements OnModuleInit {
       return hash !== null && timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(row.codeHash, 'hex'));
     });
     if (!match) return false;
-    const { affected } = await this.recoveryCodes.update({ id: match.id, usedAt: IsNull() }, { usedAt: new Date() });
-    if (affected !== 1) return false;
-    await this.audit.record({
-      type: 'mfa.recovery_code_used',
-      userId,
-      mechanism,
-      request,
-      detail: { recoveryCodesLeft: rows.length - 1 },
+    return this.audit.transaction(async (tx) => {
+      const { affected } = await tx.manager
+        .withRepository(this.recoveryCodes)
+        .update({ id: match.id, usedAt: IsNull() }, { usedAt: new Date() });
+      if (affected !== 1) return false;
+      tx.record({
+        type: 'mfa.recovery_code_used',
+        userId,
+        mechanism,
+        request,
+        detail: { recoveryCodesLeft: rows.length - 1 },
+      });
+      return true;
     });
-    return true;
   }
 
   private async requirePassword(principal: AuthPrincipal, currentPassword: string, request: Request): Promise<void> {
@@ -245,24 +255,23 @@ export class OneTimeCodes implements OnModuleInit {
     return this.cipher.open(row.sealedSecret, row.userId);
   }
 
-  private async replaceRecoveryCodes(userId: string): Promise<string[]> {
+  /** In the caller's transaction: the old set goes with the change that replaces it. */
+  private async replaceRecoveryCodes(userId: string, manager: EntityManager): Promise<string[]> {
     const codes = newRecoveryCodes();
     const keyId = this.cipher.currentKeyId;
     const createdAt = new Date();
-    await this.recoveryCodes.manager.transaction(async (manager) => {
-      await manager.delete(MfaRecoveryCode, { userId });
-      await manager.insert(
-        MfaRecoveryCode,
-        codes.map((shown) => ({
-          id: randomUUID(),
-          userId,
-          keyId,
-          codeHash: this.cipher.hashCode(normalizeRecoveryCode(shown)!, userId, keyId)!,
-          usedAt: null,
-          createdAt,
-        })),
-      );
-    });
+    const rows = manager.withRepository(this.recoveryCodes);
+    await rows.delete({ userId });
+    await rows.insert(
+      codes.map((shown) => ({
+        id: randomUUID(),
+        userId,
+        keyId,
+        codeHash: this.cipher.hashCode(normalizeRecoveryCode(shown)!, userId, keyId)!,
+        usedAt: null,
+        createdAt,
+      })),
+    );
     return codes;
   }
 }

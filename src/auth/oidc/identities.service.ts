@@ -71,20 +71,23 @@ export class Identities implements OnModuleInit {
       createdAt: new Date(),
     };
     try {
-      await this.identities.insert(row);
+      await this.audit.transaction(async (tx) => {
+        await tx.manager.withRepository(this.identities).insert(row);
+        tx.record({
+          type: 'identity.linked',
+          userId,
+          mechanism: 'oidc',
+          request,
+          detail: { provider: asserted.provider },
+        });
+      });
     } catch (error) {
+      // Linked first by a concurrent request (the unique index refused this row): the identity as it stands.
       if (!(error instanceof QueryFailedError)) throw error;
       const existing = await this.find(asserted.provider, asserted.subject);
       if (!existing) throw error;
       return existing;
     }
-    await this.audit.record({
-      type: 'identity.linked',
-      userId,
-      mechanism: 'oidc',
-      request,
-      detail: { provider: asserted.provider },
-    });
     return row;
   }
 
@@ -97,16 +100,18 @@ export class Identities implements OnModuleInit {
   async unlink(userId: string, id: string, request?: Request): Promise<void> {
     const row = await this.identities.findOne({ where: { id, userId } });
     if (!row) throw new NotFoundException('Identity not found');
-    await this.signInMethods.removeOne(userId, async () => {
-      const { affected } = await this.identities.delete({ id, userId });
-      if (affected !== 1) throw new NotFoundException('Identity not found');
-    });
-    await this.audit.record({
-      type: 'identity.unlinked',
-      userId,
-      mechanism: 'oidc',
-      request,
-      detail: { provider: row.provider },
-    });
+    await this.signInMethods.removeOne(userId, () =>
+      this.audit.transaction(async (tx) => {
+        const { affected } = await tx.manager.withRepository(this.identities).delete({ id, userId });
+        if (affected !== 1) throw new NotFoundException('Identity not found');
+        tx.record({
+          type: 'identity.unlinked',
+          userId,
+          mechanism: 'oidc',
+          request,
+          detail: { provider: row.provider },
+        });
+      }),
+    );
   }
 }

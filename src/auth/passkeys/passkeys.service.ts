@@ -192,16 +192,21 @@ export class Passkeys implements OnModuleInit {
       createdAt: new Date(),
       lastUsedAt: null,
     };
-    // A credential id belongs to one account only (WebAuthn §7.1 step 26): the unique index refuses a second row.
-    await this.rows.insert(row).catch(() => {
-      throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
-    });
-    await this.audit.record({
-      type: 'passkey.registered',
-      userId,
-      mechanism: principal.via,
-      request,
-      detail: { passkeyId: row.id },
+    await this.audit.transaction(async (tx) => {
+      // A credential id belongs to one account only (WebAuthn §7.1 step 26): the unique index refuses a second row.
+      await tx.manager
+        .withRepository(this.rows)
+        .insert(row)
+        .catch(() => {
+          throw new BadRequestException(PASSKEY_NOT_ACCEPTED);
+        });
+      tx.record({
+        type: 'passkey.registered',
+        userId,
+        mechanism: principal.via,
+        request,
+        detail: { passkeyId: row.id },
+      });
     });
     return { id: row.id, name: row.name, createdAt: row.createdAt, lastUsedAt: null };
   }
@@ -367,15 +372,17 @@ export class Passkeys implements OnModuleInit {
           throw new BadRequestException('Current password is incorrect');
         }
       }
-      const { affected } = await this.rows.delete({ id, userId });
-      if (affected !== 1) throw new NotFoundException('Passkey not found');
-    });
-    await this.audit.record({
-      type: 'passkey.removed',
-      userId,
-      mechanism: principal.via,
-      request,
-      detail: { passkeyId: id },
+      await this.audit.transaction(async (tx) => {
+        const { affected } = await tx.manager.withRepository(this.rows).delete({ id, userId });
+        if (affected !== 1) throw new NotFoundException('Passkey not found');
+        tx.record({
+          type: 'passkey.removed',
+          userId,
+          mechanism: principal.via,
+          request,
+          detail: { passkeyId: id },
+        });
+      });
     });
   }
 }
