@@ -159,7 +159,7 @@ describe(`a host app with its own users table (${storageMode})`, () => {
       .get(AccountsService, { strict: false })
       .register({ email: uniqueEmail('admin'), password: PASSWORD, roles: ['admin'] });
     const session = await login(host.url, admin.email, PASSWORD, false);
-    for (const id of ['abc', '0', '99999999999', '12ab']) {
+    for (const id of ['abc', '0', '99999999999', '2147483648', '12ab']) {
       await session.agent.post(`/auth/admin/users/${id}/disable`).set('X-CSRF-Token', session.csrfToken).expect(404);
     }
   });

@@ -68,7 +68,7 @@ export function typeOrmUserStore<E extends ObjectLiteral>(entity: Type<E>, colum
 
   @Injectable()
   class TypeOrmHostUserStore implements UserStore {
-    private readonly idKind: 'integer' | 'uuid' | 'string';
+    private readonly idKind: 'integer' | 'bigint' | 'uuid' | 'string';
     private readonly flags: { disabled: 'boolean' | 'timestamp'; emailVerified: 'boolean' | 'timestamp' };
 
     constructor(@InjectRepository(entity) readonly repository: Repository<E>) {
@@ -197,7 +197,9 @@ export function typeOrmUserStore<E extends ObjectLiteral>(entity: Type<E>, colum
 
     /** The id as the entity holds it, or null for one it cannot hold (nobody's, answered without a query). */
     private key(id: string): number | string | null {
-      if (this.idKind === 'integer') return /^[1-9]\d{0,14}$/.test(id) ? Number(id) : null;
+      // Past the column's range the database would refuse the query (a 5xx): such an id is nobody's either.
+      if (this.idKind === 'integer') return /^[1-9]\d{0,9}$/.test(id) && Number(id) <= INT4_MAX ? Number(id) : null;
+      if (this.idKind === 'bigint') return /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= INT8_MAX ? id : null;
       if (this.idKind === 'uuid') return UUID.test(id) ? id.toLowerCase() : null;
       return id.length > 0 && id.length <= 64 ? id : null;
     }
@@ -235,8 +237,11 @@ export function typeOrmUserStore<E extends ObjectLiteral>(entity: Type<E>, colum
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INT4_MAX = 2_147_483_647;
+const INT8_MAX = 9_223_372_036_854_775_807n;
 
-function kindOfId(type: ColumnType | undefined): 'integer' | 'uuid' | 'string' {
+function kindOfId(type: ColumnType | undefined): 'integer' | 'bigint' | 'uuid' | 'string' {
+  if (typeof type === 'string' && /^(bigint|int8|bigserial)$/i.test(type)) return 'bigint';
   if (type === Number || (typeof type === 'string' && /int|serial/i.test(type))) return 'integer';
   return type === 'uuid' ? 'uuid' : 'string';
 }
