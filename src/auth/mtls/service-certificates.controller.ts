@@ -54,16 +54,18 @@ export class ServiceCertificatesController {
     @CurrentPrincipal() admin: AuthPrincipal,
     @Req() request: Request,
   ): Promise<RegisteredServiceCertificate> {
-    const registered = await this.certificates.register({ id: body.userId }, body);
-    await this.audit.record({
-      type: 'service_certificate.registered',
-      userId: registered.userId,
-      actorId: admin.user.id,
-      mechanism: admin.via,
-      request,
-      detail: { certificateId: registered.id, fingerprint: registered.fingerprint },
+    return this.audit.transaction(async (tx) => {
+      const registered = await this.certificates.register({ id: body.userId }, body, tx);
+      tx.record({
+        type: 'service_certificate.registered',
+        userId: registered.userId,
+        actorId: admin.user.id,
+        mechanism: admin.via,
+        request,
+        detail: { certificateId: registered.id, fingerprint: registered.fingerprint },
+      });
+      return registered;
     });
-    return registered;
   }
 
   @Documented('Every certificate binding, newest first, revoked ones included', {
@@ -87,14 +89,16 @@ export class ServiceCertificatesController {
     @CurrentPrincipal() admin: AuthPrincipal,
     @Req() request: Request,
   ): Promise<void> {
-    const revoked = await this.certificates.revoke(id);
-    await this.audit.record({
-      type: 'service_certificate.revoked',
-      userId: revoked.userId,
-      actorId: admin.user.id,
-      mechanism: admin.via,
-      request,
-      detail: { certificateId: id },
+    await this.audit.transaction(async (tx) => {
+      const revoked = await this.certificates.revoke(id, tx);
+      tx.record({
+        type: 'service_certificate.revoked',
+        userId: revoked.userId,
+        actorId: admin.user.id,
+        mechanism: admin.via,
+        request,
+        detail: { certificateId: id },
+      });
     });
   }
 }

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Not
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, QueryFailedError, Repository } from 'typeorm';
+import type { AuditTransaction } from '../audit/audit-log.service';
 import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { normalizeFingerprint } from './fingerprint';
@@ -52,7 +53,12 @@ export class ServiceCertificatesService {
   ) {}
 
   /** 400 for a malformed fingerprint, 404 for an unknown owner, 409 for a fingerprint registered before. */
-  async register(owner: CertificateOwner, input: NewServiceCertificate): Promise<RegisteredServiceCertificate> {
+  /** `tx`: in the transaction of the change, which records its audit event. */
+  async register(
+    owner: CertificateOwner,
+    input: NewServiceCertificate,
+    tx?: AuditTransaction,
+  ): Promise<RegisteredServiceCertificate> {
     const fingerprint = normalizeFingerprint(input.fingerprint);
     if (!fingerprint)
       throw new BadRequestException(
@@ -72,17 +78,21 @@ export class ServiceCertificatesService {
       revokedAt: null,
     };
     try {
-      await this.certificates.insert(row);
+      await (tx ? tx.manager.withRepository(this.certificates) : this.certificates).insert(row);
     } catch (error) {
       if (error instanceof QueryFailedError && /unique|duplicate/i.test(String(error.message)))
         throw new ConflictException(TAKEN);
       throw error;
     }
-    this.verifier.forget(fingerprint);
-    // Other instances that refused the certificate before drop their cached miss; failing that, it expires within 5 s.
-    await this.bus
-      .publish({ type: 'certificate', id: row.id, fingerprint })
-      .catch((error: unknown) => this.logger.warn(`Could not announce certificate ${row.id}: ${String(error)}`));
+    const announce = async () => {
+      this.verifier.forget(fingerprint);
+      // Other instances that refused the certificate before drop their cached miss; failing that, it expires within 5 s.
+      await this.bus
+        .publish({ type: 'certificate', id: row.id, fingerprint })
+        .catch((error: unknown) => this.logger.warn(`Could not announce certificate ${row.id}: ${String(error)}`));
+    };
+    if (tx) tx.afterCommit(announce);
+    else await announce();
     return {
       id: row.id,
       userId: row.userId,
@@ -100,14 +110,16 @@ export class ServiceCertificatesService {
   }
 
   /** Revokes the binding on every instance within a second; revoking it again is harmless. 404 for an unknown id. */
-  async revoke(id: string): Promise<ServiceCertificateView> {
-    const row = await this.certificates.findOneBy({ id });
+  async revoke(id: string, tx?: AuditTransaction): Promise<ServiceCertificateView> {
+    const certificates = tx ? tx.manager.withRepository(this.certificates) : this.certificates;
+    const row = await certificates.findOneBy({ id });
     if (!row) throw new NotFoundException(NOT_FOUND);
     if (!row.revokedAt) {
       row.revokedAt = new Date();
-      await this.certificates.update({ id, revokedAt: IsNull() }, { revokedAt: row.revokedAt });
+      await certificates.update({ id, revokedAt: IsNull() }, { revokedAt: row.revokedAt });
     }
-    await this.bus.publish({ type: 'certificate', id, fingerprint: row.fingerprint });
+    // In a transaction, the revocation log's row commits with the revocation.
+    await this.bus.publish({ type: 'certificate', id, fingerprint: row.fingerprint }, { manager: tx?.manager });
     return viewOf(row);
   }
 }
