@@ -180,6 +180,8 @@ describe(`webhooks (${storageMode})`, () => {
     assert.equal(page.items[0].nextAttemptAt, null);
     await admin.agent.get(`/auth/admin/webhooks/${hook.id}/deliveries?cursor=junk`).expect(400);
     await admin.agent.get('/auth/admin/webhooks/not-a-uuid/deliveries').expect(404);
+    const metrics = (await request(app.url).get('/metrics').expect(200)).text;
+    assert.match(metrics, /^auth_webhook_deliveries_total\{outcome="delivered"\} [1-9]/m);
 
     // Redelivery sends it again under the same webhook-id.
     const before = received().filter((r) => r.id === delivery.id).length;
@@ -274,12 +276,40 @@ describe(`webhook targets the app may not call (${storageMode})`, () => {
       AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
       AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
       WEBHOOK_ALLOW_PRIVATE: 'false',
+      REAUTH_MAX_AGE_SECONDS: '3',
     });
-    admin = await login(app.url, adminEmail, PASSWORD, false);
   });
   after(() => app?.close());
 
+  it('asks for a fresh authentication to add an endpoint, change it or rotate its secret', async () => {
+    const stale = await login(app.url, adminEmail, PASSWORD, false);
+    const hook = await createWebhook(stale, 'http://93.184.215.14/fresh', ['*']);
+    // Whole seconds: the age must pass 3 however the sign-in and now fall within their seconds.
+    await sleep(5_000);
+    const refusals = [
+      stale.agent.post('/auth/admin/webhooks').send({ url: 'http://93.184.215.14/x', events: ['*'] }),
+      stale.agent.patch(`/auth/admin/webhooks/${hook.id}`).send({ url: 'http://93.184.215.14/elsewhere' }),
+      stale.agent.post(`/auth/admin/webhooks/${hook.id}/rotate-secret`),
+    ];
+    for (const call of refusals) {
+      const response = await call.set('X-CSRF-Token', stale.csrfToken);
+      assert.equal(response.status, 401);
+      assert.equal(response.body.message, 'Reauthentication required');
+    }
+    const endpoints = (await stale.agent.get('/auth/admin/webhooks').expect(200)).body as Array<{
+      id: string;
+      url: string;
+    }>;
+    assert.equal(
+      endpoints.find((endpoint) => endpoint.id === hook.id)?.url,
+      'http://93.184.215.14/fresh',
+      'nothing changed',
+    );
+    await stale.agent.delete(`/auth/admin/webhooks/${hook.id}`).set('X-CSRF-Token', stale.csrfToken).expect(204);
+  });
+
   it('refuses loopback, private, link-local, unique-local and metadata addresses, and names resolving to them', async () => {
+    admin = await login(app.url, adminEmail, PASSWORD, false);
     const refused = [
       'http://localhost/hook',
       'http://127.0.0.1/hook',
