@@ -72,8 +72,8 @@ describe(`the webhooks section of /admin in Chromium (${storageMode})`, { skip }
     await page.goto(`${t.url}/admin`);
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
 
-    await page.getByLabel('URL').fill(receiverUrl);
-    await page.getByLabel('Events').fill('user.registered');
+    await page.getByLabel('Endpoint URL').fill(receiverUrl);
+    await page.getByLabel('Subscribed to').fill('user.registered');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = await secretShown(page);
     assert.match(secret, /^whsec_/);

@@ -36,13 +36,13 @@ export async function webhooksSection() {
       'form',
       { 'aria-label': 'Add a webhook endpoint' },
       h('h3', {}, 'New endpoint'),
-      field('URL', { name: 'url', type: 'url', required: true, maxlength: 2048, placeholder: 'https://…' }),
+      field('Endpoint URL', { name: 'url', type: 'url', required: true, maxlength: 2048, placeholder: 'https://…' }),
       field(
-        'Events',
+        'Subscribed to',
         { name: 'events', type: 'text', required: true, placeholder: 'user.disabled password.changed', value: '*' },
         'Audit event types separated by spaces, or * for every one.',
       ),
-      field('Description', { name: 'description', type: 'text', maxlength: 200 }),
+      field('Note', { name: 'description', type: 'text', maxlength: 200 }),
       h('button', { type: 'submit' }, 'Add endpoint'),
     )
   );
