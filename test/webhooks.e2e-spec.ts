@@ -422,7 +422,8 @@ describe(`webhooks from two instances sharing one outbox (${storageMode})`, () =
 
   it('delivers each event once though both instances work the outbox', async () => {
     await receiver.start();
-    receiver.delayMs = 50;
+    // Each answer takes longer than a round of the workers: an instance that took a delivery in flight would send it again.
+    receiver.delayMs = 1_500;
     const adminEmail = uniqueEmail('admin');
     const first = await startAppProcess({
       DATA_DIR: dataDir,
