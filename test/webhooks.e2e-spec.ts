@@ -20,6 +20,7 @@ import {
   TestApp,
   uniqueEmail,
 } from './support/app';
+import { WebhooksService } from '../src/auth/webhooks/webhooks.service';
 
 interface Received {
   /** The path it was posted to: each endpoint of a test has its own. */
@@ -241,6 +242,34 @@ describe(`webhooks (${storageMode})`, () => {
       assert.ok(verifies(delivery, secret), 'a receiver on the new secret verifies');
     } finally {
       await admin.agent.delete(`/auth/admin/webhooks/${hook.id}`).set('X-CSRF-Token', admin.csrfToken).expect(204);
+    }
+  });
+
+  it('prunes deliveries that are done once they are 30 days old, never those still retried', async () => {
+    const done = await createWebhook(admin, `${receiver.url}/`, ['api_key.created']);
+    const failing = await createWebhook(admin, `${receiver.url}/`, ['api_key.created']);
+    receiver.answer = (delivery) => (delivery.path === new URL(failing.url).pathname ? 503 : 200);
+    try {
+      const user = await login(app.url);
+      await createKey(user);
+      const page = async (id: string) =>
+        (await admin.agent.get(`/auth/admin/webhooks/${id}/deliveries`).expect(200)).body.items as Array<{
+          attempts: number;
+          deliveredAt: string | null;
+        }>;
+      for (let tries = 0; tries < 100; tries++) {
+        const [a] = await page(done.id);
+        const [b] = await page(failing.id);
+        if (a?.deliveredAt && b?.attempts) break;
+        await sleep(100);
+      }
+      await app.app.get(WebhooksService).prune(Date.now() + 31 * 24 * 60 * 60 * 1000);
+      assert.deepEqual(await page(done.id), [], 'the delivered one is gone');
+      assert.equal((await page(failing.id)).length, 1, 'the one still retried stays');
+    } finally {
+      receiver.answer = () => 200;
+      for (const hook of [done, failing])
+        await admin.agent.delete(`/auth/admin/webhooks/${hook.id}`).set('X-CSRF-Token', admin.csrfToken).expect(204);
     }
   });
 

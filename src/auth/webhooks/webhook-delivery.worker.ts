@@ -16,6 +16,7 @@ const LONGEST_WAIT_MS = 6 * 60 * 60 * 1000;
 const PAUSED_RECHECK_MS = 60_000;
 /** The outbox gauge is counted every this many rounds, not every second. */
 const COUNT_EVERY = 5;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Works the webhook outbox on every instance: what is due is claimed by one atomic UPDATE (one
@@ -28,6 +29,7 @@ const COUNT_EVERY = 5;
 export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('AuthWebhooks');
   private timer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private working?: Promise<void>;
   private rounds = 0;
   private readonly leaseMs: number;
@@ -44,10 +46,19 @@ export class WebhookDeliveryWorker implements OnModuleInit, OnApplicationShutdow
   onModuleInit(): void {
     this.timer = setInterval(() => void this.kick(), WORK_INTERVAL_MS);
     this.timer.unref();
+    this.pruneTimer = setInterval(
+      () =>
+        void this.webhooks
+          .prune()
+          .catch((error: unknown) => this.logger.warn(`Webhook deliveries pruning failed: ${String(error)}`)),
+      PRUNE_INTERVAL_MS,
+    );
+    this.pruneTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.pruneTimer);
     await this.working;
   }
 

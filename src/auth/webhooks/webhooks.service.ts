@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Brackets, EntityManager, IsNull, Repository } from 'typeorm';
+import { Brackets, EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { AuditLog, AuditTransaction } from '../audit/audit-log.service';
 import { AuthEvent } from '../audit/auth-event.entity';
 import { KeyRing } from '../core/encryption-keys';
@@ -50,6 +50,8 @@ export interface WebhookChange {
 /** How long an instance serves the endpoints it read before it reads them again: a change elsewhere applies within it. */
 const ENDPOINTS_TTL_MS = 1000;
 const DELIVERIES_PAGE = 50;
+/** How long a delivery that is done (delivered or given up on) stays in the deliveries list. */
+const DELIVERY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * Webhook endpoints and their outbox. Every stored audit event writes one delivery per enabled
@@ -227,9 +229,20 @@ export class WebhooksService implements OnModuleInit {
     return delivery ? deliveryView(delivery) : null;
   }
 
-  /** Deliveries not delivered nor failed yet, for the outbox gauge. */
+  /** Deliveries not delivered nor failed yet, for the outbox gauge (only those have a next attempt: the index answers). */
   waiting(): Promise<number> {
-    return this.deliveries.count({ where: { deliveredAt: IsNull(), failedAt: IsNull() } });
+    return this.deliveries.count({ where: { nextAttemptAt: Not(IsNull()) } });
+  }
+
+  /** Deletes delivered and failed deliveries older than the retention; those still being retried stay. */
+  async prune(now = Date.now()): Promise<void> {
+    await this.deliveries
+      .createQueryBuilder()
+      .delete()
+      .from(WebhookDelivery)
+      .where('created_at < :cutoff', { cutoff: new Date(now - DELIVERY_RETENTION_MS) })
+      .andWhere('next_attempt_at IS NULL')
+      .execute();
   }
 
   private async enqueue(event: AuthEvent, manager: EntityManager): Promise<void> {
