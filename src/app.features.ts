@@ -11,6 +11,7 @@ import {
   passkeys,
   password,
   sessions,
+  webhooks,
 } from './auth';
 
 /** Every feature of the module, as the reference app serves them: the one list the module, the schema and the CLI read. */
@@ -26,4 +27,5 @@ export const referenceFeatures: AuthFeature[] = [
   oidc,
   metrics,
   pages,
+  webhooks,
 ];

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { TestOidcProvider } from './support/oidc-provider';
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'delete' | 'patch';
 /** Every route of the module; `open` ones may succeed for some inputs (registration, RFC 7009 revocation). */
 const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/register', open: true },
@@ -31,6 +31,14 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/admin/users/:id/logout-all' },
   { method: 'get', path: '/auth/admin/users' },
   { method: 'get', path: '/auth/admin/audit' },
+  { method: 'post', path: '/auth/admin/webhooks' },
+  { method: 'get', path: '/auth/admin/webhooks' },
+  { method: 'get', path: '/auth/admin/webhooks/:id' },
+  { method: 'patch', path: '/auth/admin/webhooks/:id' },
+  { method: 'delete', path: '/auth/admin/webhooks/:id' },
+  { method: 'post', path: '/auth/admin/webhooks/:id/rotate-secret' },
+  { method: 'get', path: '/auth/admin/webhooks/:id/deliveries' },
+  { method: 'post', path: '/auth/admin/webhooks/:id/deliveries/:id/redeliver' },
   { method: 'post', path: '/auth/passkeys/register/options' },
   { method: 'post', path: '/auth/passkeys/register' },
   { method: 'post', path: '/auth/passkeys/login/options', open: true },
@@ -52,6 +60,10 @@ const key = fc.oneof(
     'scopes',
     'currentPassword',
     'newPassword',
+    'url',
+    'events',
+    'description',
+    'disabled',
     ...PROTOTYPE_KEYS,
   ),
   // The fields of a WebAuthn answer, so that bodies reach the passkey checks beyond validation.

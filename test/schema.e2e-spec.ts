@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import { apiKeys, authEntities, authMigrations, jwt, password, sessions } from '@nest-auth/core';
+import { apiKeys, authEntities, authMigrations, jwt, password, sessions, webhooks } from '@nest-auth/core';
 import { referenceFeatures } from '../src/app.features';
 import { storageMode } from './support/app';
 import { freshDatabase } from './support/database';
@@ -28,6 +28,7 @@ describe(`one source of truth for the schema (${storageMode})`, () => {
         'auth_sessions',
       ],
     },
+    { name: 'webhooks', features: [webhooks], tables: ['auth_webhook_deliveries', 'auth_webhook_endpoints'] },
   ];
   for (const set of featureSets) {
     it(`creates exactly the tables of its features: ${set.name}`, async () => {

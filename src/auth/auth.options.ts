@@ -17,6 +17,7 @@ import type { AuthRoutesOptions } from './routes/auth-routes.module';
 import type { SessionOptions } from './session/session.options';
 import type { AuthThrottleOptions, LockoutOptions } from './throttling/throttling.options';
 import type { UsersOption } from './users/users.module';
+import type { WebhookOptions } from './webhooks/webhooks.options';
 
 /**
  * Options of AuthModule.forRoot / forRootAsync, one part per feature. Only the parts of the listed
@@ -54,6 +55,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   oidc?: OidcOptions;
   /** How long after a sign-in the routes that change how one signs in accept the caller without asking again (default 600 s). */
   reauthentication?: ReauthenticationOptions;
+  /** `webhooks`: the keys that encrypt endpoint secrets (default `mfa.encryptionKeys`), which targets may be called. */
+  webhooks?: WebhookOptions;
 }
 
 /** What AuthModule.forRoot / forRootAsync take besides the options, because they shape the module itself. */

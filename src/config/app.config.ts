@@ -49,6 +49,8 @@ export interface AppConfig extends TlsConfig {
   metricsToken?: string;
   /** REAUTH_MAX_AGE_SECONDS: how long a proof of identity counts as fresh. */
   reauthMaxAgeSeconds: number;
+  /** Webhook endpoints on loopback or private addresses are called (default: outside production only). */
+  webhookAllowPrivate: boolean;
   /** MFA_ENCRYPTION_KEY: the first encrypts TOTP secrets and queued mails, all decrypt (rotation). */
   mfaEncryptionKeys: string[];
   /** FIREBASE_SCRYPT_*: to verify the hashes of users imported from a Firebase project. */
@@ -268,6 +270,8 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
     reauthentication: { maxAgeSeconds: config.reauthMaxAgeSeconds },
+    // https:// only in production; outside it a developer's receiver on http://localhost is fine.
+    webhooks: { allowPrivateTargets: config.webhookAllowPrivate, requireHttps: config.production },
   };
 }
 
@@ -323,6 +327,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: env.METRICS_TOKEN || undefined,
     passwords: passwordConfig(env),
     reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', !production),
     email: {
       smtpUrl: env.SMTP_URL || undefined,
       outboxDir: join(dataDir, 'outbox'),

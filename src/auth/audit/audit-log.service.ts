@@ -54,6 +54,10 @@ const BUFFERED: ReadonlySet<AuthEventType> = new Set<AuthEventType>([
   'mfa.failed',
   'mfa.challenged',
 ]);
+/** Whether events of `type` are buffered refusals, which `onStored` hooks never see. */
+export function isBufferedEventType(type: string): boolean {
+  return BUFFERED.has(type as AuthEventType);
+}
 const KNOWN_TYPES: ReadonlySet<string> = new Set(AUTH_EVENT_TYPES);
 /** The columns' lengths: a longer value is stored cut, never refused. */
 const LIMITS = {

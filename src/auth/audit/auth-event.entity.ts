@@ -39,6 +39,10 @@ export const AUTH_EVENT_TYPES = [
   'account.first_proof_of_address',
   'reauthenticated',
   'reauthentication.failed',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -17,6 +17,10 @@ export abstract class AuthTelemetry {
   abstract cacheLookup(cache: string, result: CacheResult): void;
   /** Audit events waiting for the database now, and dropped since the start (a host's telemetry may ignore it). */
   auditBacklog(_waiting: number, _dropped: number): void {}
+  /** One webhook delivery attempt: delivered (2xx), to be retried, or given up on. */
+  webhookDelivery(_outcome: 'delivered' | 'retry' | 'failed'): void {}
+  /** Webhook deliveries neither delivered nor given up on yet, on every instance together. */
+  webhookBacklog(_waiting: number): void {}
 }
 
 /** Counts nothing: for a module composed without the ops feature, and for unit tests. */

@@ -60,6 +60,17 @@ export class PrometheusTelemetry extends AuthTelemetry {
     registers: [this.registry],
   });
   private auditDroppedSoFar = 0;
+  private readonly webhookAttempts = new Counter({
+    name: 'auth_webhook_deliveries_total',
+    help: 'Webhook delivery attempts: delivered (2xx), retry (to be tried again), failed (given up after the retry window)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly webhookWaiting = new Gauge({
+    name: 'auth_webhook_outbox_waiting',
+    help: 'Webhook deliveries neither delivered nor given up on yet',
+    registers: [this.registry],
+  });
   private readonly children = new Map<Counter<string>, Map<string, Map<string, Child>>>();
 
   constructor(@Inject(METRICS_OPTIONS) options: ResolvedMetricsOptions, bus: RevocationBus) {
@@ -89,6 +100,14 @@ export class PrometheusTelemetry extends AuthTelemetry {
     this.auditWaiting.set(waiting);
     if (dropped > this.auditDroppedSoFar) this.auditDropped.inc(dropped - this.auditDroppedSoFar);
     this.auditDroppedSoFar = dropped;
+  }
+
+  webhookDelivery(outcome: 'delivered' | 'retry' | 'failed'): void {
+    this.webhookAttempts.labels(outcome).inc();
+  }
+
+  webhookBacklog(waiting: number): void {
+    this.webhookWaiting.set(waiting);
   }
 
   guarded(mechanism: string, outcome: GuardOutcome, seconds: number): void {

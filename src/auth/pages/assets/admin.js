@@ -1,7 +1,18 @@
 // @ts-check
-import { ApiError, call, describeError, get, onSignedOut, post, setCsrfToken } from './api.js';
+import {
+  ApiError,
+  call,
+  describeError,
+  get,
+  onReauthenticationRequired,
+  onSignedOut,
+  post,
+  setCsrfToken,
+} from './api.js';
 import { busy, formatDate, formValues, h, messageArea, replaceChildren, say } from './dom.js';
 import { pagePath } from './paths.js';
+import { askToReauthenticate } from './reauthenticate-dialog.js';
+import { webhooksSection } from './section-webhooks.js';
 
 /**
  * @typedef {{ id: string, email: string, name: string | null, roles: string[], emailVerified: boolean, disabled: boolean, disabledAt: string | null, createdAt: string | null }} ListedUser
@@ -16,6 +27,7 @@ const EVENT_TYPES = (document.querySelector('meta[name="nest-auth-audit-types"]'
   .filter(Boolean);
 
 onSignedOut(() => showSignedOut('Your session has ended. Sign in again to continue.'));
+onReauthenticationRequired(askToReauthenticate);
 
 /** @param {string} text */
 function showSignedOut(text) {
@@ -55,6 +67,8 @@ async function start() {
     audit.element,
   );
   await Promise.all([searchUsers(''), audit.load()]);
+  const webhooks = await webhooksSection().catch(() => null);
+  if (webhooks) main.append(webhooks);
   setInterval(() => void get('/me').catch(() => {}), 10_000);
 }
 
