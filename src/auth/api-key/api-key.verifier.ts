@@ -39,6 +39,8 @@ interface LookUp {
 export class ApiKeyVerifier implements OnModuleInit {
   private readonly cache: VerifiedKeyCache | null;
   private readonly limits = new WeakMap<AuthPrincipal, number>();
+  private lastPresented: string | undefined;
+  private lastHash: string | null = null;
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -65,12 +67,18 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   /** Answers synchronously from the cache (the hot path), and with a promise when it has to look the key up. */
   verifyApiKey(presented: string): VerifiedKey | null | Promise<VerifiedKey | null> {
-    if (!ApiKeyFormat.isWellFormed(presented)) return null;
-    const hash = sha256Hex(presented);
-    const cached = this.fromCache(hash);
-    if (cached !== undefined) return cached;
-    const verdict = this.known.verdict(hash);
-    if (verdict !== 'absent') return this.lookUpInStore(hash);
+    const cached = this.cachedAnswer(presented);
+    return cached !== undefined ? cached : this.lookUpPresented(presented);
+  }
+
+  /**
+   * The key looked up past memory (after `cachedAnswer` said only the store can tell): the index of
+   * known keys refuses one that cannot exist without a query; any other is read from the store.
+   */
+  lookUpPresented(presented: string): Promise<VerifiedKey | null> {
+    const hash = this.hashOf(presented);
+    if (hash === null) return Promise.resolve(null);
+    if (this.known.verdict(hash) !== 'absent') return this.lookUpInStore(hash);
     return this.known.mayExist(hash, Date.now()).then((may) => (may ? this.lookUpInStore(hash) : null));
   }
 
@@ -80,8 +88,8 @@ export class ApiKeyVerifier implements OnModuleInit {
    * look-ups count against a client address's budget of unknown keys.
    */
   wouldLookUpBlind(presented: string): boolean {
-    if (!ApiKeyFormat.isWellFormed(presented)) return false;
-    const hash = sha256Hex(presented);
+    const hash = this.hashOf(presented);
+    if (hash === null) return false;
     return (
       (!this.cache || !this.bus.isCurrent() || this.cache.get(hash) === undefined) &&
       this.known.verdict(hash) === 'unsure'
@@ -90,7 +98,8 @@ export class ApiKeyVerifier implements OnModuleInit {
 
   /** What memory can tell: null for a malformed key, a cached key or miss, or undefined when only the database can. */
   cachedAnswer(presented: string): VerifiedKey | null | undefined {
-    return ApiKeyFormat.isWellFormed(presented) ? this.fromCache(sha256Hex(presented)) : null;
+    const hash = this.hashOf(presented);
+    return hash === null ? null : this.fromCache(hash);
   }
 
   /** The per-minute limit of the key a principal of this verifier stands for. */
@@ -101,6 +110,19 @@ export class ApiKeyVerifier implements OnModuleInit {
   /** Drops whatever this instance remembers about the hash (a new key must work at once). */
   forgetHash(hash: string): void {
     this.cache?.evict(hash);
+  }
+
+  /**
+   * The SHA-256 of a well-formed key, null for a malformed one. The last answer is kept: one request
+   * asks for it up to three times (memory, the index, the budget of unknown keys), and a key is hashed
+   * once per request rather than once per question.
+   */
+  private hashOf(presented: string): string | null {
+    if (presented === this.lastPresented) return this.lastHash;
+    const hash = ApiKeyFormat.isWellFormed(presented) ? sha256Hex(presented) : null;
+    this.lastPresented = presented;
+    this.lastHash = hash;
+    return hash;
   }
 
   private fromCache(hash: string): VerifiedKey | null | undefined {

@@ -18,9 +18,17 @@ import { TooManyRequestsException } from './too-many-requests.exception';
 import { RouteRequirement, RouteRequirements } from './route-requirements';
 
 type AuthRoute = Extract<RouteRequirement, { kind: 'auth' }>;
-type AuthRequest = Request & { user?: AuthPrincipal; [DECIDED]?: true };
+type AuthRequest = Request & { user?: AuthPrincipal };
+type GuardedContext = ExecutionContext & { [DECIDED]?: true };
 
-/** Set on a request the guard has admitted: with the global guard on, `@Auth`'s own use of it decides nothing twice. */
+/** Most requests are admitted by the first mechanism they carry: no list of refusals is made for them. */
+const NONE_REFUSED: readonly AuthMechanism[] = [];
+
+/**
+ * Set on the execution context of a request the guard has admitted: with the global guard on, `@Auth`'s own
+ * use of it decides nothing twice. Nest runs a route's guards, global and own, with one context per request;
+ * a mark on it, a small object of one shape, costs less than a property added to the request.
+ */
 const DECIDED = Symbol('nest-auth:decided');
 
 /**
@@ -40,29 +48,29 @@ export class AuthGuard implements CanActivate {
     private readonly freshness: FreshAuthentication,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthRequest>();
-    if (request[DECIDED]) return true;
+  canActivate(context: GuardedContext): boolean | Promise<boolean> {
+    if (context[DECIDED]) return true;
+    // The arguments themselves: switchToHttp() builds an adapter object per call.
+    const request = context.getArgByIndex<AuthRequest>(0);
     const requirement = this.routes.of(context.getClass(), context.getHandler());
     if (requirement.kind === 'public') return true;
     if (requirement.kind === 'closed') throw new ForbiddenException('Route is not open to any caller');
+    const response = context.getArgByIndex<Response>(1);
     const started = performance.now();
     try {
-      const response = http.getResponse<Response>();
-      const admitted = this.tryFrom(0, requirement, request, response, []);
-      if (!(admitted instanceof Promise)) return this.counted(admitted, request, started);
+      const admitted = this.tryFrom(0, requirement, request, response, NONE_REFUSED);
+      if (!(admitted instanceof Promise)) return this.counted(admitted, context, request, started);
       return admitted.then(
-        (ok) => this.counted(ok, request, started),
+        (ok) => this.counted(ok, context, request, started),
         (error: unknown) => this.countedError(error, request, response, started),
       );
     } catch (error) {
-      return this.countedError(error, request, http.getResponse<Response>(), started);
+      return this.countedError(error, request, response, started);
     }
   }
 
-  private counted(admitted: true, request: AuthRequest, started: number): true {
-    request[DECIDED] = true;
+  private counted(admitted: true, context: GuardedContext, request: AuthRequest, started: number): true {
+    context[DECIDED] = true;
     this.telemetry.guarded(request.user?.via ?? 'none', 'success', (performance.now() - started) / 1000);
     return admitted;
   }
@@ -80,8 +88,9 @@ export class AuthGuard implements CanActivate {
     route: AuthRoute,
     request: AuthRequest,
     response: Response,
-    refused: AuthMechanism[],
+    refusedBefore: readonly AuthMechanism[],
   ): true | Promise<true> {
+    let refused = refusedBefore;
     for (let i = from; i < route.mechanisms.length; i++) {
       const mechanism = route.mechanisms[i];
       if (!mechanism.carriesCredential(request)) continue;
@@ -94,7 +103,7 @@ export class AuthGuard implements CanActivate {
         );
       }
       if (principal) return this.admit(principal, mechanism, route, request, response);
-      refused.push(mechanism);
+      refused = [...refused, mechanism];
     }
     // One generic answer whatever the reason, so failures cannot be told apart; a challenge only for credentials that were sent (RFC 6750 §3).
     const challenges = refused.map((m) => m.challenge).filter((c): c is string => !!c);

@@ -4,6 +4,7 @@ import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthenticationProof } from '../core/authentication-proof';
 import { runStrategy } from '../core/passport-strategy-runner';
+import { bearerTokenFrom } from './bearer-token';
 import { JwtStrategy } from './jwt.strategy';
 import { JwtTokensService, TokenPair } from './jwt-tokens.service';
 
@@ -32,8 +33,10 @@ export class JwtMechanism implements AuthMechanism {
     return BEARER_SCHEME.test(request.headers.authorization ?? '');
   }
 
+  /** A token verified before is answered from memory; only a new one runs passport-jwt. */
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
-    return runStrategy<AuthPrincipal>(this.strategy, request);
+    const known = this.strategy.fromCache(bearerTokenFrom(request));
+    return known !== undefined ? known : runStrategy<AuthPrincipal>(this.strategy, request);
   }
 
   freshnessChallenge(maxAgeSeconds: number): string {

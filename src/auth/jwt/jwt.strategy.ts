@@ -5,7 +5,7 @@ import { Strategy } from 'passport-jwt';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { privatePassportInstance } from '../core/passport-strategy-runner';
-import { hasAccessTokenClaims, principalFromClaims } from './access-token-claims';
+import { hasAccessTokenClaims } from './access-token-claims';
 import { bearerTokenFrom } from './bearer-token';
 import { JwtKeyRing } from './jwt-key-ring';
 import { JWT_OPTIONS, ResolvedJwtOptions } from './jwt.options';
@@ -21,8 +21,8 @@ type KeyCallback = (error: unknown, key?: string | Buffer) => void;
 /**
  * `Authorization: Bearer <access token>`, verified by passport-jwt (jsonwebtoken) against our own key
  * named by `kid`, with that key's one algorithm, `iss`, `aud`, `exp`, `nbf` and a maximum age. A token
- * verified before is answered from the cache, and every token, cached or not, passes the revocation
- * list first, so a request does no I/O and a revocation holds at once.
+ * verified before is answered from the cache (`fromCache`, which the mechanism asks first), and every
+ * token, cached or not, passes the revocation list, so a request does no I/O and a revocation holds at once.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -61,15 +61,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return privatePassportInstance();
   }
 
-  authenticate(request: Request, options?: object): void {
-    const token = bearerTokenFrom(request);
-    // The cache and the in-memory revocation list answer only while this instance is current with the revocation log.
+  /**
+   * What memory can tell about a token, before any of Passport's machinery: the principal of a token
+   * verified before, null for a revoked or missing one, undefined when only passport-jwt can tell.
+   * The cache and the in-memory revocation list answer only while this instance is current with the
+   * revocation log; every cached token passes the revocation list first.
+   */
+  fromCache(token: string | null): AuthPrincipal | null | undefined {
     const current = this.revocations.isCurrent();
-    const claims = token && current ? this.cache.get(token) : undefined;
-    this.telemetry.cacheLookup('jwt', claims ? 'hit' : current ? 'miss' : 'bypass');
-    if (!claims) return super.authenticate(request, options);
-    if (this.revocations.isRevoked(claims)) return this.fail(401);
-    this.success(principalFromClaims(claims));
+    const verified = token !== null && current ? this.cache.get(token) : undefined;
+    this.telemetry.cacheLookup('jwt', verified ? 'hit' : current ? 'miss' : 'bypass');
+    if (token === null) return null;
+    if (!verified) return undefined;
+    return this.revocations.isRevoked(verified.claims) ? null : verified.principal;
   }
 
   /** Runs after passport-jwt verified the signature and the registered claims. */
@@ -78,12 +82,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS || payload.exp - payload.iat > this.maxLifetimeSeconds)
       return null;
     if (this.revocations.isRevoked(payload)) return null;
-    this.cache.set(bearerTokenFrom(request) as string, payload);
+    const { principal } = this.cache.set(bearerTokenFrom(request) as string, payload);
     if (!this.revocations.isCurrent()) {
-      return this.revocations
-        .isRevokedInStore(payload)
-        .then((revoked) => (revoked ? null : principalFromClaims(payload)));
+      return this.revocations.isRevokedInStore(payload).then((revoked) => (revoked ? null : principal));
     }
-    return principalFromClaims(payload);
+    return principal;
   }
 }

@@ -37,8 +37,9 @@ describe('VerifiedTokenCache', () => {
   it('hands out frozen claims, so no handler can change what later requests with the token get', () => {
     const cache = new VerifiedTokenCache(2);
     cache.set('t', claims(5000));
-    const cached = cache.get('t', 1) as AccessTokenClaims;
+    const cached = cache.get('t', 1)?.claims as AccessTokenClaims;
     assert.throws(() => cached.roles.push('admin'), TypeError);
-    assert.deepEqual(cache.get('t', 1)?.roles, []);
+    assert.throws(() => (cache.get('t', 1)?.principal.user.roles as string[]).push('admin'), TypeError);
+    assert.deepEqual(cache.get('t', 1)?.claims.roles, []);
   });
 });

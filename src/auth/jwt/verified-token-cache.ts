@@ -1,5 +1,12 @@
+import { AuthPrincipal } from '../core/auth-principal';
 import { deepFreeze } from '../core/deep-freeze';
-import { AccessTokenClaims } from './access-token-claims';
+import { AccessTokenClaims, principalFromClaims } from './access-token-claims';
+
+/** A verified token's claims, and the principal they stand for, built once and shared by every request with it. */
+export interface VerifiedToken {
+  readonly claims: AccessTokenClaims;
+  readonly principal: AuthPrincipal;
+}
 
 /**
  * Access tokens whose signature and claims were verified, keyed by the whole token, so a token seen
@@ -9,23 +16,26 @@ import { AccessTokenClaims } from './access-token-claims';
  * shares them (the principal's roles are the cached array).
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, AccessTokenClaims>();
+  private readonly entries = new Map<string, VerifiedToken>();
 
   constructor(private readonly maxEntries: number) {}
 
-  get(token: string, nowSeconds = Date.now() / 1000): AccessTokenClaims | undefined {
-    const claims = this.entries.get(token);
-    if (!claims) return undefined;
-    if (claims.exp <= nowSeconds) {
+  get(token: string, nowSeconds = Date.now() / 1000): VerifiedToken | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.claims.exp <= nowSeconds) {
       this.entries.delete(token);
       return undefined;
     }
-    return claims;
+    return entry;
   }
 
-  set(token: string, claims: AccessTokenClaims): void {
+  set(token: string, claims: AccessTokenClaims): VerifiedToken {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(token, deepFreeze(claims));
+    const frozen = deepFreeze(claims);
+    const entry = deepFreeze({ claims: frozen, principal: principalFromClaims(frozen) });
+    this.entries.set(token, entry);
+    return entry;
   }
 
   delete(token: string): void {

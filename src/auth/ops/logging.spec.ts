@@ -9,6 +9,7 @@ import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import type { AuthMechanism } from '../core/auth-mechanism';
 import { NoTelemetry } from '../core/auth-telemetry';
 import type { RouteRequirements } from '../core/route-requirements';
+import pino from 'pino';
 import { createAuthLogging } from './logging';
 
 describe('log lines about a request', () => {
@@ -39,7 +40,7 @@ describe('log lines about a request', () => {
     const context = {
       getClass: () => Object,
       getHandler: () => () => undefined,
-      switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
+      getArgByIndex: (index: number) => [request, response][index],
     } as unknown as ExecutionContext;
     assert.throws(
       () =>
@@ -72,5 +73,49 @@ describe('log lines about a request', () => {
       const at = Date.parse(time);
       assert.ok(at >= before && at <= after, `${time} is not between ${before} and ${after}`);
     }
+  });
+
+  it('writes the request line as pino would, field for field, and escapes what a client chose', () => {
+    const lines: string[] = [];
+    const logging = createAuthLogging({ format: 'json', write: (line) => void lines.push(line) });
+    const expected: string[] = [];
+    const reference = pino(
+      { base: undefined, formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => void expected.push(line) },
+    );
+    const served = (path: string, user?: object, finished = true) => {
+      const request = { headers: {}, method: 'GET', path, user } as unknown as Request;
+      const response = Object.assign(new EventEmitter(), {
+        setHeader() {},
+        statusCode: 200,
+        writableFinished: finished,
+      }) as unknown as Response;
+      logging.requests(request, response, () => undefined);
+      response.emit('close');
+      return request as unknown as { id: string };
+    };
+    const anonymous = served('/a "quoted"\\path\u2028');
+    reference.info(
+      { reqId: anonymous.id, method: 'GET', route: '/a "quoted"\\path\u2028', status: 200, durationMs: 0 },
+      'request',
+    );
+    const principal = { user: { id: 'u-1' }, via: 'jwt' };
+    const signedIn = served('/b', principal, false);
+    reference.error(
+      {
+        reqId: signedIn.id,
+        method: 'GET',
+        route: '/b',
+        status: 200,
+        durationMs: 0,
+        userId: 'u-1',
+        mechanism: 'jwt',
+      },
+      'request aborted',
+    );
+    const comparable = (line: string) =>
+      line.replace(/,"time":[^,]*/, '').replace(/"durationMs":[0-9.]+/, '"durationMs":0');
+    assert.deepEqual(lines.map(comparable), expected.map(comparable));
+    for (const line of lines) assert.match(line, /,"time":"\d{4}-\d{2}-\d{2}T[\d:.]+Z",/);
   });
 });

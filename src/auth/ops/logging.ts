@@ -96,10 +96,7 @@ export function createAuthLogging(options: AuthLoggingOptions = {}): AuthLogging
         const level = aborted || response.statusCode >= 500 ? 'error' : 'info';
         if (!requestLogger.isLevelEnabled(level)) return;
         const durationMs = Math.round((performance.now() - started) * 10) / 10;
-        requestLogger[level](
-          { reqId, ...requestLine(request, response), durationMs },
-          aborted ? 'request aborted' : 'request',
-        );
+        destination.write(requestLine(level, reqId, request, response, durationMs, aborted));
       };
       // 'close' comes after 'finish' too, so one listener sees both ends.
       response.once('close', logLine);
@@ -111,16 +108,30 @@ export function createAuthLogging(options: AuthLoggingOptions = {}): AuthLogging
   };
 }
 
-function requestLine(request: Request, response: Response): object {
+/**
+ * The request line, as pino writes it for `requestLogger[level]({ reqId, method, route, status,
+ * durationMs, userId, mechanism }, msg)` with these settings, written straight from a template: pino's
+ * generic serialisation (a loop over the fields, and the object holding them) was most of the line's
+ * cost. Only fields that may hold any character go through JSON.stringify: the id is one of ours or
+ * passed REQUEST_ID, the method is one Node's parser knows, the status and duration are numbers.
+ */
+function requestLine(
+  level: string,
+  reqId: string,
+  request: Request,
+  response: Response,
+  durationMs: number,
+  aborted: boolean,
+): string {
   const principal = (request as { user?: AuthPrincipal }).user;
   const route = request.route ? `${request.baseUrl}${(request.route as { path: string }).path}` : request.path;
-  return {
-    method: request.method,
-    route,
-    status: response.statusCode,
-    userId: principal?.user.id,
-    mechanism: principal?.via,
-  };
+  const who = principal
+    ? `,"userId":${JSON.stringify(principal.user.id)},"mechanism":${JSON.stringify(principal.via)}`
+    : '';
+  return (
+    `{"level":"${level}"${isoTime()},"reqId":"${reqId}","method":"${request.method}","route":${JSON.stringify(route)},` +
+    `"status":${response.statusCode},"durationMs":${durationMs}${who},"msg":"${aborted ? 'request aborted' : 'request'}"}\n`
+  );
 }
 
 let formattedSecond = -1;

@@ -1,31 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { AuthTelemetry, CacheResult, GuardOutcome, LoginOutcome } from '../core/auth-telemetry';
 import { RevocationBus } from '../core/revocation-bus';
 import { METRICS_OPTIONS, ResolvedMetricsOptions } from './metrics.options';
-
-type Child = { inc(): void };
+import { PlainHistogram, TwoLabelTally } from './counted-series';
 
 /**
  * The module's Prometheus series, in a registry of this AuthModule's own (never prom-client's global
  * one). Labels are few and fixed (mechanism, method, outcome, cache, result): never a user, an
- * email or a key. The children of each label set are made once, so a count on the hot path is one
- * map look-up and an addition.
+ * email or a key. What the guard and the caches count on every request is kept as plain numbers and
+ * handed to prom-client at scrape time (`TwoLabelTally`, `PlainHistogram`): a count on the hot path
+ * makes no label object or string.
  */
 @Injectable()
 export class PrometheusTelemetry extends AuthTelemetry {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
+  private readonly requests = new TwoLabelTally({
     name: 'auth_requests_total',
     help: 'Guarded requests, by the mechanism that decided and how it ended',
     labelNames: ['mechanism', 'outcome'],
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly logins = new Counter({
+  private readonly logins = new TwoLabelTally({
     name: 'auth_logins_total',
     help: 'Logins, by way of signing in and outcome',
     labelNames: ['method', 'outcome'],
-    registers: [this.registry],
+    registry: this.registry,
   });
   private readonly lockouts = new Counter({
     name: 'auth_lockouts_total',
@@ -37,18 +37,18 @@ export class PrometheusTelemetry extends AuthTelemetry {
     help: 'Spent refresh tokens presented again (their family is revoked)',
     registers: [this.registry],
   });
-  private readonly lookups = new Counter({
+  private readonly lookups = new TwoLabelTally({
     name: 'auth_cache_lookups_total',
     help: 'Per-instance cache look-ups: hit, miss, or bypass while the instance is not current',
     labelNames: ['cache', 'result'],
-    registers: [this.registry],
+    registry: this.registry,
   });
-  private readonly duration = new Histogram({
-    name: 'auth_guard_duration_seconds',
-    help: 'Time the guard spends on a guarded request',
-    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
-    registers: [this.registry],
-  });
+  private readonly duration = new PlainHistogram(
+    'auth_guard_duration_seconds',
+    'Time the guard spends on a guarded request',
+    [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    this.registry,
+  );
   private readonly auditWaiting = new Gauge({
     name: 'auth_audit_events_waiting',
     help: 'Audit events held in memory because the database did not take them yet',
@@ -71,7 +71,6 @@ export class PrometheusTelemetry extends AuthTelemetry {
     help: 'Webhook deliveries neither delivered nor given up on yet',
     registers: [this.registry],
   });
-  private readonly children = new Map<Counter<string>, Map<string, Map<string, Child>>>();
 
   constructor(@Inject(METRICS_OPTIONS) options: ResolvedMetricsOptions, bus: RevocationBus) {
     super();
@@ -111,12 +110,12 @@ export class PrometheusTelemetry extends AuthTelemetry {
   }
 
   guarded(mechanism: string, outcome: GuardOutcome, seconds: number): void {
-    this.child(this.requests, mechanism, outcome).inc();
+    this.requests.inc(mechanism, outcome);
     this.duration.observe(seconds);
   }
 
   login(method: string, outcome: LoginOutcome): void {
-    this.child(this.logins, method, outcome).inc();
+    this.logins.inc(method, outcome);
   }
 
   lockout(): void {
@@ -128,17 +127,6 @@ export class PrometheusTelemetry extends AuthTelemetry {
   }
 
   cacheLookup(cache: string, result: CacheResult): void {
-    this.child(this.lookups, cache, result).inc();
-  }
-
-  private child(counter: Counter<string>, first: string, second: string): Child {
-    // Maps by label value rather than a joined key: no string is built on the hot path.
-    let ofCounter = this.children.get(counter);
-    if (!ofCounter) this.children.set(counter, (ofCounter = new Map()));
-    let ofFirst = ofCounter.get(first);
-    if (!ofFirst) ofCounter.set(first, (ofFirst = new Map()));
-    let child = ofFirst.get(second);
-    if (!child) ofFirst.set(second, (child = counter.labels(first, second)));
-    return child;
+    this.lookups.inc(cache, result);
   }
 }

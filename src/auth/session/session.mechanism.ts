@@ -5,7 +5,7 @@ import { AuthPrincipal } from '../core/auth-principal';
 import { AuthenticationProof } from '../core/authentication-proof';
 import { runStrategy } from '../core/passport-strategy-runner';
 import { CsrfService } from './csrf.service';
-import { SessionStrategy } from './session.strategy';
+import { principalOf, SessionStrategy } from './session.strategy';
 import { SESSION_COOKIE } from './session-handlers';
 import { SessionsService } from './sessions.service';
 
@@ -34,8 +34,14 @@ export class SessionMechanism implements AuthMechanism {
     return request.session?.auth !== undefined;
   }
 
-  /** By the session strategy (Passport, run from this module's own instance): a live session at once, with no promise. */
+  /**
+   * A live session is answered at once, before any of Passport's per-request set-up; one past its
+   * absolute timeout goes to the session strategy (Passport, run from this module's own instance), which ends it.
+   */
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
+    const auth = request.session?.auth;
+    if (!auth) return null;
+    if (!this.sessions.isPastAbsoluteTimeout(auth)) return principalOf(auth);
     return runStrategy<AuthPrincipal>(this.strategy, request);
   }
 

@@ -39,7 +39,7 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
   }
 }
 
-function principalOf(auth: SessionAuth): AuthPrincipal {
+export function principalOf(auth: SessionAuth): AuthPrincipal {
   return {
     user: { id: auth.userId, email: auth.email, roles: auth.roles },
     via: 'session',
