@@ -7,6 +7,7 @@ import {
   mfa,
   mtls,
   oidc,
+  orgs,
   pages,
   passkeys,
   password,
@@ -24,6 +25,7 @@ export const referenceFeatures: AuthFeature[] = [
   mfa,
   passkeys,
   oidc,
+  orgs,
   metrics,
   pages,
 ];

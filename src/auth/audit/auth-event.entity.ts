@@ -39,6 +39,19 @@ export const AUTH_EVENT_TYPES = [
   'account.first_proof_of_address',
   'reauthenticated',
   'reauthentication.failed',
+  'org.created',
+  'org.updated',
+  'org.deleted',
+  'org.member_added',
+  'org.member_role_changed',
+  'org.member_removed',
+  'org.invitation_created',
+  'org.invitation_revoked',
+  'org.role_created',
+  'org.role_updated',
+  'org.role_deleted',
+  'org.api_key_created',
+  'org.api_key_revoked',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -12,6 +12,7 @@ import { CredentialIssuers } from './credential-issuer';
 import { SecondStepSlot } from './second-step';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
+import { RouteAuthorizers } from './route-authorizers';
 import { ShortLivedKeys } from './short-lived-keys';
 import { SignInMethods } from './sign-in-methods';
 import { RevocationRecord } from './revocation-record.entity';
@@ -57,6 +58,7 @@ export class AuthCoreModule {
         RevocationBus,
         AuthMechanisms,
         RouteRequirements,
+        RouteAuthorizers,
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
@@ -83,6 +85,7 @@ export class AuthCoreModule {
         CredentialIssuers,
         SecondStepSlot,
         RouteRequirements,
+        RouteAuthorizers,
         AuthGuard,
       ],
     };
