@@ -1,11 +1,4 @@
-import {
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-  OnModuleInit,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { Repository } from 'typeorm';
@@ -72,7 +65,7 @@ const MAX_KEY_OWNERS = 100_000;
  * bus is behind, the cache is bypassed.
  */
 @Injectable()
-export class OrgAccess implements OnModuleInit {
+export class OrgAccess {
   private readonly members = new VerifiedCredentialCache<MemberAccess>(CACHE_LIMITS);
   /** Which organization owns an API key, by key id, or null for a personal key: it never changes once the key exists. */
   private readonly keyOwners = new Map<string, string | null>();
@@ -81,19 +74,18 @@ export class OrgAccess implements OnModuleInit {
     @InjectRepository(OrgMembership) private readonly memberships: Repository<OrgMembership>,
     @InjectRepository(OrgApiKey) private readonly orgKeys: Repository<OrgApiKey>,
     private readonly bus: RevocationBus,
-    private readonly authorizers: RouteAuthorizers,
+    authorizers: RouteAuthorizers,
     private readonly reauthentication: ReauthenticationMethods,
     @Inject(ORGS_OPTIONS) private readonly options: ResolvedOrgsOptions,
-  ) {}
-
-  onModuleInit(): void {
-    this.bus.subscribe((event) => {
-      if (event.type === 'orgMember') this.members.evict(entryKey(event.orgId, event.userId));
-      else if (event.type === 'org') this.members.evictCredential(event.id);
-    });
-    this.authorizers.register({
+  ) {
+    // At construction: routes may be read (for the OpenAPI document) before any module's init hooks run.
+    authorizers.register({
       keys: ['org', 'permissions'],
       prepare: (options, route) => this.prepare(options, route),
+    });
+    bus.subscribe((event) => {
+      if (event.type === 'orgMember') this.members.evict(entryKey(event.orgId, event.userId));
+      else if (event.type === 'org') this.members.evictCredential(event.id);
     });
   }
 

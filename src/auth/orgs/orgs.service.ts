@@ -19,6 +19,7 @@ import { AuthEvent, AuthEventType } from '../audit/auth-event.entity';
 import type { AuthPrincipal } from '../core/auth-principal';
 import { authDatabaseOf } from '../core/database';
 import { normalizeEmail } from '../core/email-address';
+import { ReauthenticationMethods } from '../core/reauthentication-methods';
 import { RevocationBus } from '../core/revocation-bus';
 import { sha256Hex } from '../core/secrets';
 import { TooManyRequestsException } from '../core/too-many-requests.exception';
@@ -107,6 +108,7 @@ export class OrgsService implements OnModuleInit {
     private readonly audit: AuditLog,
     private readonly bus: RevocationBus,
     private readonly moduleRef: ModuleRef,
+    private readonly reauthentication: ReauthenticationMethods,
     @Inject(ORGS_OPTIONS) private readonly options: ResolvedOrgsOptions,
     @Inject(EMAIL_LISTED) emailListed: boolean,
     @Optional() @Inject(EMAIL_OPTIONS) private readonly emailOptions?: ResolvedEmailOptions,
@@ -203,6 +205,8 @@ export class OrgsService implements OnModuleInit {
     input: { name?: string; requireMfa?: boolean },
     request: Request,
   ): Promise<OrgView> {
+    if (input.requireMfa === true && !(await this.reauthentication.hasSecondFactor(actor.user.id)))
+      throw new BadRequestException('Enrol a second factor before requiring one');
     return this.audit.transaction(async (tx) => {
       const org = await this.lockOrg(tx.manager, orgId);
       const changes: Partial<Organization> = {};
