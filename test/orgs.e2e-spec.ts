@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { InvitationToDeliver, orgs, password, sessions } from '@nest-auth/core';
 import { USER_STORE, UserStore } from '../src/auth/core/user-store';
 import {
   ChildApp,
@@ -17,6 +18,7 @@ import {
   TestApp,
   uniqueEmail,
 } from './support/app';
+import { HostApp, startHostApp } from './support/host';
 import { totp } from './support/totp';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -651,5 +653,50 @@ describe(`organizations across instances (${storageMode})`, () => {
       .expect(200);
     await waitForStatus(() => onB(member, org, 'post'), 403, 1000);
     assert.ok(Date.now() - changedAt < 1000, `${Date.now() - changedAt} ms`);
+  });
+});
+
+describe(`organizations in a host app without the email feature (${storageMode})`, () => {
+  let host: HostApp;
+  const delivered: InvitationToDeliver[] = [];
+  before(async () => {
+    host = await startHostApp({
+      features: [sessions, password, orgs],
+      options: {
+        orgs: {
+          invitationsPerHour: 2,
+          invitationUrl: 'https://app.example.com/join?token={token}',
+          deliverInvitation: async (invitation) => void delivered.push(invitation),
+        },
+      },
+    });
+  });
+  after(() => host?.close());
+
+  it('hands invitations to the host’s own delivery, and limits them per organization per hour (429)', async () => {
+    const owner = await login(host.url);
+    const org = await createOrg(owner);
+    const email = uniqueEmail('hosted');
+    await owner.agent
+      .post(`/auth/orgs/${org.id}/invitations`)
+      .set(csrf(owner))
+      .send({ email, role: 'member' })
+      .expect(201);
+    const [invitation] = delivered;
+    assert.equal(invitation.email, email);
+    assert.equal(invitation.orgId, org.id);
+    assert.match(invitation.link, /^https:\/\/app\.example\.com\/join\?token=[A-Za-z0-9_-]{43}$/);
+    await owner.agent
+      .post(`/auth/orgs/${org.id}/invitations`)
+      .set(csrf(owner))
+      .send({ email: uniqueEmail(), role: 'member' })
+      .expect(201);
+    const limited = await owner.agent
+      .post(`/auth/orgs/${org.id}/invitations`)
+      .set(csrf(owner))
+      .send({ email: uniqueEmail(), role: 'member' })
+      .expect(429);
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal(delivered.length, 2);
   });
 });
