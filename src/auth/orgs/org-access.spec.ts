@@ -10,7 +10,7 @@ import { BUILT_IN_ROLES, grantsAll, mayHandOut } from './org-permissions';
 const ORG = '11111111-1111-4111-8111-111111111111';
 
 /** An OrgAccess over a membership table that counts its queries, and a bus the test drives. */
-function harness(role = 'admin') {
+function harness(role = 'admin', current = () => true) {
   let queries = 0;
   const handlers: Array<(event: RevocationEvent) => void> = [];
   const memberships = {
@@ -29,7 +29,7 @@ function harness(role = 'admin') {
     },
   };
   const bus = {
-    isCurrent: () => true,
+    isCurrent: current,
     subscribe: (handler: (event: RevocationEvent) => void) => handlers.push(handler),
   };
   const authorizers = new RouteAuthorizers();
@@ -68,6 +68,16 @@ describe('OrgAccess', () => {
     await check(principal, request());
     assert.equal(queries(), 2);
     for (const handler of handlers) handler({ type: 'org', id: ORG });
+    await check(principal, request());
+    assert.equal(queries(), 3);
+  });
+
+  it('goes to the database on every request while the instance is behind the revocation log', async () => {
+    let current = true;
+    const { check, principal, request, queries } = harness('admin', () => current);
+    await check(principal, request());
+    current = false;
+    await check(principal, request());
     await check(principal, request());
     assert.equal(queries(), 3);
   });
