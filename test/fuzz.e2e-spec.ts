@@ -48,6 +48,39 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'delete', path: '/auth/passkeys/:id' },
   { method: 'get', path: '/examples/any' },
   { method: 'get', path: '/examples/reports' },
+  { method: 'post', path: '/auth/orgs' },
+  { method: 'get', path: '/auth/orgs' },
+  { method: 'get', path: '/auth/orgs/:id' },
+  { method: 'patch', path: '/auth/orgs/:id' },
+  { method: 'delete', path: '/auth/orgs/:id' },
+  { method: 'get', path: '/auth/orgs/:id/members' },
+  { method: 'post', path: '/auth/orgs/:id/invitations' },
+  { method: 'post', path: '/auth/invitations/accept' },
+  { method: 'post', path: '/auth/orgs/:id/roles' },
+  { method: 'post', path: '/auth/orgs/:id/api-keys' },
+  { method: 'get', path: '/examples/orgs/:id/invoices' },
+];
+
+/** The organization routes, as their owner calls them: `:orgId` is a real organization, `:sub` the fuzzed part. */
+const ORG_ROUTES: Array<{ method: Method; path: string }> = [
+  { method: 'get', path: '/auth/orgs/:orgId' },
+  { method: 'patch', path: '/auth/orgs/:orgId' },
+  { method: 'get', path: '/auth/orgs/:orgId/members' },
+  { method: 'patch', path: '/auth/orgs/:orgId/members/:sub' },
+  { method: 'delete', path: '/auth/orgs/:orgId/members/:sub' },
+  { method: 'post', path: '/auth/orgs/:orgId/invitations' },
+  { method: 'get', path: '/auth/orgs/:orgId/invitations' },
+  { method: 'delete', path: '/auth/orgs/:orgId/invitations/:sub' },
+  { method: 'get', path: '/auth/orgs/:orgId/roles' },
+  { method: 'post', path: '/auth/orgs/:orgId/roles' },
+  { method: 'patch', path: '/auth/orgs/:orgId/roles/:sub' },
+  { method: 'delete', path: '/auth/orgs/:orgId/roles/:sub' },
+  { method: 'post', path: '/auth/orgs/:orgId/api-keys' },
+  { method: 'get', path: '/auth/orgs/:orgId/api-keys' },
+  { method: 'delete', path: '/auth/orgs/:orgId/api-keys/:sub' },
+  { method: 'get', path: '/auth/orgs/:orgId/audit' },
+  { method: 'post', path: '/auth/invitations/accept' },
+  { method: 'post', path: '/examples/orgs/:orgId/invoices' },
 ];
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
@@ -242,6 +275,59 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
         );
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('answers arbitrary bodies, path parts and queries on an organization, as its owner, never with 5xx', async () => {
+    const owner = await login(t.url);
+    const org = (
+      await owner.agent
+        .post('/auth/orgs')
+        .set('X-CSRF-Token', owner.csrfToken)
+        .send({ name: 'Fuzz', slug: `fuzz-${randomUUID()}` })
+    ).body as { id: string };
+    const orgKeys = fc.constantFrom(
+      'name',
+      'slug',
+      'requireMfa',
+      'role',
+      'permissions',
+      'email',
+      'token',
+      'scopes',
+      'cursor',
+    );
+    const orgBody = fc.oneof(
+      json.map((v) => JSON.stringify(v)),
+      fc.dictionary(orgKeys, json, { maxKeys: 4 }).map((v) => JSON.stringify(v)),
+    );
+    const query = fc.oneof(
+      fc.constant(''),
+      fc
+        .record(
+          {
+            cursor: fc.string({ maxLength: 200 }),
+            limit: fc.string({ maxLength: 8 }),
+            type: fc.string({ maxLength: 40 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((q) => `?${new URLSearchParams(q).toString()}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ORG_ROUTES), orgBody, pathId, query, async (route, body, sub, q) => {
+        const path = route.path.replace(':orgId', org.id).replace(':sub', sub) + q;
+        const response = await request(t.url)
+          [route.method](path)
+          .set('Cookie', owner.cookie)
+          .set('X-CSRF-Token', owner.csrfToken)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        const said = `${route.method} ${path.slice(0, 120)} answered ${response.status} to ${body.slice(0, 200)}`;
+        assert.ok(response.status < 500, said);
+        assert.doesNotMatch(response.text, /\bat [\w.]+ \(|QueryFailedError|SQLITE_|syntax error at/);
+      }),
+      { numRuns: 200 },
     );
   });
 

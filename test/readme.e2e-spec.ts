@@ -32,7 +32,7 @@ describe('the README’s host examples', () => {
   it('has the host examples this test knows of', () => {
     assert.deepEqual(
       examples.map((example) => example.file),
-      ['app.module.ts', 'auth.module.ts', 'sign-in.controller.ts'],
+      ['app.module.ts', 'auth.module.ts', 'sign-in.controller.ts', 'invoices.controller.ts'],
     );
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import { apiKeys, authEntities, authMigrations, jwt, password, sessions, webhooks } from '@nest-auth/core';
+import { apiKeys, authEntities, authMigrations, jwt, orgs, password, sessions, webhooks } from '@nest-auth/core';
 import { referenceFeatures } from '../src/app.features';
 import { storageMode } from './support/app';
 import { freshDatabase } from './support/database';
@@ -17,6 +17,20 @@ const BASE_TABLES = ['auth_events', 'auth_revocation_events', 'auth_user_revocat
 describe(`one source of truth for the schema (${storageMode})`, () => {
   const featureSets = [
     { name: 'sessions only', features: [sessions], tables: ['auth_session_store', 'auth_sessions'] },
+    {
+      name: 'sessions and organizations',
+      features: [sessions, orgs],
+      tables: [
+        'auth_org_api_keys',
+        'auth_org_events',
+        'auth_org_invitations',
+        'auth_org_members',
+        'auth_org_roles',
+        'auth_orgs',
+        'auth_session_store',
+        'auth_sessions',
+      ],
+    },
     {
       name: 'sessions, jwt and API keys',
       features: [sessions, jwt, apiKeys, password],

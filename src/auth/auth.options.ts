@@ -18,6 +18,7 @@ import type { SessionOptions } from './session/session.options';
 import type { AuthThrottleOptions, LockoutOptions } from './throttling/throttling.options';
 import type { UsersOption } from './users/users.module';
 import type { WebhookOptions } from './webhooks/webhooks.options';
+import type { OrgsOptions } from './orgs/orgs.options';
 
 /**
  * Options of AuthModule.forRoot / forRootAsync, one part per feature. Only the parts of the listed
@@ -53,6 +54,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   passkeys?: PasskeyOptions;
   /** `oidc`: the providers, and the origin their redirect URIs are on. */
   oidc?: OidcOptions;
+  /** `orgs`: the header that may name the organization, the invitation link, invitations per hour, delivery without `email`. */
+  orgs?: OrgsOptions;
   /** How long after a sign-in the routes that change how one signs in accept the caller without asking again (default 600 s). */
   reauthentication?: ReauthenticationOptions;
   /** `webhooks`: the keys that encrypt endpoint secrets (default `mfa.encryptionKeys`), which targets may be called. */

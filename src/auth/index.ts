@@ -20,6 +20,7 @@ export type { PasskeyOptions } from './passkeys/passkeys.options';
 export type { OidcOptions } from './oidc/oidc.options';
 export type { MetricsOptions } from './ops/metrics.options';
 export type { WebhookOptions } from './webhooks/webhooks.options';
+export type { OrgsOptions, InvitationToDeliver } from './orgs/orgs.options';
 
 // The features a host lists: `AuthModule.forRoot({ features: [sessions, jwt, apiKeys, password] })`.
 export { sessions } from './session/session.feature';
@@ -34,6 +35,7 @@ export { oidc } from './oidc/oidc.feature';
 export { metrics, metricsAt } from './ops/metrics.feature';
 export { pages } from './pages/pages.feature';
 export { webhooks } from './webhooks/webhooks.feature';
+export { orgs } from './orgs/orgs.feature';
 export type { AuthFeature } from './core/auth-feature';
 
 // Decorators and the principal. The mechanisms' names (`'session'`, `'jwt'`, ...) come with their features' types.
@@ -47,6 +49,10 @@ export {} from './session/session.mechanism';
 export {} from './jwt/jwt.mechanism';
 export {} from './api-key/api-key.mechanism';
 export {} from './mtls/mtls.mechanism';
+// `@Auth({ org, permissions })` and `principal.org`, merged into the route options and the principal by the orgs feature.
+export {} from './orgs/org-access';
+export type { RouteAuthorizer, RouteCheck } from './core/route-authorizers';
+export { RouteAuthorizers } from './core/route-authorizers';
 export { RateLimitedAuthRoute } from './throttling/rate-limited-auth-route.decorator';
 export type { ReauthenticationOptions } from './core/reauthentication.options';
 export { TooManyRequestsException } from './core/too-many-requests.exception';
@@ -80,6 +86,7 @@ export { normalizeEmail } from './core/email-address';
 export { isScope } from './core/scopes';
 export { LoginAttempts } from './throttling/login-attempts.service';
 export { AuditLog } from './audit/audit-log.service';
+export { OrgsService } from './orgs/orgs.service';
 export { AuthTelemetry } from './core/auth-telemetry';
 
 // The schema, for the host's DataSource.

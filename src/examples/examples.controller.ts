@@ -45,6 +45,26 @@ export class ExamplesController {
     return answer(principal);
   }
 
+  @Auth('session', 'jwt', 'apiKey', { org: 'orgId', permissions: ['invoices:read'] })
+  @ApiOperation({
+    summary:
+      "`@Auth('session', 'jwt', 'apiKey', { org: 'orgId', permissions: ['invoices:read'] })`: a member or an org key",
+  })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via, org: {id, role, permissions}}`' })
+  @Get('orgs/:orgId/invoices')
+  readInvoices(@CurrentPrincipal() principal: AuthPrincipal) {
+    return { ...answer(principal), org: principal.org };
+  }
+
+  @Auth('session', 'jwt', 'apiKey', { org: 'orgId', permissions: ['invoices:write'] })
+  @ApiOperation({ summary: "`@Auth('session', 'jwt', 'apiKey', { org: 'orgId', permissions: ['invoices:write'] })`" })
+  @ApiOkResponse({ description: '`{ok, user: {id, email}, via, org: {id, role, permissions}}`' })
+  @Post('orgs/:orgId/invoices')
+  @HttpCode(200)
+  writeInvoices(@CurrentPrincipal() principal: AuthPrincipal) {
+    return { ...answer(principal), org: principal.org };
+  }
+
   @Auth('mtls', 'apiKey', { scopes: ['internal:read'] })
   @ApiOperation({
     summary: "`@Auth('mtls', 'apiKey', { scopes: ['internal:read'] })`: a client certificate or an API key",

@@ -43,6 +43,19 @@ export const AUTH_EVENT_TYPES = [
   'webhook.updated',
   'webhook.deleted',
   'webhook.secret_rotated',
+  'org.created',
+  'org.updated',
+  'org.deleted',
+  'org.member_added',
+  'org.member_role_changed',
+  'org.member_removed',
+  'org.invitation_created',
+  'org.invitation_revoked',
+  'org.role_created',
+  'org.role_updated',
+  'org.role_deleted',
+  'org.api_key_created',
+  'org.api_key_revoked',
 ] as const;
 
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];

@@ -12,6 +12,7 @@ import { CredentialIssuers } from './credential-issuer';
 import { SecondStepSlot } from './second-step';
 import { RevocationBus } from './revocation-bus';
 import { RouteRequirements } from './route-requirements';
+import { RouteAuthorizers } from './route-authorizers';
 import { ShortLivedKeys } from './short-lived-keys';
 import { SignInMethods } from './sign-in-methods';
 import { RevocationRecord } from './revocation-record.entity';
@@ -60,6 +61,7 @@ export class AuthCoreModule {
         RevocationBus,
         AuthMechanisms,
         RouteRequirements,
+        RouteAuthorizers,
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
@@ -88,6 +90,7 @@ export class AuthCoreModule {
         CredentialIssuers,
         SecondStepSlot,
         RouteRequirements,
+        RouteAuthorizers,
         AuthGuard,
         AuthMountPoint,
       ],

@@ -8,6 +8,8 @@ export interface AuthRequirement {
   scopes: string[];
   roles: string[];
   fresh: FreshnessRequirement | null;
+  /** The route's options that features' authorizers read (`RouteAuthorizer`), by key. */
+  extensions: Record<string, unknown>;
 }
 
 /** What a route of `fresh` asks of the caller's last proof of identity. */

@@ -5,6 +5,10 @@ import type { AuthPrincipal } from './auth-principal';
 import { AuthGuard } from './auth.guard';
 import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth-metadata';
 
+/** The options core reads itself; any other key belongs to a feature's `RouteAuthorizer`. */
+const CORE_OPTIONS: ReadonlySet<string> = new Set(['scopes', 'roles', 'caller', 'fresh']);
+
+/** Features add the keys their authorizers read by declaration merging (see `RouteAuthorizer`). */
 export interface AuthRouteOptions {
   /** Every listed scope must be granted to a scoped credential (an API key); unscoped ones (a session, a JWT) act with the user's rights. */
   scopes?: string[];
@@ -42,12 +46,15 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     fresh: options.fresh
       ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true }
       : null,
+    extensions: Object.fromEntries(
+      Object.entries(options).filter(([key, value]) => !CORE_OPTIONS.has(key) && value !== undefined),
+    ),
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));
   const forbidden =
-    requirement.scopes.length || requirement.roles.length
-      ? [ApiForbiddenResponse({ description: 'Missing scope or role' })]
+    requirement.scopes.length || requirement.roles.length || Object.keys(requirement.extensions).length
+      ? [ApiForbiddenResponse({ description: 'Missing scope, role or permission' })]
       : [];
   return applyDecorators(
     AuthRequirementMetadata(requirement),

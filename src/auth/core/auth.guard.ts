@@ -5,6 +5,7 @@ import {
   HttpException,
   Injectable,
   Logger,
+  NotFoundException,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -142,14 +143,16 @@ export class AuthGuard implements CanActivate {
   ): true | Promise<true> {
     request.user = principal;
     const checked = mechanism.afterAuthentication?.(principal, request);
-    if (checked instanceof Promise) return checked.then(() => this.permit(principal, mechanism, route, response));
-    return this.permit(principal, mechanism, route, response);
+    if (checked instanceof Promise)
+      return checked.then(() => this.permit(principal, mechanism, route, request, response));
+    return this.permit(principal, mechanism, route, request, response);
   }
 
   private permit(
     principal: AuthPrincipal,
     mechanism: AuthMechanism,
     route: AuthRoute,
+    request: AuthRequest,
     response: Response,
   ): true | Promise<true> {
     if (route.roles.length && !route.roles.some((role) => principal.user.roles.includes(role))) {
@@ -158,13 +161,42 @@ export class AuthGuard implements CanActivate {
     const granted = principal.scopes;
     if (granted && !route.scopes.every((scope) => granted.includes(scope)))
       throw new ForbiddenException('Insufficient scope');
+    return route.checks.length
+      ? this.runChecks(0, principal, mechanism, route, request, response)
+      : this.checkFreshness(principal, mechanism, route, response);
+  }
+
+  /** Features' route checks (`RouteAuthorizer`), one after the other, synchronously while they answer so. */
+  private runChecks(
+    from: number,
+    principal: AuthPrincipal,
+    mechanism: AuthMechanism,
+    route: AuthRoute,
+    request: AuthRequest,
+    response: Response,
+  ): true | Promise<true> {
+    for (let i = from; i < route.checks.length; i++) {
+      const checked = route.checks[i](principal, request);
+      if (checked instanceof Promise)
+        return checked.then(() => this.runChecks(i + 1, principal, mechanism, route, request, response));
+    }
+    return this.checkFreshness(principal, mechanism, route, response);
+  }
+
+  private checkFreshness(
+    principal: AuthPrincipal,
+    mechanism: AuthMechanism,
+    route: AuthRoute,
+    response: Response,
+  ): true | Promise<true> {
     return route.fresh ? this.freshness.check(principal, route.fresh, mechanism, response) : true;
   }
 }
 
 function outcomeOf(error: unknown): GuardOutcome {
   if (error instanceof UnauthorizedException) return 'refused';
-  if (error instanceof ForbiddenException) return 'forbidden';
+  // A route check that hides what the caller may not know exists (an organization it is not a member of) answers 404.
+  if (error instanceof ForbiddenException || error instanceof NotFoundException) return 'forbidden';
   if (error instanceof TooManyRequestsException) return 'limited';
   return 'unavailable';
 }

@@ -4,6 +4,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ApiSecurity } from '@nestjs/swagger';
 import { AuthMechanism, AuthMechanisms } from './auth-mechanism';
 import { AuthRequirementMetadata, FreshnessRequirement, PublicMetadata } from './auth-metadata';
+import { RouteAuthorizers, RouteCheck } from './route-authorizers';
 
 /** What the guard needs of a route: open to all, closed to all, or the mechanism instances it accepts. */
 export type RouteRequirement =
@@ -15,6 +16,8 @@ export type RouteRequirement =
       scopes: string[];
       roles: string[];
       fresh: FreshnessRequirement | null;
+      /** What features' authorizers check on this route (`RouteAuthorizer`), in no particular order. */
+      checks: RouteCheck[];
     };
 
 /** Where @nestjs/swagger keeps a handler's security requirements (its `ApiSecurity` metadata key). */
@@ -37,6 +40,7 @@ export class RouteRequirements implements OnApplicationBootstrap {
     private readonly mechanisms: AuthMechanisms,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly authorizers: RouteAuthorizers,
   ) {}
 
   /**
@@ -113,7 +117,8 @@ export class RouteRequirements implements OnApplicationBootstrap {
             );
           return mechanism;
         });
-        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null };
+        const checks = this.authorizers.checksFor(auth.extensions ?? {}, describe(controller, handler));
+        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null, checks };
       }
     }
     return CLOSED;

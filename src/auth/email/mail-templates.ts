@@ -6,7 +6,8 @@ export type MailKind =
   | 'email_change_requested'
   | 'email_changed'
   | 'password_changed'
-  | 'sign_in_changed';
+  | 'sign_in_changed'
+  | 'org_invitation';
 
 /** The changes to how a user signs in that a `sign_in_changed` notice tells them of (the audit event types). */
 export const SIGN_IN_CHANGES = [
@@ -38,6 +39,9 @@ export interface MailParams {
   provider?: string;
   /** The page that lists the user's ways to sign in, where one is ended; absent when the app has none. */
   accountUrl?: string;
+  /** The organization and the role an invitation is for, for `org_invitation`. */
+  organization?: string;
+  role?: string;
 }
 
 export interface MailContent {
@@ -165,5 +169,14 @@ export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
         p.change ? CHANGE_ADVICE[p.change] : notYou,
       ],
       accountLink(p),
+    ),
+  org_invitation: (p) =>
+    mail(
+      `You are invited to ${p.organization} on ${p.appName}`,
+      [
+        `You are invited to join ${p.organization} on ${p.appName} as ${p.role}. Sign in as ${p.email} (a verified address) to accept.${validity(p.validForHours)}`,
+        'If you did not expect this, ignore this mail: nothing changes.',
+      ],
+      { label: 'Accept the invitation', url: p.link as string },
     ),
 };
