@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditEntry, AuditLog, AuditTransaction } from '../audit/audit-log.service';
+import { AccountParts } from '../core/account-parts';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
@@ -63,6 +64,7 @@ export class AccountsService implements OnApplicationBootstrap {
     private readonly signInMethods: SignInMethods,
     private readonly passwordPolicy: PasswordPolicy,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
+    private readonly parts: AccountParts,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -92,6 +94,29 @@ export class AccountsService implements OnApplicationBootstrap {
 
   findUser(id: string): Promise<AuthUser | null> {
     return this.users.findById(id);
+  }
+
+  /**
+   * What an admin sees of one user: the profile, then each listed feature's part (sessions, signed-in
+   * apps, keys, passkeys, identities, second factors), metadata only. 404 for an unknown user.
+   */
+  async describeUser(userId: string): Promise<{ user: AuthUser; parts: Record<string, unknown> }> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundException('User not found');
+    const parts: Record<string, unknown> = {};
+    for (const part of this.parts.all()) parts[part.name] = await part.view(user.id);
+    return { user, parts };
+  }
+
+  /**
+   * An admin ends one item of a user's (a session, a signed-in app) on every instance within a second.
+   * 404 for an unknown user, a kind of item no listed feature ends, or an item that is not the user's.
+   */
+  async endOne(userId: string, itemPath: string, itemId: string, actor: Actor = {}): Promise<void> {
+    const part = this.parts.byItemPath(itemPath);
+    const user = part ? await this.users.findById(userId) : null;
+    const by = { actorId: actor.principal?.user.id, request: actor.request };
+    if (!part?.end || !user || !(await part.end(user.id, itemId, by))) throw new NotFoundException('Not found');
   }
 
   /** By email (normalized: NFKC, lower-cased, trimmed), or by id when no user has that email. */

@@ -1,7 +1,10 @@
 import {
   BadRequestException,
   Controller,
+  Delete,
   Get,
+  NotFoundException,
+  ParseUUIDPipe,
   HttpCode,
   Param,
   Post,
@@ -53,6 +56,42 @@ export class AdminController {
       })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  @Documented(
+    'One user with their sessions, signed-in apps (token families), API keys, passkeys, identities and second factors; never a secret',
+    {
+      200: '`{id, email, name, roles, emailVerified, disabled, sessions, tokenFamilies, apiKeys, passkeys, identities, mfa}` (the parts of the listed features)',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user',
+    },
+  )
+  @Get('users/:id')
+  async user(@Param('id', UserIdPipe) id: string) {
+    const { user, parts } = await this.accounts.describeUser(id);
+    return { ...toPublicUser(user), disabled: user.disabled, ...parts };
+  }
+
+  @Documented(
+    'End one session (`sessions`) or signed-in app (`token-families`) of a user, on every instance within a second',
+    {
+      204: 'Ended',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user, kind or item',
+    },
+  )
+  @Delete('users/:id/:kind/:itemId')
+  @HttpCode(204)
+  async endOne(
+    @Param('id', UserIdPipe) id: string,
+    @Param('kind') kind: string,
+    @Param('itemId', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Not found') })) itemId: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
+    await this.accounts.endOne(id, kind, itemId, { principal: admin, request });
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountParts } from './account-parts';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
 import { AuthTelemetry } from './auth-telemetry';
@@ -56,6 +57,7 @@ export class AuthCoreModule {
         RedisLifecycle,
         RevocationBus,
         AuthMechanisms,
+        AccountParts,
         RouteRequirements,
         UserRevocations,
         SignInMethods,
@@ -74,6 +76,7 @@ export class AuthCoreModule {
         AUTH_REDIS,
         RevocationBus,
         AuthMechanisms,
+        AccountParts,
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,
