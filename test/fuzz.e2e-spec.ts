@@ -6,7 +6,7 @@ import request from 'supertest';
 import { login, LoggedIn, PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
 import { TestOidcProvider } from './support/oidc-provider';
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'delete' | 'patch';
 /** Every route of the module; `open` ones may succeed for some inputs (registration, RFC 7009 revocation). */
 const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/register', open: true },
@@ -32,6 +32,7 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'get', path: '/auth/admin/users' },
   { method: 'get', path: '/auth/admin/audit' },
   { method: 'get', path: '/auth/admin/users/:id' },
+  { method: 'patch', path: '/auth/admin/users/:id' },
   { method: 'delete', path: '/auth/admin/users/:id/sessions/:id' },
   { method: 'delete', path: '/auth/admin/users/:id/token-families/:id' },
   { method: 'get', path: '/auth/token-families' },

@@ -236,6 +236,29 @@ export class AccountsService implements OnApplicationBootstrap {
   }
 
   /**
+   * An admin sets the user's roles, effective on every instance within a second: access tokens issued
+   * before now are refused (a refresh reads the new roles), sessions take the new roles in place, and
+   * cached API keys and certificates of the user are dropped. A login under way is undone by the moved
+   * epoch, so it cannot hand out the old roles. 404 unknown user, 409 when the user store keeps roles itself.
+   */
+  async setRoles(userId: string, roles: string[], actor: Actor = {}): Promise<AuthUser> {
+    const setRoles = this.users.setRoles?.bind(this.users);
+    if (!setRoles) throw new ConflictException('Roles are managed by the host');
+    const unique = [...new Set(roles)];
+    const user = await this.audit.transaction(async (tx) => {
+      const changed = await setRoles(userId, unique, tx.manager);
+      if (!changed) throw new NotFoundException('User not found');
+      tx.record({ ...this.event('user.roles_changed', changed.id, actor), detail: { roles: unique.join(' ') } });
+      return changed;
+    });
+    const at = await this.revocations.revoke(user.id);
+    await this.bus.publish({ type: 'user', id: user.id, at: at.getTime() });
+    await this.bus.publish({ type: 'userRoles', id: user.id });
+    for (const mechanism of this.mechanisms.all()) await mechanism.userChanged?.(user);
+    return user;
+  }
+
+  /**
    * Ends every credential of the user but `keep`'s own (a password change keeps the caller's
    * session). Logins under way when it starts are undone by the moved epoch; access tokens issued
    * until now are refused by the cut-off on every instance.

@@ -16,6 +16,7 @@ import { AccountParts } from '../core/account-parts';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
+import type { AuthUser } from '../core/user-store';
 import { sha256Hex } from '../core/secrets';
 import { UserRevocations } from '../core/user-revocations';
 import { CsrfService } from './csrf.service';
@@ -225,6 +226,20 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       mechanism: 'session',
       detail: { reason: 'session_cap', count: over.length },
     });
+  }
+
+  /** The user's live sessions take the user's new roles and address (a snapshot each holds), on every instance within a second. */
+  async takeUser(user: AuthUser): Promise<void> {
+    const rows = await this.sessions.find({ where: { userId: user.id }, select: { id: true, sidHash: true } });
+    await Promise.all(
+      rows.map((row) =>
+        this.handlers.updateByHash(row.sidHash, (data) =>
+          data.auth?.userId === user.id
+            ? { ...data, auth: { ...data.auth, roles: [...user.roles], email: user.email } }
+            : data,
+        ),
+      ),
+    );
   }
 
   isPastAbsoluteTimeout(auth: SessionAuth, now = Date.now()): boolean {
