@@ -39,6 +39,12 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/admin/webhooks/:id/rotate-secret' },
   { method: 'get', path: '/auth/admin/webhooks/:id/deliveries' },
   { method: 'post', path: '/auth/admin/webhooks/:id/deliveries/:id/redeliver' },
+  { method: 'get', path: '/auth/admin/users/:id' },
+  { method: 'patch', path: '/auth/admin/users/:id' },
+  { method: 'delete', path: '/auth/admin/users/:id/sessions/:id' },
+  { method: 'delete', path: '/auth/admin/users/:id/token-families/:id' },
+  { method: 'get', path: '/auth/token-families' },
+  { method: 'delete', path: '/auth/token-families/:id' },
   { method: 'post', path: '/auth/passkeys/register/options' },
   { method: 'post', path: '/auth/passkeys/register' },
   { method: 'post', path: '/auth/passkeys/login/options', open: true },
@@ -207,7 +213,7 @@ describe(`no 5xx and no success for garbage, on every auth route (${storageMode}
   };
 
   const send = (route: (typeof ROUTES)[number], headers: Record<string, string>, body?: string, id = 'x') => {
-    let call = request(t.url)[route.method](route.path.replace(':id', id));
+    let call = request(t.url)[route.method](route.path.replaceAll(':id', id));
     for (const [name, value] of Object.entries(headers)) call = call.set(name, value);
     if (body !== undefined) call = call.set('Content-Type', 'application/json').send(body);
     return call;

@@ -38,6 +38,8 @@ export interface AppConfig extends TlsConfig {
   sessionSecrets: string[];
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
+  /** SESSION_MAX_PER_USER: past it, a new sign-in ends the user's least recently used session; unset: no cap. */
+  sessionMaxPerUser?: number;
   bootstrapAdmin?: { email: string; password: string };
   runMigrations: boolean;
   throttle: { limit: number; ttlSeconds: number };
@@ -251,6 +253,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
       secrets: config.sessionSecrets,
       idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+      maxPerUser: config.sessionMaxPerUser,
       secureCookies: config.production || undefined,
     },
     bootstrapAdmin: config.bootstrapAdmin,
@@ -310,6 +313,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionSecrets: secretList(env, 'SESSION_SECRET', production, dataDir, 'session-secret'),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 1800),
     sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 43200),
+    sessionMaxPerUser: env.SESSION_MAX_PER_USER ? integer(env, 'SESSION_MAX_PER_USER', 1) : undefined,
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     runMigrations: env.RUN_MIGRATIONS ? env.RUN_MIGRATIONS !== 'false' : true,
     throttle: {

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditEntry, AuditLog, AuditTransaction } from '../audit/audit-log.service';
+import { AccountParts } from '../core/account-parts';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { RevocationBus } from '../core/revocation-bus';
@@ -63,6 +64,7 @@ export class AccountsService implements OnApplicationBootstrap {
     private readonly signInMethods: SignInMethods,
     private readonly passwordPolicy: PasswordPolicy,
     @Inject(ACCOUNTS_OPTIONS) private readonly options: AccountsOptions,
+    private readonly parts: AccountParts,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -92,6 +94,29 @@ export class AccountsService implements OnApplicationBootstrap {
 
   findUser(id: string): Promise<AuthUser | null> {
     return this.users.findById(id);
+  }
+
+  /**
+   * What an admin sees of one user: the profile, then each listed feature's part (sessions, signed-in
+   * apps, keys, passkeys, identities, second factors), metadata only. 404 for an unknown user.
+   */
+  async describeUser(userId: string): Promise<{ user: AuthUser; parts: Record<string, unknown> }> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundException('User not found');
+    const parts: Record<string, unknown> = {};
+    for (const part of this.parts.all()) parts[part.name] = await part.view(user.id);
+    return { user, parts };
+  }
+
+  /**
+   * An admin ends one item of a user's (a session, a signed-in app) on every instance within a second.
+   * 404 for an unknown user, a kind of item no listed feature ends, or an item that is not the user's.
+   */
+  async endOne(userId: string, itemPath: string, itemId: string, actor: Actor = {}): Promise<void> {
+    const part = this.parts.byItemPath(itemPath);
+    const user = part ? await this.users.findById(userId) : null;
+    const by = { actorId: actor.principal?.user.id, request: actor.request };
+    if (!part?.end || !user || !(await part.end(user.id, itemId, by))) throw new NotFoundException('Not found');
   }
 
   /** By email (normalized: NFKC, lower-cased, trimmed), or by id when no user has that email. */
@@ -208,6 +233,29 @@ export class AccountsService implements OnApplicationBootstrap {
       tx.record(this.event('user.enabled', userId, actor));
     });
     await this.bus.publish({ type: 'userStatus', id: userId, disabled: false });
+  }
+
+  /**
+   * An admin sets the user's roles, effective on every instance within a second: access tokens issued
+   * before now are refused (a refresh reads the new roles), sessions take the new roles in place, and
+   * cached API keys and certificates of the user are dropped. A login under way is undone by the moved
+   * epoch, so it cannot hand out the old roles. 404 unknown user, 409 when the user store keeps roles itself.
+   */
+  async setRoles(userId: string, roles: string[], actor: Actor = {}): Promise<AuthUser> {
+    const setRoles = this.users.setRoles?.bind(this.users);
+    if (!setRoles) throw new ConflictException('Roles are managed by the host');
+    const unique = [...new Set(roles)];
+    const user = await this.audit.transaction(async (tx) => {
+      const changed = await setRoles(userId, unique, tx.manager);
+      if (!changed) throw new NotFoundException('User not found');
+      tx.record({ ...this.event('user.roles_changed', changed.id, actor), detail: { roles: unique.join(' ') } });
+      return changed;
+    });
+    const at = await this.revocations.revoke(user.id);
+    await this.bus.publish({ type: 'user', id: user.id, at: at.getTime() });
+    await this.bus.publish({ type: 'userRoles', id: user.id });
+    for (const mechanism of this.mechanisms.all()) await mechanism.userChanged?.(user);
+    return user;
   }
 
   /**

@@ -1,7 +1,12 @@
 import {
   BadRequestException,
+  Body,
   Controller,
+  Delete,
   Get,
+  NotFoundException,
+  ParseUUIDPipe,
+  Patch,
   HttpCode,
   Param,
   Post,
@@ -21,6 +26,7 @@ import { AccountsService } from './accounts.service';
 import { AuditQueryDto, AuditRangeDto } from './audit-query.dto';
 import { UserSearchDto } from './user-search.dto';
 import { UserIdPipe } from './user-id.pipe';
+import { UserUpdateDto } from './user-update.dto';
 
 @ApiTags('admin')
 @Auth({ caller: 'user', roles: ['admin'] })
@@ -53,6 +59,66 @@ export class AdminController {
       })),
       nextCursor: page.nextCursor,
     };
+  }
+
+  @Documented(
+    'One user with their sessions, signed-in apps (token families), API keys, passkeys, identities and second factors; never a secret',
+    {
+      200: '`{id, email, name, roles, emailVerified, disabled, sessions, tokenFamilies, apiKeys, passkeys, identities, mfa}` (the parts of the listed features)',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user',
+    },
+  )
+  @Get('users/:id')
+  async user(@Param('id', UserIdPipe) id: string) {
+    const { user, parts } = await this.accounts.describeUser(id);
+    return { ...toPublicUser(user), disabled: user.disabled, ...parts };
+  }
+
+  @Auth({ caller: 'user', roles: ['admin'], fresh: true })
+  @Documented('Change a user’s roles; effective on every instance within one second. Needs a fresh authentication', {
+    200: 'The user as `GET /auth/admin/users/:id` begins: `{id, email, name, roles, emailVerified, disabled}`',
+    400: 'Malformed user id or roles',
+    401: '`Reauthentication required`',
+    403: 'Not an admin',
+    404: 'No such user',
+    409: 'The host’s user store keeps roles itself',
+  })
+  @Patch('users/:id')
+  async update(
+    @Param('id', UserIdPipe) id: string,
+    @Body() body: UserUpdateDto,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ) {
+    const user =
+      body.roles === undefined
+        ? await this.accounts.findUser(id)
+        : await this.accounts.setRoles(id, body.roles, { principal: admin, request });
+    if (!user) throw new NotFoundException('User not found');
+    return { ...toPublicUser(user), disabled: user.disabled };
+  }
+
+  @Documented(
+    'End one session (`sessions`) or signed-in app (`token-families`) of a user, on every instance within a second',
+    {
+      204: 'Ended',
+      400: 'Malformed user id',
+      403: 'Not an admin',
+      404: 'No such user, kind or item',
+    },
+  )
+  @Delete('users/:id/:kind/:itemId')
+  @HttpCode(204)
+  async endOne(
+    @Param('id', UserIdPipe) id: string,
+    @Param('kind') kind: string,
+    @Param('itemId', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Not found') })) itemId: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
+    await this.accounts.endOne(id, kind, itemId, { principal: admin, request });
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */

@@ -160,7 +160,7 @@ export class ApiKeyVerifier implements OnModuleInit {
   private onRevocation(event: RevocationEvent): void {
     if (event.type === 'apiKey') this.cache?.evictKey(event.id);
     // Disabling evicts the owner's keys; enabling drops their cached misses, so their keys work again at once.
-    if (event.type === 'userStatus') this.cache?.evictUser(event.id);
+    if (event.type === 'userStatus' || event.type === 'userRoles') this.cache?.evictUser(event.id);
   }
 
   private async lookUp(hash: string, now = Date.now()): Promise<LookUp> {

@@ -1,3 +1,4 @@
+import { AccountParts } from '../core/account-parts';
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -50,7 +51,10 @@ export class ApiKeysService {
     private readonly verifier: ApiKeyVerifier,
     private readonly bus: RevocationBus,
     @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
-  ) {}
+    parts: AccountParts,
+  ) {
+    parts.add({ name: 'apiKeys', view: (userId) => this.list(userId) });
+  }
 
   /** In `tx` when given: the transaction that also writes its audit event. */
   async create(userId: string, input: NewApiKey, tx?: AuditTransaction): Promise<CreatedApiKey> {

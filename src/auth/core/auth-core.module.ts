@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { ModuleMetadata } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountParts } from './account-parts';
 import { AuthMechanisms, MECHANISM_ORDER } from './auth-mechanism';
 import { AuthGuard } from './auth.guard';
 import { AuthTelemetry } from './auth-telemetry';
@@ -60,6 +61,7 @@ export class AuthCoreModule {
         RedisLifecycle,
         RevocationBus,
         AuthMechanisms,
+        AccountParts,
         RouteRequirements,
         RouteAuthorizers,
         UserRevocations,
@@ -81,6 +83,7 @@ export class AuthCoreModule {
         AUTH_REDIS,
         RevocationBus,
         AuthMechanisms,
+        AccountParts,
         UserRevocations,
         SignInMethods,
         ShortLivedKeys,

@@ -3,6 +3,7 @@ import type { SecuritySchemeObject } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthPrincipal } from './auth-principal';
 import type { AuthenticationProof } from './authentication-proof';
+import type { AuthUser } from './user-store';
 
 /**
  * The names a route may ask for in `@Auth(...)`. Empty here: each mechanism adds its own name by
@@ -45,6 +46,12 @@ export interface AuthMechanism {
    * logout-all, a password change, disabling the user.
    */
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
+  /**
+   * The user's roles changed: credentials of this kind that keep a copy of them (a session's snapshot)
+   * take the new ones, on every instance within a second. Those that carry them signed (access
+   * tokens) need nothing here: the user's cut-off refuses them and a refresh reads the roles afresh.
+   */
+  userChanged?(user: AuthUser): Promise<void>;
   /**
    * Ends every credential of this kind that the user holds and that was made before `before`,
    * long-lived ones too (API keys, which `endUserCredentials` leaves), but the one `keep` was

@@ -16,4 +16,9 @@ export interface AuthPrincipal {
   authTime?: number;
   /** How that proof was made, as RFC 8176 values (`pwd`, `otp`, `hwk`, `user`, `fed`, `mfa`). */
   amr?: string[];
+  /**
+   * The admin acting as the user (impersonation): present, the principal never passes a route that
+   * needs a fresh authentication or changes how the user signs in.
+   */
+  actor?: { id: string; email: string };
 }

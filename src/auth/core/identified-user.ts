@@ -13,4 +13,7 @@ export interface IdentifiedUser {
   method: string;
   /** How the user proved who they are, as RFC 8176 values: what the issued credential carries as `amr`. */
   amr: string[];
+  /** An admin acting as the user (impersonation): the credential carries them, and ends at `endsAt`. */
+  actor?: { id: string; email: string };
+  endsAt?: Date;
 }

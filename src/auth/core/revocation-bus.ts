@@ -15,6 +15,8 @@ export interface RevocationEvents {
   user: { id: string; at: number };
   /** The user was disabled (`disabled: true`) or enabled again. */
   userStatus: { id: string; disabled: boolean };
+  /** The user's roles changed: caches holding a copy of the user drop it. */
+  userRoles: { id: string };
 }
 
 export type RevocationEvent = {

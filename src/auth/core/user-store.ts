@@ -88,6 +88,11 @@ export interface UserStore {
   /** A confirmed email change: the new address, verified. Throws EmailTakenError when it is registered already. */
   setEmail(id: string, email: string, manager?: EntityManager): Promise<void>;
   /**
+   * Optional: the user's roles become `roles`; null when there is no such user. Without it, an admin's
+   * `PATCH /auth/admin/users/:id {roles}` answers 409 (the host manages roles in its own table).
+   */
+  setRoles?(id: string, roles: string[], manager?: EntityManager): Promise<AuthUser | null>;
+  /**
    * Users in a stable order (newest first in the built-in table), one page at a time, paged by a cursor of
    * the store's own (keyset, so that users created meanwhile neither repeat nor skip). Null when `cursor`
    * is not one the store made.

@@ -18,6 +18,8 @@ export interface AccessTokenClaims {
   auth_time?: number;
   /** How (RFC 8176). */
   amr?: string[];
+  /** The admin acting as the user (RFC 8693 §4.1): an impersonation's tokens. */
+  act?: { sub: string; email: string };
 }
 
 const isString = (value: unknown, max = 512): value is string =>
@@ -40,8 +42,15 @@ export function hasAccessTokenClaims(payload: unknown): payload is AccessTokenCl
     claims.roles.every((role) => isString(role, 64)) &&
     (claims.auth_time === undefined || isTime(claims.auth_time)) &&
     (claims.amr === undefined ||
-      (Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((value) => isString(value, 16))))
+      (Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((value) => isString(value, 16)))) &&
+    (claims.act === undefined || isActor(claims.act))
   );
+}
+
+function isActor(value: unknown): value is { sub: string; email: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const actor = value as Record<string, unknown>;
+  return isString(actor.sub, 64) && isString(actor.email, 254);
 }
 
 export function principalFromClaims(claims: AccessTokenClaims): AuthPrincipal {
@@ -51,5 +60,6 @@ export function principalFromClaims(claims: AccessTokenClaims): AuthPrincipal {
     tokenFamilyId: claims.sid,
     authTime: claims.auth_time,
     amr: claims.amr,
+    ...(claims.act ? { actor: { id: claims.act.sub, email: claims.act.email } } : {}),
   };
 }

@@ -26,9 +26,17 @@ export class AccessTokenSigner {
     private readonly revocations: TokenRevocationList,
   ) {}
 
-  sign(user: TokenSubject, familyId: string, proof?: AuthenticationProof): SignedAccessToken {
+  /** `actor`: the admin acting as the user (RFC 8693 `act`); `notAfter`: the family's end, which the token never outlives. */
+  sign(
+    user: TokenSubject,
+    familyId: string,
+    proof?: AuthenticationProof,
+    actor?: { id: string; email: string },
+    notAfter?: Date,
+  ): SignedAccessToken {
     const { issuer, audience, accessTokenTtlSeconds } = this.options;
     const iat = this.revocations.issuedAtFor(user.id);
+    const end = notAfter ? Math.floor(notAfter.getTime() / 1000) : Infinity;
     const claims: AccessTokenClaims = {
       iss: issuer,
       aud: audience,
@@ -36,10 +44,11 @@ export class AccessTokenSigner {
       jti: randomUUID(),
       sid: familyId,
       iat,
-      exp: iat + accessTokenTtlSeconds,
+      exp: Math.max(iat + 1, Math.min(iat + accessTokenTtlSeconds, end)),
       email: user.email,
       roles: user.roles,
       ...(proof ? { auth_time: proof.authTime, amr: proof.amr } : {}),
+      ...(actor ? { act: { sub: actor.id, email: actor.email } } : {}),
     };
     const token = sign(claims, this.keys.signingKey, {
       algorithm: this.keys.signingAlgorithm,

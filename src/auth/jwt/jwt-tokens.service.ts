@@ -1,6 +1,7 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { AccountParts } from '../core/account-parts';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
@@ -9,7 +10,7 @@ import { USER_STORE, UserStore } from '../core/user-store';
 import { UserRevocations } from '../core/user-revocations';
 import { AccessTokenSigner, TokenSubject } from './access-token.signer';
 import { invalidGrant } from './invalid-grant';
-import { IssuedRefreshToken, RefreshTokensService } from './refresh-tokens.service';
+import { IssuedRefreshToken, RefreshTokensService, TokenFamilyView } from './refresh-tokens.service';
 
 /** The token response of RFC 6749 §5.1. */
 export interface TokenPair {
@@ -31,7 +32,15 @@ export class JwtTokensService {
     private readonly bus: RevocationBus,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
-  ) {}
+    parts: AccountParts,
+  ) {
+    parts.add({
+      name: 'tokenFamilies',
+      itemPath: 'token-families',
+      view: (userId) => this.listFamilies(userId),
+      end: (userId, id, by) => this.revokeFamilyOf(userId, id, by.request, by.actorId),
+    });
+  }
 
   /**
    * The last step of every login that ends in a token pair: a new family, its first refresh token
@@ -40,7 +49,12 @@ export class JwtTokensService {
    */
   async issue(identified: IdentifiedUser, request?: Request): Promise<TokenPair> {
     const { user } = identified;
-    const family = await this.refreshTokens.startFamily(user.id, proofNow(identified.amr));
+    const family = await this.refreshTokens.startFamily(user.id, proofNow(identified.amr), {
+      ip: request?.ip,
+      userAgent: request?.header('user-agent'),
+      actorId: identified.actor?.id,
+      endsAt: identified.endsAt,
+    });
     if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
       await this.refreshTokens.revokeFamily(family.familyId);
       await this.audit.record({
@@ -61,7 +75,7 @@ export class JwtTokensService {
       detail: { method: identified.method },
     });
     this.telemetry.login(identified.method, 'success');
-    return this.pair(user, family);
+    return this.pair(user, family, identified.actor);
   }
 
   async refresh(presented: string, request?: Request): Promise<TokenPair> {
@@ -83,7 +97,9 @@ export class JwtTokensService {
     }
     // Email, roles and status are read afresh here, so an access token is never more than one lifetime stale.
     const user = await this.users.findById(rotation.userId);
-    if (!user || user.disabled) {
+    // An impersonation's family lives only as long as its admin may act.
+    const actor = rotation.actorId ? await this.users.findById(rotation.actorId) : undefined;
+    if (!user || user.disabled || actor === null || actor?.disabled) {
       await this.revokeFamily(rotation.familyId);
       throw invalidGrant();
     }
@@ -94,7 +110,7 @@ export class JwtTokensService {
       request,
       detail: { familyId: rotation.familyId },
     });
-    return this.pair(user, rotation);
+    return this.pair(user, rotation, actor ?? undefined);
   }
 
   /**
@@ -104,7 +120,8 @@ export class JwtTokensService {
   async reauthenticate(familyId: string, userId: string, proof: AuthenticationProof): Promise<TokenPair> {
     const user = await this.users.findById(userId);
     const renewed = user && !user.disabled ? await this.refreshTokens.renewProof(familyId, userId, proof) : null;
-    if (!user || !renewed) throw new UnauthorizedException('Unauthorized');
+    // An admin acting as the user never renews the user's proof of identity.
+    if (!user || !renewed || renewed.actorId) throw new UnauthorizedException('Unauthorized');
     return this.pair(user, renewed);
   }
 
@@ -135,8 +152,28 @@ export class JwtTokensService {
     await Promise.all(ids.map((id) => this.bus.publish({ type: 'family', id })));
   }
 
-  private pair(user: TokenSubject, refresh: IssuedRefreshToken): TokenPair {
-    const access = this.signer.sign(user, refresh.familyId, refresh.proof);
+  /** The caller's signed-in apps (refresh-token families). */
+  listFamilies(userId: string, currentId?: string): Promise<TokenFamilyView[]> {
+    return this.refreshTokens.list(userId, currentId);
+  }
+
+  /** Ends one family of the user on every instance within a second; false when it is not theirs. */
+  async revokeFamilyOf(userId: string, familyId: string, request?: Request, actorId?: string): Promise<boolean> {
+    if (!(await this.refreshTokens.revokeFamilyOf(userId, familyId))) return false;
+    await this.bus.publish({ type: 'family', id: familyId });
+    await this.audit.record({
+      type: 'token_family.revoked',
+      userId,
+      actorId: actorId && actorId !== userId ? actorId : null,
+      mechanism: 'jwt',
+      request,
+      detail: { familyId },
+    });
+    return true;
+  }
+
+  private pair(user: TokenSubject, refresh: IssuedRefreshToken, actor?: { id: string; email: string }): TokenPair {
+    const access = this.signer.sign(user, refresh.familyId, refresh.proof, actor, refresh.expiresAt);
     return {
       access_token: access.token,
       token_type: 'Bearer',

@@ -15,6 +15,12 @@ export class RefreshTokenFamily {
   authTime: Date | null;
   /** RFC 8176 values of that proof, comma-separated. */
   amr: string | null;
+  /** Written at most once a minute, on refresh. */
+  lastUsedAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** The admin who made the family acting as the user (impersonation); its access tokens carry `act: {sub}`. */
+  actorId: string | null;
 }
 
 export const refreshTokenFamilySchema = (context: SchemaContext) =>
@@ -30,6 +36,10 @@ export const refreshTokenFamilySchema = (context: SchemaContext) =>
       revokedAt: { name: 'revoked_at', type: timestampType(context.database), nullable: true },
       authTime: { name: 'auth_time', type: timestampType(context.database), nullable: true },
       amr: { type: 'varchar', length: 64, nullable: true },
+      lastUsedAt: { name: 'last_used_at', type: timestampType(context.database), nullable: true },
+      ip: { type: 'varchar', length: 64, nullable: true },
+      userAgent: { name: 'user_agent', type: 'varchar', length: 512, nullable: true },
+      actorId: { name: 'actor_id', type: 'varchar', length: USER_ID_LENGTH, nullable: true },
     },
     indices: [
       { name: 'IDX_auth_refresh_token_families_user', columns: ['userId'] },

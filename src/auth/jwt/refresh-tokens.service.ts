@@ -19,7 +19,35 @@ export interface IssuedRefreshToken {
   expiresAt: Date;
   /** The family's last proof of identity, which its access tokens carry; absent in families from before it was kept. */
   proof?: AuthenticationProof;
+  /** The admin acting as the user, whose id the access tokens carry as `act.sub`. */
+  actorId?: string | null;
 }
+
+/** Who the family is for, as its owner sees it in the list of signed-in apps. */
+export interface FamilyClient {
+  ip?: string | null;
+  userAgent?: string | null;
+  /** The admin acting as the user (impersonation). */
+  actorId?: string | null;
+  /** Ends the family earlier than the refresh-token lifetime (an impersonation's own end). */
+  endsAt?: Date;
+}
+
+/** A live family as its owner sees it: never a token or its hash. */
+export interface TokenFamilyView {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  /** The admin who made it acting as the user, when one did. */
+  actorId: string | null;
+  current: boolean;
+}
+
+/** `lastUsedAt` is written at most this often per family. */
+const LAST_USED_INTERVAL_MS = 60_000;
 
 export type Rotation =
   | ({ ok: true } & IssuedRefreshToken)
@@ -47,14 +75,23 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.pruneTimer);
   }
 
-  async startFamily(userId: string, proof: AuthenticationProof): Promise<IssuedRefreshToken> {
+  async startFamily(
+    userId: string,
+    proof: AuthenticationProof,
+    client: FamilyClient = {},
+  ): Promise<IssuedRefreshToken> {
     const now = new Date();
+    const lifetimeEnd = now.getTime() + this.options.refreshTokenTtlSeconds * 1000;
     const family = {
       id: randomUUID(),
       userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + this.options.refreshTokenTtlSeconds * 1000),
+      expiresAt: new Date(Math.min(lifetimeEnd, client.endsAt?.getTime() ?? lifetimeEnd)),
       revokedAt: null,
+      lastUsedAt: now,
+      ip: client.ip?.slice(0, 64) ?? null,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      actorId: client.actorId ?? null,
       ...proofColumns(proof),
     };
     await this.families.insert(family);
@@ -64,6 +101,7 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       refreshToken: await this.addToken(family.id, now),
       expiresAt: family.expiresAt,
       proof,
+      actorId: family.actorId,
     };
   }
 
@@ -81,7 +119,14 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     if (affected !== 1) return null;
     await this.tokens.update({ familyId, spentAt: IsNull() }, { spentAt: now });
     const family = await this.families.findOneByOrFail({ id: familyId });
-    return { familyId, userId, refreshToken: await this.addToken(familyId, now), expiresAt: family.expiresAt, proof };
+    return {
+      familyId,
+      userId,
+      refreshToken: await this.addToken(familyId, now),
+      expiresAt: family.expiresAt,
+      proof,
+      actorId: family.actorId,
+    };
   }
 
   /** Spends the presented token and issues its successor in the same family, with the family's expiry. */
@@ -104,6 +149,8 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       await this.revokeFamily(family.id);
       return { ok: false, revokedFamilyId: family.id, userId: family.userId };
     }
+    if (!family.lastUsedAt || now.getTime() - family.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS)
+      await this.families.update({ id: family.id }, { lastUsedAt: now });
     return {
       ok: true,
       familyId: family.id,
@@ -111,7 +158,32 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
       refreshToken: await this.addToken(family.id, now),
       expiresAt: family.expiresAt,
       proof: proofOf(family),
+      actorId: family.actorId,
     };
+  }
+
+  /** The user's live families, most recently used first. */
+  async list(userId: string, currentId?: string): Promise<TokenFamilyView[]> {
+    const rows = await this.families.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC' },
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt,
+      lastUsedAt: row.lastUsedAt,
+      expiresAt: row.expiresAt,
+      userAgent: row.userAgent,
+      ip: row.ip,
+      actorId: row.actorId,
+      current: row.id === currentId,
+    }));
+  }
+
+  /** Ends one live family of the user; false when it is not theirs or has ended already. */
+  async revokeFamilyOf(userId: string, id: string): Promise<boolean> {
+    const result = await this.families.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return result.affected === 1;
   }
 
   /** The family of a presented refresh token and whose it is, or null for a token this app never issued. */

@@ -1,3 +1,4 @@
+import { AccountParts } from '../core/account-parts';
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
@@ -44,8 +45,17 @@ export class OneTimeCodes implements OnModuleInit {
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditLog,
     private readonly reauthentication: ReauthenticationMethods,
+    parts: AccountParts,
   ) {
     this.cipher = new MfaCipher(options.keys);
+    // Whether a second factor is on and how many codes are left; never the secret or a code.
+    parts.add({
+      name: 'mfa',
+      view: async (userId) => ({
+        totp: await this.totpOn(userId),
+        recoveryCodesLeft: await this.recoveryCodesLeft(userId),
+      }),
+    });
   }
 
   onModuleInit(): void {

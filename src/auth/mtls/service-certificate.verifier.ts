@@ -77,7 +77,7 @@ export class ServiceCertificateVerifier implements OnModuleInit {
   private onRevocation(event: RevocationEvent): void {
     if (event.type === 'certificate') this.cache.evict(event.fingerprint);
     // Disabling evicts the owner's bindings; enabling drops their cached misses, so their certificates work again at once.
-    if (event.type === 'userStatus') this.cache.evictUser(event.id);
+    if (event.type === 'userStatus' || event.type === 'userRoles') this.cache.evictUser(event.id);
   }
 
   private async lookUp(fingerprint: string): Promise<LookUp> {

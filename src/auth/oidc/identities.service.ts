@@ -1,3 +1,4 @@
+import { AccountParts } from '../core/account-parts';
 import { Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
@@ -36,7 +37,10 @@ export class Identities implements OnModuleInit {
     private readonly signInMethods: SignInMethods,
     private readonly audit: AuditLog,
     private readonly reauthentication: ReauthenticationMethods,
-  ) {}
+    parts: AccountParts,
+  ) {
+    parts.add({ name: 'identities', view: (userId) => this.list(userId) });
+  }
 
   onModuleInit(): void {
     this.signInMethods.register({

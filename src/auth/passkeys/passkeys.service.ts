@@ -1,3 +1,4 @@
+import { AccountParts } from '../core/account-parts';
 import {
   BadRequestException,
   ForbiddenException,
@@ -89,7 +90,10 @@ export class Passkeys implements OnModuleInit {
     @Inject(SIGN_IN_POLICY) private readonly policy: SignInPolicy,
     private readonly secondSteps: SecondStepSlot,
     private readonly reauthentication: ReauthenticationMethods,
-  ) {}
+    parts: AccountParts,
+  ) {
+    parts.add({ name: 'passkeys', view: (userId) => this.list(userId) });
+  }
 
   private get secondStep(): SecondStep {
     const step = this.secondSteps.current;

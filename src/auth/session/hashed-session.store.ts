@@ -72,6 +72,22 @@ export class HashedSessionStore extends Store {
     });
   }
 
+  /**
+   * Changes what a live session holds, by the hash the registry keeps, without touching its ID or
+   * expiry; a session that has ended stays ended. The change reaches other instances' read caches
+   * through `onDestroyed`'s announcement, which only drops the cached copy.
+   */
+  updateByHash(sidHash: string, change: (session: SessionData) => SessionData, callback: Callback): void {
+    this.inner.get(sidHash, (error, session) => {
+      if (error || !session) return callback(error);
+      this.cache.delete(sidHash);
+      this.inner.set(sidHash, change(session), (setError) => {
+        if (setError) return callback(setError);
+        void Promise.resolve(this.onDestroyed(sidHash)).then(() => callback());
+      });
+    });
+  }
+
   /** Restarts the idle timeout in the real store, at most once per interval per session; off the request's path. */
   private touchIfDue(hash: string, session: SessionData): void {
     const now = Date.now();

@@ -133,6 +133,13 @@ export class SessionHandlers {
     );
   }
 
+  /** Changes what a live session holds, in the store and in every instance's read cache. */
+  updateByHash(sidHash: string, change: (session: SessionData) => SessionData): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.store.updateByHash(sidHash, change, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
   async pruneStore(): Promise<void> {
     await this.sqlStore?.pruneExpired();
   }

@@ -1,6 +1,7 @@
 import type { AuthFeature } from '../core/auth-feature';
 import { linkedToUsers } from '../core/user-foreign-key';
 import { CreateSessionTables1796083201000 } from './migrations/1796083201000-CreateSessionTables';
+import { AddActorToSessions1796083282000 } from './migrations/1796083282000-AddActorToSessions';
 import { SessionController } from './session.controller';
 import { SessionAuthModule } from './session.module';
 import { resolveSessionOptions, SESSION_OPTIONS, SessionOptions } from './session.options';
@@ -16,5 +17,8 @@ export const sessions: AuthFeature = {
   module: (base) => SessionAuthModule.register(...base),
   controllers: [SessionController],
   schemas: [userSessionSchema, sessionRecordSchema],
-  migrations: ({ builtInUsers }) => [linkedToUsers(CreateSessionTables1796083201000, ['auth_sessions'], builtInUsers)],
+  migrations: ({ builtInUsers }) => [
+    linkedToUsers(CreateSessionTables1796083201000, ['auth_sessions'], builtInUsers),
+    AddActorToSessions1796083282000,
+  ],
 };

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { AuthMechanism } from '../core/auth-mechanism';
 import { AuthPrincipal } from '../core/auth-principal';
 import { AuthenticationProof } from '../core/authentication-proof';
+import type { AuthUser } from '../core/user-store';
 import { runStrategy } from '../core/passport-strategy-runner';
 import { CsrfService } from './csrf.service';
 import { principalOf, SessionStrategy } from './session.strategy';
@@ -55,6 +56,10 @@ export class SessionMechanism implements AuthMechanism {
   async reauthenticated(_principal: AuthPrincipal, request: Request, proof: AuthenticationProof): Promise<undefined> {
     await this.sessions.recordProof(request, proof);
     return undefined;
+  }
+
+  async userChanged(user: AuthUser): Promise<void> {
+    await this.sessions.takeUser(user);
   }
 
   async endUserCredentials(userId: string, keep?: AuthPrincipal): Promise<void> {

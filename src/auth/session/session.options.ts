@@ -8,6 +8,8 @@ export interface SessionOptions {
   absoluteTimeoutSeconds?: number;
   /** Force the `Secure` flag and `__Host-` cookie name; when unset, decided per request by whether it came over HTTPS. */
   secureCookies?: boolean;
+  /** At most this many live sessions per user: a new sign-in past it ends the least recently used one (default: no cap). */
+  maxPerUser?: number;
 }
 
 export interface ResolvedSessionOptions {
@@ -15,6 +17,7 @@ export interface ResolvedSessionOptions {
   idleTimeoutSeconds: number;
   absoluteTimeoutSeconds: number;
   secureCookies?: boolean;
+  maxPerUser?: number;
 }
 
 export const SESSION_OPTIONS = Symbol('SESSION_OPTIONS');
@@ -28,7 +31,10 @@ export function resolveSessionOptions(options: SessionOptions | undefined): Reso
     idleTimeoutSeconds: options.idleTimeoutSeconds ?? 1800,
     absoluteTimeoutSeconds: options.absoluteTimeoutSeconds ?? 43200,
     secureCookies: options.secureCookies,
+    maxPerUser: options.maxPerUser,
   };
+  if (resolved.maxPerUser !== undefined && (!Number.isInteger(resolved.maxPerUser) || resolved.maxPerUser < 1))
+    throw new Error('AuthModule: session.maxPerUser must be a positive integer');
   for (const name of ['idleTimeoutSeconds', 'absoluteTimeoutSeconds'] as const) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1)
       throw new Error(`AuthModule: session.${name} must be a positive integer`);

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   Logger,
   NotFoundException,
@@ -11,15 +12,18 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
+import { AccountParts } from '../core/account-parts';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
+import type { AuthUser } from '../core/user-store';
 import { sha256Hex } from '../core/secrets';
 import { UserRevocations } from '../core/user-revocations';
 import { CsrfService } from './csrf.service';
 import { SessionAuth } from './session-data';
 import { SessionHandlers } from './session-handlers';
 import { UserSession } from './user-session.entity';
+import { ResolvedSessionOptions, SESSION_OPTIONS } from './session.options';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -54,7 +58,27 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     private readonly csrf: CsrfService,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
-  ) {}
+    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    parts: AccountParts,
+  ) {
+    parts.add({
+      name: 'sessions',
+      itemPath: 'sessions',
+      view: (userId) => this.list(userId),
+      end: async (userId, id, by) => {
+        if (!(await this.endWhere({ userId, id }))) return false;
+        await this.audit.record({
+          type: 'session.revoked',
+          userId,
+          actorId: by.actorId && by.actorId !== userId ? by.actorId : null,
+          mechanism: 'session',
+          request: by.request,
+          detail: { sessionId: id },
+        });
+        return true;
+      },
+    });
+  }
 
   onModuleInit(): void {
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
@@ -124,6 +148,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       detail: { method: identified.method },
     });
     this.telemetry.login(identified.method, 'success');
+    await this.endLeastRecentlyUsedPastCap(user.id, auth.publicId);
     return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
 
@@ -178,6 +203,43 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   /** Ends every session of the user except `keepId` (the caller's own, when it is a session). */
   async revokeAll(userId: string, keepId?: string): Promise<number> {
     return this.endWhere(keepId ? { userId, id: Not(keepId) } : { userId });
+  }
+
+  /**
+   * `maxPerUser`: the sessions of the user beyond the cap end, least recently used first (by
+   * `lastSeenAt`, which is written at most once a minute, then by age), never the one just made.
+   */
+  private async endLeastRecentlyUsedPastCap(userId: string, newId: string): Promise<void> {
+    const max = this.options.maxPerUser;
+    if (max === undefined) return;
+    const live = await this.sessions.find({
+      where: { userId, expiresAt: MoreThan(new Date()), id: Not(newId) },
+      select: { id: true },
+      order: { lastSeenAt: 'DESC', createdAt: 'DESC' },
+    });
+    const over = live.slice(max - 1).map((row) => row.id);
+    if (!over.length) return;
+    await this.endWhere({ userId, id: In(over) });
+    await this.audit.record({
+      type: 'session.revoked',
+      userId,
+      mechanism: 'session',
+      detail: { reason: 'session_cap', count: over.length },
+    });
+  }
+
+  /** The user's live sessions take the user's new roles and address (a snapshot each holds), on every instance within a second. */
+  async takeUser(user: AuthUser): Promise<void> {
+    const rows = await this.sessions.find({ where: { userId: user.id }, select: { id: true, sidHash: true } });
+    await Promise.all(
+      rows.map((row) =>
+        this.handlers.updateByHash(row.sidHash, (data) =>
+          data.auth?.userId === user.id
+            ? { ...data, auth: { ...data.auth, roles: [...user.roles], email: user.email } }
+            : data,
+        ),
+      ),
+    );
   }
 
   isPastAbsoluteTimeout(auth: SessionAuth, now = Date.now()): boolean {

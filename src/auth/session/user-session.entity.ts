@@ -13,6 +13,9 @@ export class UserSession {
   expiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** The admin who made the session acting as the user (impersonation); null for the user's own. */
+  actorId: string | null;
+  actorEmail: string | null;
 }
 
 export const userSessionSchema = (context: SchemaContext) =>
@@ -29,6 +32,8 @@ export const userSessionSchema = (context: SchemaContext) =>
       expiresAt: { name: 'expires_at', type: timestampType(context.database) },
       ip: { type: 'varchar', length: 64, nullable: true },
       userAgent: { name: 'user_agent', type: 'varchar', length: 512, nullable: true },
+      actorId: { name: 'actor_id', type: 'varchar', length: USER_ID_LENGTH, nullable: true },
+      actorEmail: { name: 'actor_email', type: 'varchar', length: 254, nullable: true },
     },
     uniques: [{ name: 'UQ_auth_sessions_sid_hash', columns: ['sidHash'] }],
     indices: [

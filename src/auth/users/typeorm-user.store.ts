@@ -168,6 +168,15 @@ export class TypeOrmUserStore implements UserStore {
     return toAuthUser(user);
   }
 
+  async setRoles(id: string, roles: string[], manager?: EntityManager): Promise<AuthUser | null> {
+    if (!UUID.test(id)) return null;
+    const users = this.in(manager);
+    const user = await users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
+    if (!user) return null;
+    await users.update({ id }, { roles });
+    return toAuthUser({ ...user, roles });
+  }
+
   private in(manager: EntityManager | undefined): Repository<User> {
     return manager ? manager.getRepository(User) : this.users;
   }
