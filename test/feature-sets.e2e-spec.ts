@@ -50,6 +50,9 @@ const ACCOUNT_ROUTES = [
   'GET /auth/admin/audit',
   'GET /auth/admin/audit/export',
   'GET /auth/admin/users',
+  'GET /auth/admin/users/:id',
+  'PATCH /auth/admin/users/:id',
+  'DELETE /auth/admin/users/:id/:kind/:itemId',
   'GET /auth/me',
   'POST /auth/admin/users/:id/disable',
   'POST /auth/admin/users/:id/enable',
@@ -109,6 +112,8 @@ describe(`hosts list the features they use (${storageMode})`, () => {
           'POST /auth/api-keys',
           'DELETE /auth/api-keys/:id',
           'POST /auth/api-keys/:id/rotate',
+          'GET /auth/token-families',
+          'DELETE /auth/token-families/:id',
         ].sort(),
       );
     });
