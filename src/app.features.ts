@@ -2,6 +2,7 @@ import {
   apiKeys,
   AuthFeature,
   email,
+  impersonation,
   jwt,
   metrics,
   mfa,
@@ -24,6 +25,7 @@ export const referenceFeatures: AuthFeature[] = [
   mfa,
   passkeys,
   oidc,
+  impersonation,
   metrics,
   pages,
 ];

@@ -19,6 +19,7 @@ export type { MfaOptions } from './mfa/mfa.options';
 export type { PasskeyOptions } from './passkeys/passkeys.options';
 export type { OidcOptions } from './oidc/oidc.options';
 export type { MetricsOptions } from './ops/metrics.options';
+export type { ImpersonationOptions } from './impersonation/impersonation.options';
 
 // The features a host lists: `AuthModule.forRoot({ features: [sessions, jwt, apiKeys, password] })`.
 export { sessions } from './session/session.feature';
@@ -32,6 +33,7 @@ export { passkeys } from './passkeys/passkeys.feature';
 export { oidc } from './oidc/oidc.feature';
 export { metrics, metricsAt } from './ops/metrics.feature';
 export { pages } from './pages/pages.feature';
+export { impersonation } from './impersonation/impersonation.feature';
 export type { AuthFeature } from './core/auth-feature';
 
 // Decorators and the principal. The mechanisms' names (`'session'`, `'jwt'`, ...) come with their features' types.

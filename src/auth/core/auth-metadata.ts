@@ -8,6 +8,8 @@ export interface AuthRequirement {
   scopes: string[];
   roles: string[];
   fresh: FreshnessRequirement | null;
+  /** The route changes how the user signs in (password, email, factors, keys): an admin acting as the user never passes. */
+  changesSignIn?: boolean;
 }
 
 /** What a route of `fresh` asks of the caller's last proof of identity. */

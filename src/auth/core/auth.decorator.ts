@@ -17,6 +17,11 @@ export interface AuthRouteOptions {
    * `secondFactor`, a user who has a second factor must have used it in that proof.
    */
   fresh?: boolean | { secondFactor?: boolean };
+  /**
+   * The route changes how the user signs in (a password, an address, a factor, a key): a principal
+   * with an `actor` (an admin impersonating the user) is refused with 403, as on every `fresh` route.
+   */
+  changesSignIn?: boolean;
 }
 
 /**
@@ -42,6 +47,7 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     fresh: options.fresh
       ? { secondFactor: typeof options.fresh === 'object' && options.fresh.secondFactor === true }
       : null,
+    changesSignIn: options.changesSignIn === true,
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));

@@ -15,6 +15,8 @@ export type RouteRequirement =
       scopes: string[];
       roles: string[];
       fresh: FreshnessRequirement | null;
+      /** Refused to a principal with an `actor`; every `fresh` route is too. */
+      refusesActors: boolean;
     };
 
 /** Where @nestjs/swagger keeps a handler's security requirements (its `ApiSecurity` metadata key). */
@@ -113,7 +115,14 @@ export class RouteRequirements implements OnApplicationBootstrap {
             );
           return mechanism;
         });
-        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null };
+        return {
+          kind: 'auth',
+          mechanisms,
+          scopes: auth.scopes,
+          roles: auth.roles,
+          fresh: auth.fresh ?? null,
+          refusesActors: !!auth.fresh || auth.changesSignIn === true,
+        };
       }
     }
     return CLOSED;
