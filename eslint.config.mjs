@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 const auth = './src/auth';
 const mechanisms = ['session', 'jwt', 'api-key', 'mtls'];
-const waysIn = ['email', 'oidc', 'mfa', 'passkeys'];
+const waysIn = ['email', 'oidc', 'mfa', 'passkeys', 'impersonation'];
 
 export default tseslint.config(
   {

@@ -44,6 +44,8 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'delete', path: '/auth/admin/users/:id/sessions/:id' },
   { method: 'delete', path: '/auth/admin/users/:id/token-families/:id' },
   { method: 'get', path: '/auth/token-families' },
+  { method: 'post', path: '/auth/admin/users/:id/impersonate' },
+  { method: 'post', path: '/auth/impersonation/end' },
   { method: 'delete', path: '/auth/token-families/:id' },
   { method: 'post', path: '/auth/passkeys/register/options' },
   { method: 'post', path: '/auth/passkeys/register' },

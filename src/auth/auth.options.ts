@@ -7,6 +7,7 @@ import type { ReauthenticationOptions } from './core/reauthentication.options';
 import type { EmailOptions } from './email/email.options';
 import type { MetricsOptions } from './ops/metrics.options';
 import type { MfaOptions } from './mfa/mfa.options';
+import type { ImpersonationOptions } from './impersonation/impersonation.options';
 import type { JwtOptions } from './jwt/jwt.options';
 import type { MtlsOptions } from './mtls/mtls.options';
 import type { OidcOptions } from './oidc/oidc.options';
@@ -48,6 +49,8 @@ export interface AuthModuleOptions extends AccountsOptions {
   email?: EmailOptions;
   /** `mfa`: the keys that encrypt TOTP secrets at rest (required), the issuer authenticator apps show. */
   mfa?: MfaOptions;
+  /** `impersonation`: whether the user gets a notice mail (default true), how long an impersonation lasts. */
+  impersonation?: ImpersonationOptions;
   /** `metrics`: the bearer token of the metrics route, and whether it may be open without one. */
   metrics?: MetricsOptions;
   /** `passkeys`: the relying party id, its name, and the origins ceremonies may come from. */

@@ -21,6 +21,7 @@ export type { OidcOptions } from './oidc/oidc.options';
 export type { MetricsOptions } from './ops/metrics.options';
 export type { WebhookOptions } from './webhooks/webhooks.options';
 export type { OrgsOptions, InvitationToDeliver } from './orgs/orgs.options';
+export type { ImpersonationOptions } from './impersonation/impersonation.options';
 
 // The features a host lists: `AuthModule.forRoot({ features: [sessions, jwt, apiKeys, password] })`.
 export { sessions } from './session/session.feature';
@@ -36,6 +37,7 @@ export { metrics, metricsAt } from './ops/metrics.feature';
 export { pages } from './pages/pages.feature';
 export { webhooks } from './webhooks/webhooks.feature';
 export { orgs } from './orgs/orgs.feature';
+export { impersonation } from './impersonation/impersonation.feature';
 export type { AuthFeature } from './core/auth-feature';
 
 // Decorators and the principal. The mechanisms' names (`'session'`, `'jwt'`, ...) come with their features' types.

@@ -40,6 +40,8 @@ export interface AppConfig extends TlsConfig {
   sessionAbsoluteTimeoutSeconds: number;
   /** SESSION_MAX_PER_USER: past it, a new sign-in ends the user's least recently used session; unset: no cap. */
   sessionMaxPerUser?: number;
+  /** IMPERSONATION_NOTICE=off: no notice mail to a user an admin acts as (default on). */
+  impersonationNotifyUser: boolean;
   bootstrapAdmin?: { email: string; password: string };
   runMigrations: boolean;
   throttle: { limit: number; ttlSeconds: number };
@@ -269,6 +271,7 @@ export function authOptions(config: AppConfig): AuthModuleOptions {
     jwt: config.jwt,
     passkeys: config.passkeys,
     mfa: { encryptionKeys: config.mfaEncryptionKeys },
+    impersonation: { notifyUser: config.impersonationNotifyUser },
     passwordHashing: { firebaseScrypt: config.firebaseScrypt },
     // http:// issuers on loopback only outside production (the tests' own provider).
     oidc: { ...config.oidc, publicUrl: config.publicUrl, allowHttpLoopbackIssuers: !config.production },
@@ -313,6 +316,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionSecrets: secretList(env, 'SESSION_SECRET', production, dataDir, 'session-secret'),
     sessionIdleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 1800),
     sessionAbsoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 43200),
+    impersonationNotifyUser: (env.IMPERSONATION_NOTICE || 'on').toLowerCase() !== 'off',
     sessionMaxPerUser: env.SESSION_MAX_PER_USER ? integer(env, 'SESSION_MAX_PER_USER', 1) : undefined,
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     runMigrations: env.RUN_MIGRATIONS ? env.RUN_MIGRATIONS !== 'false' : true,

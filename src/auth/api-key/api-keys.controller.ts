@@ -82,7 +82,7 @@ export class ApiKeysController {
     403: 'Missing CSRF token',
     404: 'Not a key of the caller',
   })
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', changesSignIn: true })
   @Delete(':id')
   @HttpCode(204)
   async revoke(

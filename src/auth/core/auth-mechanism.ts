@@ -47,6 +47,11 @@ export interface AuthMechanism {
    */
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
   /**
+   * Ends every credential of this kind that an admin made acting as a user (impersonation), when the
+   * admin is disabled or signed out everywhere; answers the ended items as `{userId, id}`.
+   */
+  endActedBy?(actorId: string): Promise<Array<{ userId: string; id: string }>>;
+  /**
    * The user's roles changed: credentials of this kind that keep a copy of them (a session's snapshot)
    * take the new ones, on every instance within a second. Those that carry them signed (access
    * tokens) need nothing here: the user's cut-off refuses them and a refresh reads the roles afresh.

@@ -10,6 +10,8 @@ export interface AuthRequirement {
   fresh: FreshnessRequirement | null;
   /** The route's options that features' authorizers read (`RouteAuthorizer`), by key. */
   extensions: Record<string, unknown>;
+  /** The route changes how the user signs in (password, email, factors, keys): an admin acting as the user never passes. */
+  changesSignIn?: boolean;
 }
 
 /** What a route of `fresh` asks of the caller's last proof of identity. */

@@ -6,7 +6,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthRequirement, AuthRequirementMetadata, PublicMetadata } from './auth-metadata';
 
 /** The options core reads itself; any other key belongs to a feature's `RouteAuthorizer`. */
-const CORE_OPTIONS: ReadonlySet<string> = new Set(['scopes', 'roles', 'caller', 'fresh']);
+const CORE_OPTIONS: ReadonlySet<string> = new Set(['scopes', 'roles', 'caller', 'fresh', 'changesSignIn']);
 
 /** Features add the keys their authorizers read by declaration merging (see `RouteAuthorizer`). */
 export interface AuthRouteOptions {
@@ -21,6 +21,11 @@ export interface AuthRouteOptions {
    * `secondFactor`, a user who has a second factor must have used it in that proof.
    */
   fresh?: boolean | { secondFactor?: boolean };
+  /**
+   * The route changes how the user signs in (a password, an address, a factor, a key): a principal
+   * with an `actor` (an admin impersonating the user) is refused with 403, as on every `fresh` route.
+   */
+  changesSignIn?: boolean;
 }
 
 /**
@@ -49,6 +54,7 @@ export function Auth(...args: Array<AuthMechanismName | AuthRouteOptions>): Meth
     extensions: Object.fromEntries(
       Object.entries(options).filter(([key, value]) => !CORE_OPTIONS.has(key) && value !== undefined),
     ),
+    changesSignIn: options.changesSignIn === true,
   };
   // Routes of `@Auth()` are given the security of every mechanism at start, when the module knows them.
   const openApi = requirement.mechanisms === 'any' ? [] : requirement.mechanisms.map((name) => ApiSecurity(name));

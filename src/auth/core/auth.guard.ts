@@ -158,6 +158,8 @@ export class AuthGuard implements CanActivate {
     if (route.roles.length && !route.roles.some((role) => principal.user.roles.includes(role))) {
       throw new ForbiddenException('Insufficient role');
     }
+    // An admin acting as the user sees what the user sees, and never changes how the user signs in nor proves anything for them.
+    if (principal.actor && route.refusesActors) throw new ForbiddenException('Not allowed while impersonating');
     const granted = principal.scopes;
     if (granted && !route.scopes.every((scope) => granted.includes(scope)))
       throw new ForbiddenException('Insufficient scope');

@@ -20,6 +20,11 @@ export interface CredentialIssuer {
    * fresh one where it must, setting what the client needs on the response.
    */
   renew?(principal: AuthPrincipal, request: Request, response: Response): Promise<void>;
+  /**
+   * Ends the impersonation credential the request came with (one of `principal.actor`'s), giving the
+   * admin back what they had where the credential can (a session); throws 401 when it cannot.
+   */
+  endActing?(principal: AuthPrincipal, request: Request, response: Response): Promise<void>;
 }
 
 /** The issuers of one AuthModule instance; each issuing feature adds its own at start. Never process-global. */

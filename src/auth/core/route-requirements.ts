@@ -18,6 +18,8 @@ export type RouteRequirement =
       fresh: FreshnessRequirement | null;
       /** What features' authorizers check on this route (`RouteAuthorizer`), in no particular order. */
       checks: RouteCheck[];
+      /** Refused to a principal with an `actor`; every `fresh` route is too. */
+      refusesActors: boolean;
     };
 
 /** Where @nestjs/swagger keeps a handler's security requirements (its `ApiSecurity` metadata key). */
@@ -118,7 +120,15 @@ export class RouteRequirements implements OnApplicationBootstrap {
           return mechanism;
         });
         const checks = this.authorizers.checksFor(auth.extensions ?? {}, describe(controller, handler));
-        return { kind: 'auth', mechanisms, scopes: auth.scopes, roles: auth.roles, fresh: auth.fresh ?? null, checks };
+        return {
+          kind: 'auth',
+          mechanisms,
+          scopes: auth.scopes,
+          roles: auth.roles,
+          fresh: auth.fresh ?? null,
+          checks,
+          refusesActors: !!auth.fresh || auth.changesSignIn === true,
+        };
       }
     }
     return CLOSED;

@@ -61,6 +61,10 @@ export class EmailFlows {
       this.noticeTo(event, manager, 'password_changed'),
     );
     audit.onStored(SIGN_IN_CHANGES, (event, manager) => this.noticeTo(event, manager, 'sign_in_changed'));
+    // Only the event on the user acted as asks for it (the admin's own event carries no `notify`).
+    audit.onStored(['impersonation.started'], (event, manager) =>
+      event.detail?.notify === true ? this.noticeTo(event, manager, 'impersonation_started') : Promise.resolve(),
+    );
   }
 
   /** A verification link to the user's address (none when it is verified already). 429 past the hour's allowance. */
@@ -211,12 +215,20 @@ export class EmailFlows {
   private async noticeTo(
     event: AuthEvent,
     manager: EntityManager,
-    kind: 'password_changed' | 'sign_in_changed',
+    kind: 'password_changed' | 'sign_in_changed' | 'impersonation_started',
   ): Promise<void> {
     const user = event.userId ? await this.users.findById(event.userId) : null;
     if (!user) return;
     const provider = typeof event.detail?.provider === 'string' ? event.detail.provider : undefined;
-    const params = kind === 'sign_in_changed' ? { change: event.type as SignInChange, provider } : {};
+    const params =
+      kind === 'sign_in_changed'
+        ? { change: event.type as SignInChange, provider }
+        : kind === 'impersonation_started'
+          ? {
+              minutes: typeof event.detail?.minutes === 'number' ? event.detail.minutes : undefined,
+              reason: typeof event.detail?.reason === 'string' ? event.detail.reason : undefined,
+            }
+          : {};
     await this.notify(kind, user.email, params, manager);
   }
 

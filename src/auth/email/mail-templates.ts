@@ -7,7 +7,8 @@ export type MailKind =
   | 'email_changed'
   | 'password_changed'
   | 'sign_in_changed'
-  | 'org_invitation';
+  | 'org_invitation'
+  | 'impersonation_started';
 
 /** The changes to how a user signs in that a `sign_in_changed` notice tells them of (the audit event types). */
 export const SIGN_IN_CHANGES = [
@@ -37,6 +38,9 @@ export interface MailParams {
   change?: SignInChange;
   /** The OpenID provider of an identity linked or unlinked. */
   provider?: string;
+  /** Minutes an admin's impersonation lasts, and why, for `impersonation_started`. */
+  minutes?: number;
+  reason?: string;
   /** The page that lists the user's ways to sign in, where one is ended; absent when the app has none. */
   accountUrl?: string;
   /** The organization and the role an invitation is for, for `org_invitation`. */
@@ -178,5 +182,15 @@ export const DEFAULT_MAIL_TEMPLATES: MailTemplates = {
         'If you did not expect this, ignore this mail: nothing changes.',
       ],
       { label: 'Accept the invitation', url: p.link as string },
+    ),
+  impersonation_started: (p) =>
+    mail(
+      `An administrator is acting as you on ${p.appName}`,
+      [
+        `An administrator of ${p.appName} started acting as ${p.email} for up to ${p.minutes ?? 15} minutes, to see what you see.`,
+        ...(p.reason ? [`The reason they gave: ${p.reason}`] : []),
+        'They cannot change your password, address, second factors or keys while doing so. You can see it in your list of sessions.',
+      ],
+      accountLink(p),
     ),
 };

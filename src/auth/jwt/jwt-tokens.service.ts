@@ -152,6 +152,13 @@ export class JwtTokensService {
     await Promise.all(ids.map((id) => this.bus.publish({ type: 'family', id })));
   }
 
+  /** Ends every live family an admin made acting as a user, announcing each. */
+  async revokeAllActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
+    const ended = await this.refreshTokens.revokeAllActedBy(actorId);
+    await Promise.all(ended.map(({ id }) => this.bus.publish({ type: 'family', id })));
+    return ended;
+  }
+
   /** The caller's signed-in apps (refresh-token families). */
   listFamilies(userId: string, currentId?: string): Promise<TokenFamilyView[]> {
     return this.refreshTokens.list(userId, currentId);

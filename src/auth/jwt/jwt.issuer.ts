@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import type { AuthPrincipal } from '../core/auth-principal';
 import type { Request } from 'express';
 import type { CredentialIssuer } from '../core/credential-issuer';
 import type { IdentifiedUser } from '../core/identified-user';
@@ -10,6 +11,12 @@ export class JwtIssuer implements CredentialIssuer {
   readonly name = 'jwt';
 
   constructor(private readonly tokens: JwtTokensService) {}
+
+  /** A token pair acting as the user ends with its family; the admin's own tokens were never touched. */
+  async endActing(principal: AuthPrincipal): Promise<void> {
+    if (!principal.tokenFamilyId || !principal.actor) throw new UnauthorizedException('Unauthorized');
+    await this.tokens.revokeFamily(principal.tokenFamilyId);
+  }
 
   issue(identified: IdentifiedUser, request: Request): Promise<TokenPair> {
     return this.tokens.issue(identified, request);

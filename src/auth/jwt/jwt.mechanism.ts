@@ -49,6 +49,10 @@ export class JwtMechanism implements AuthMechanism {
     return this.tokens.reauthenticate(principal.tokenFamilyId, principal.user.id, proof);
   }
 
+  endActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
+    return this.tokens.revokeAllActedBy(actorId);
+  }
+
   async endUserCredentials(userId: string): Promise<void> {
     await this.tokens.revokeAllForUser(userId);
   }

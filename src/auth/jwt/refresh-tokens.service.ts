@@ -180,6 +180,16 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     }));
   }
 
+  async revokeAllActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
+    const live = await this.families.find({
+      where: { actorId, revokedAt: IsNull() },
+      select: { id: true, userId: true },
+    });
+    if (live.length)
+      await this.families.update({ id: In(live.map((f) => f.id)), revokedAt: IsNull() }, { revokedAt: new Date() });
+    return live.map((family) => ({ userId: family.userId, id: family.id }));
+  }
+
   /** Ends one live family of the user; false when it is not theirs or has ended already. */
   async revokeFamilyOf(userId: string, id: string): Promise<boolean> {
     const result = await this.families.update({ id, userId, revokedAt: IsNull() }, { revokedAt: new Date() });

@@ -74,7 +74,7 @@ export class PasswordController {
   }
 
   /** A session that changes its password moves to a new session ID; the new CSRF token comes in `X-CSRF-Token`. */
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', changesSignIn: true })
   @Documented(
     'Change the password; the other sessions and every refresh-token family end, and a session caller moves to a new session ID',
     {

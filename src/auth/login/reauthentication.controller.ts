@@ -40,7 +40,7 @@ export class ReauthenticationController {
     private readonly audit: AuditLog,
   ) {}
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', changesSignIn: true })
   @RateLimitedAuthRoute()
   @Documented('How the caller can re-authenticate', {
     200: '`{methods, passkeyOptions?}`: `methods` among `password`, `totp`, `recovery`, `passkey`, `oidc`; the request options of a passkey assertion (user verification required) when the caller has passkeys',
@@ -56,7 +56,7 @@ export class ReauthenticationController {
     return passkeyOptions ? { methods, passkeyOptions } : { methods };
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', changesSignIn: true })
   @RateLimitedAuthRoute()
   @Documented(
     'Prove who you are again: `{password}`, `{password, code}`, `{password, recoveryCode}` or `{response}` (a passkey assertion)',

@@ -73,7 +73,7 @@ export class MfaController {
     return this.codes.startEnrolment(principal, body.currentPassword, request);
   }
 
-  @Auth({ caller: 'user' })
+  @Auth({ caller: 'user', changesSignIn: true })
   @Documented('Confirm the pending TOTP secret with a code of it: MFA is on', {
     200: '`{recoveryCodes}`: 10 codes, shown once',
     400: 'Wrong code, or no enrolment pending',

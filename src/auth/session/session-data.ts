@@ -13,6 +13,13 @@ export interface SessionAuth {
   authTime?: number;
   /** How that proof was made (RFC 8176). */
   amr?: string[];
+  /**
+   * An admin acting as the user (impersonation): who, until when (epoch ms), and the SHA-256 of the
+   * admin's own session ID, kept aside to return to (never the ID itself).
+   */
+  actor?: { id: string; email: string };
+  endsAt?: number;
+  returnTo?: string;
 }
 
 declare module 'express-session' {
@@ -30,6 +37,7 @@ export interface SessionTimeouts {
 export function sessionTtlSeconds(session: SessionData, timeouts: SessionTimeouts, now = Date.now()): number {
   const idle = timeouts.idleSeconds;
   if (!session.auth) return idle;
-  const absoluteLeft = Math.floor((session.auth.createdAt + timeouts.absoluteSeconds * 1000 - now) / 1000);
+  const end = Math.min(session.auth.createdAt + timeouts.absoluteSeconds * 1000, session.auth.endsAt ?? Infinity);
+  const absoluteLeft = Math.floor((end - now) / 1000);
   return Math.max(1, Math.min(idle, absoluteLeft));
 }

@@ -140,6 +140,13 @@ export class SessionHandlers {
     );
   }
 
+  /** What a live session holds, by the hash the registry keeps; null for one that has ended. */
+  dataByHash(sidHash: string): Promise<SessionData | null> {
+    return new Promise((resolve, reject) =>
+      this.store.inner.get(sidHash, (err, data) => (err ? reject(err) : resolve(data ?? null))),
+    );
+  }
+
   async pruneStore(): Promise<void> {
     await this.sqlStore?.pruneExpired();
   }
@@ -147,7 +154,11 @@ export class SessionHandlers {
   /** The end of the session's life from now: the idle timeout, cut short by the absolute one. */
   expiryAt(auth: SessionAuth, now: number): Date {
     return new Date(
-      Math.min(now + this.timeouts.idleSeconds * 1000, auth.createdAt + this.timeouts.absoluteSeconds * 1000),
+      Math.min(
+        now + this.timeouts.idleSeconds * 1000,
+        auth.createdAt + this.timeouts.absoluteSeconds * 1000,
+        auth.endsAt ?? Infinity,
+      ),
     );
   }
 

@@ -26,6 +26,16 @@ export class SessionIssuer implements CredentialIssuer {
     return { user: toPublicUser(identified.user), csrfToken };
   }
 
+  /** Back to the admin's own session, under a new ID; the new CSRF token comes in `X-CSRF-Token`. */
+  async endActing(_principal: AuthPrincipal, request: Request, response: Response): Promise<void> {
+    try {
+      response.setHeader('X-CSRF-Token', await this.sessions.returnToActor(request));
+    } catch (error) {
+      this.handlers.clearCookie(request, response);
+      throw error;
+    }
+  }
+
   /** A stolen cookie of the old session ID stops working; the new CSRF token comes in `X-CSRF-Token`. */
   async renew(_principal: AuthPrincipal, request: Request, response: Response): Promise<void> {
     response.setHeader('X-CSRF-Token', await this.sessions.renew(request));

@@ -58,6 +58,10 @@ export class SessionMechanism implements AuthMechanism {
     return undefined;
   }
 
+  endActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
+    return this.sessions.endActedBy(actorId);
+  }
+
   async userChanged(user: AuthUser): Promise<void> {
     await this.sessions.takeUser(user);
   }

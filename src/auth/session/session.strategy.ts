@@ -46,5 +46,6 @@ export function principalOf(auth: SessionAuth): AuthPrincipal {
     sessionId: auth.publicId,
     authTime: auth.authTime,
     amr: auth.amr,
+    ...(auth.actor ? { actor: { ...auth.actor } } : {}),
   };
 }

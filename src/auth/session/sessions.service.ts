@@ -35,6 +35,8 @@ export interface SessionView {
   ip: string | null;
   userAgent: string | null;
   current: boolean;
+  /** The admin who made the session acting as the user (impersonation); null for the user's own. */
+  actor: { id: string; email: string | null } | null;
 }
 
 export interface IssuedSession {
@@ -96,10 +98,17 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
    */
   async issue(identified: IdentifiedUser, request: Request, response: Response): Promise<IssuedSession> {
     await this.handlers.ensureSession(request, response);
-    const previous = request.session.auth?.publicId;
-    await callback((done) => request.session.regenerate(done));
-    if (previous) await this.sessions.delete({ id: previous });
-    const { user } = identified;
+    const { user, actor } = identified;
+    const previous = request.session.auth;
+    // An admin starting to act as a user keeps their own session aside (by its hash) to come back to.
+    const returnTo =
+      actor && previous?.userId === actor.id && !previous.actor ? sha256Hex(request.sessionID) : undefined;
+    if (returnTo) {
+      request.sessionStore.generate(request);
+    } else {
+      await callback((done) => request.session.regenerate(done));
+      if (previous) await this.sessions.delete({ id: previous.publicId });
+    }
     const now = new Date();
     const auth: SessionAuth = {
       userId: user.id,
@@ -108,6 +117,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       publicId: randomUUID(),
       createdAt: now.getTime(),
       ...proofNow(identified.amr, now.getTime()),
+      ...(actor ? { actor: { ...actor }, endsAt: identified.endsAt?.getTime(), returnTo } : {}),
     };
     // The row first: if the database cannot take it, the new session holds nothing and no cookie logs anyone in.
     await this.sessions.insert({
@@ -119,6 +129,8 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       expiresAt: this.handlers.expiryAt(auth, now.getTime()),
       ip: request.ip?.slice(0, 64) ?? null,
       userAgent: request.header('user-agent')?.slice(0, 512) ?? null,
+      actorId: actor?.id ?? null,
+      actorEmail: actor?.email ?? null,
     });
     try {
       request.session.auth = auth;
@@ -192,7 +204,38 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       ip: row.ip,
       userAgent: row.userAgent,
       current: row.id === currentId,
+      actor: row.actorId ? { id: row.actorId, email: row.actorEmail } : null,
     }));
+  }
+
+  /**
+   * Ends the impersonation session of the request and gives the admin their own session back, under a
+   * new ID (the cookie changes; the new CSRF token is answered), as it was: same id, same proof. 401
+   * when the admin's session has ended meanwhile (the impersonation ends anyway).
+   */
+  async returnToActor(request: Request): Promise<string> {
+    const auth = request.session?.auth;
+    if (!auth?.actor) throw new UnauthorizedException('Unauthorized');
+    const own = auth.returnTo ? await this.handlers.dataByHash(auth.returnTo) : null;
+    const back = own?.auth;
+    if (!back || back.userId !== auth.actor.id || back.actor || this.isPastAbsoluteTimeout(back)) {
+      await this.end(request);
+      throw new UnauthorizedException('Unauthorized');
+    }
+    await callback((done) => request.session.regenerate(done));
+    await this.sessions.delete({ id: auth.publicId });
+    request.session.auth = back;
+    await callback((done) => request.session.save(done));
+    await this.sessions.update({ id: back.publicId }, { sidHash: sha256Hex(request.sessionID) });
+    await this.handlers.destroyByHash(auth.returnTo as string);
+    return this.csrf.tokenFor(request.sessionID);
+  }
+
+  /** Ends every session an admin made acting as a user; answers what ended, for the audit trail. */
+  async endActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
+    const rows = await this.sessions.find({ where: { actorId }, select: { id: true, userId: true } });
+    if (rows.length) await this.endWhere({ id: In(rows.map((row) => row.id)) });
+    return rows.map((row) => ({ userId: row.userId, id: row.id }));
   }
 
   async revoke(userId: string, id: string): Promise<void> {
@@ -243,6 +286,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   }
 
   isPastAbsoluteTimeout(auth: SessionAuth, now = Date.now()): boolean {
+    if (auth.endsAt !== undefined && now >= auth.endsAt) return true;
     return now >= auth.createdAt + this.handlers.timeouts.absoluteSeconds * 1000;
   }
 
