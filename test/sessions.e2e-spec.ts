@@ -240,6 +240,7 @@ describe(`sessions and registration (${storageMode})`, () => {
       assert.equal(response.body.length, 2);
       for (const entry of response.body) {
         assert.deepEqual(Object.keys(entry).sort(), [
+          'actor',
           'createdAt',
           'current',
           'expiresAt',
@@ -249,6 +250,7 @@ describe(`sessions and registration (${storageMode})`, () => {
           'userAgent',
         ]);
         assert.equal(entry.userAgent, 'test-agent');
+        assert.equal(entry.actor, null, 'a session the user made has no admin acting');
       }
       assert.equal(response.body.filter((s: { current: boolean }) => s.current).length, 1);
       const text = JSON.stringify(response.body);
