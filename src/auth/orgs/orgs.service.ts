@@ -15,7 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Brackets, EntityManager, IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
 import { ApiKeysService, CreatedApiKey, ApiKeyView } from '../api-key/api-keys.service';
 import { AuditEntry, AuditLog } from '../audit/audit-log.service';
-import { AuthEvent, AuthEventType } from '../audit/auth-event.entity';
+import { AUTH_EVENT_TYPES, AuthEvent, AuthEventType } from '../audit/auth-event.entity';
 import type { AuthPrincipal } from '../core/auth-principal';
 import { authDatabaseOf } from '../core/database';
 import { normalizeEmail } from '../core/email-address';
@@ -32,21 +32,10 @@ import { OrgApiKey, OrgEvent, OrgInvitation, OrgMembership, OrgRole, Organizatio
 import { INVITATION_TTL_MS, ORGS_OPTIONS, ResolvedOrgsOptions } from './orgs.options';
 
 /** The audit events of organizations: each carries `orgId` in its detail and is indexed by it. */
-export const ORG_EVENT_TYPES = [
-  'org.created',
-  'org.updated',
-  'org.deleted',
-  'org.member_added',
-  'org.member_role_changed',
-  'org.member_removed',
-  'org.invitation_created',
-  'org.invitation_revoked',
-  'org.role_created',
-  'org.role_updated',
-  'org.role_deleted',
-  'org.api_key_created',
-  'org.api_key_revoked',
-] as const satisfies readonly AuthEventType[];
+type OrgEventType = Extract<AuthEventType, `org.${string}`>;
+export const ORG_EVENT_TYPES: readonly OrgEventType[] = AUTH_EVENT_TYPES.filter((type): type is OrgEventType =>
+  type.startsWith('org.'),
+);
 
 /** Whether the `email` feature is listed beside `orgs` (then invitations go through its mail queue). */
 export const EMAIL_LISTED = Symbol('ORGS_EMAIL_LISTED');
@@ -673,7 +662,7 @@ export class OrgsService implements OnModuleInit {
 }
 
 function event(
-  type: (typeof ORG_EVENT_TYPES)[number],
+  type: OrgEventType,
   principal: AuthPrincipal,
   orgId: string,
   request: Request,
