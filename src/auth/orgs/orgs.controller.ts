@@ -19,6 +19,7 @@ import type { ApiKeyView, CreatedApiKey } from '../api-key/api-keys.service';
 import type { AuthEvent } from '../audit/auth-event.entity';
 import { AuthPrincipal } from '../core/auth-principal';
 import { Auth, CurrentPrincipal } from '../core/auth.decorator';
+import { USER_ID_LENGTH } from '../core/database';
 import { AuthRoutes } from '../routes/auth-routes.decorator';
 import { Documented } from '../routes/documented.decorator';
 import { RateLimitedAuthRoute } from '../throttling/rate-limited-auth-route.decorator';
@@ -39,9 +40,11 @@ import { InvitationView, MemberView, OrgActor, OrgsService, OrgView, RoleView } 
 const notFound = (what: string) => () => new NotFoundException(`${what} not found`);
 const KEY_ID = new ParseUUIDPipe({ exceptionFactory: notFound('API key') });
 const INVITATION_ID = new ParseUUIDPipe({ exceptionFactory: notFound('Invitation') });
+/** Any id a users table may hold; one that could not be stored (control characters, too long) is no member. */
 const USER_ID = {
   transform: (value: string) => {
-    if (typeof value !== 'string' || value.length > 64) throw new NotFoundException('Member not found');
+    if (typeof value !== 'string' || value.length > USER_ID_LENGTH || !/^[\x21-\x7e]+$/.test(value))
+      throw new NotFoundException('Member not found');
     return value;
   },
 };
