@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditLog } from './audit-log.service';
 import { AuthEvent } from './auth-event.entity';
+import { SignInOutcomes } from './sign-in-outcomes';
 
 @Module({})
 export class AuditModule {
@@ -10,8 +11,8 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [...imports, TypeOrmModule.forFeature([AuthEvent])],
-      providers: [AuditLog],
-      exports: [AuditLog],
+      providers: [AuditLog, SignInOutcomes],
+      exports: [AuditLog, SignInOutcomes],
     };
   }
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { SignInOutcomes } from '../audit/sign-in-outcomes';
 import { AccountParts } from '../core/account-parts';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
-import { UserRevocations } from '../core/user-revocations';
 import { AccessTokenSigner, TokenSubject } from './access-token.signer';
 import { invalidGrant } from './invalid-grant';
 import { IssuedRefreshToken, RefreshTokensService, TokenFamilyView } from './refresh-tokens.service';
@@ -28,10 +28,10 @@ export class JwtTokensService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly signer: AccessTokenSigner,
     @Inject(USER_STORE) private readonly users: UserStore,
-    private readonly revocations: UserRevocations,
     private readonly bus: RevocationBus,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
+    private readonly signIns: SignInOutcomes,
     parts: AccountParts,
   ) {
     parts.add({
@@ -55,26 +55,7 @@ export class JwtTokensService {
       actorId: identified.actor?.id,
       endsAt: identified.endsAt,
     });
-    if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
-      await this.refreshTokens.revokeFamily(family.familyId);
-      await this.audit.record({
-        type: 'login.failed',
-        userId: user.id,
-        mechanism: 'jwt',
-        request,
-        detail: { reason: 'revoked_during_login' },
-      });
-      this.telemetry.login(identified.method, 'failure');
-      throw new UnauthorizedException('Invalid email or password');
-    }
-    await this.audit.record({
-      type: 'login.succeeded',
-      userId: user.id,
-      mechanism: 'jwt',
-      request,
-      detail: { method: identified.method },
-    });
-    this.telemetry.login(identified.method, 'success');
+    await this.signIns.conclude(identified, 'jwt', request, () => this.refreshTokens.revokeFamily(family.familyId));
     return this.pair(user, family, identified.actor);
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log.service';
+import { SignInOutcomes } from '../audit/sign-in-outcomes';
 import { AuthTelemetry } from '../core/auth-telemetry';
 import { MULTIPLE_FACTORS } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
@@ -39,6 +40,7 @@ export class MfaSecondStep extends SecondStep {
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditLog,
     private readonly telemetry: AuthTelemetry,
+    private readonly signIns: SignInOutcomes,
   ) {
     super();
   }
@@ -95,14 +97,7 @@ export class MfaSecondStep extends SecondStep {
     const user = await this.users.findById(pending.userId);
     // A revocation (logout-all, disable, a new password) between the two steps ends the login too.
     if (!user || user.disabled || (await this.revocations.epochOf(pending.userId)) !== pending.epoch) {
-      await this.audit.record({
-        type: 'login.failed',
-        userId: pending.userId,
-        mechanism: method,
-        request,
-        detail: { reason: 'revoked_during_login' },
-      });
-      this.telemetry.login(`${pending.method}+${method}`, 'failure');
+      await this.signIns.overtaken(pending.userId, method, `${pending.method}+${method}`, request);
       return null;
     }
     await this.attempts.recordSecondFactorSuccess(user.id);

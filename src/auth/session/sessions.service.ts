@@ -12,13 +12,12 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
+import { SignInOutcomes } from '../audit/sign-in-outcomes';
 import { AccountParts } from '../core/account-parts';
-import { AuthTelemetry } from '../core/auth-telemetry';
 import { AuthenticationProof, proofNow } from '../core/authentication-proof';
 import { IdentifiedUser } from '../core/identified-user';
 import type { AuthUser } from '../core/user-store';
 import { sha256Hex } from '../core/secrets';
-import { UserRevocations } from '../core/user-revocations';
 import { CsrfService } from './csrf.service';
 import { SessionAuth } from './session-data';
 import { SessionHandlers } from './session-handlers';
@@ -56,10 +55,9 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectRepository(UserSession) private readonly sessions: Repository<UserSession>,
     private readonly handlers: SessionHandlers,
-    private readonly revocations: UserRevocations,
     private readonly csrf: CsrfService,
     private readonly audit: AuditLog,
-    private readonly telemetry: AuthTelemetry,
+    private readonly signIns: SignInOutcomes,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     parts: AccountParts,
   ) {
@@ -135,31 +133,12 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     try {
       request.session.auth = auth;
       await callback((done) => request.session.save(done));
-      if ((await this.revocations.epochOf(user.id)) !== identified.epoch) {
-        await this.end(request);
-        await this.audit.record({
-          type: 'login.failed',
-          userId: user.id,
-          mechanism: 'session',
-          request,
-          detail: { reason: 'revoked_during_login' },
-        });
-        this.telemetry.login(identified.method, 'failure');
-        throw new UnauthorizedException('Invalid email or password');
-      }
+      await this.signIns.conclude(identified, 'session', request, () => this.end(request));
     } catch (error) {
       if (request.session) delete request.session.auth;
       await this.sessions.delete({ id: auth.publicId }).catch(() => undefined);
       throw error;
     }
-    await this.audit.record({
-      type: 'login.succeeded',
-      userId: user.id,
-      mechanism: 'session',
-      request,
-      detail: { method: identified.method },
-    });
-    this.telemetry.login(identified.method, 'success');
     await this.endLeastRecentlyUsedPastCap(user.id, auth.publicId);
     return { auth, csrfToken: this.csrf.tokenFor(request.sessionID) };
   }
