@@ -130,6 +130,18 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
 
   const slug = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
 
+  it('serves the organization page like the account page: same CSP, not stored, no inline code', async () => {
+    const response = await fetch(`${t.url}/account/orgs/00000000-0000-4000-8000-000000000000`);
+    assert.equal(response.status, 200);
+    const account = await fetch(`${t.url}/account`);
+    assert.equal(response.headers.get('content-security-policy'), account.headers.get('content-security-policy'));
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+    const html = await response.text();
+    assert.match(html, /<script type="module" src="\/account\/assets\/org.js">/);
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|<style|\son[a-z]+=/);
+  });
+
   it('creates organizations from the account page, each linked to its own page', async () => {
     ownerContext = await newContext();
     owner = await open(ownerContext, '/account');
