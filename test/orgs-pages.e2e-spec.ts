@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './support/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, watchedContext } from './support/chromium';
 import { freePort } from './support/oidc-provider';
 import { linkPath, TestSmtpServer } from './support/smtp';
 
@@ -52,22 +52,7 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
   });
 
   async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) =>
-        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`),
-      );
-    });
-    context.on('page', (page) => {
-      page.on('console', (message) => {
-        if (message.type() !== 'error') return;
-        // Chromium logs every 4xx answer to fetch; a refusal by an API route is an answer the page shows.
-        const refusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
-        if (refusal && new URL(message.location().url).pathname.startsWith('/auth/')) return;
-        problems.push(`${page.url()}: console error: ${message.text()}`);
-      });
-      page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
-    });
+    const context = await watchedContext(browser, problems);
     // Confirmations (leave, delete, revoke) are answered yes.
     context.on('page', (page) => page.on('dialog', (dialog) => void dialog.accept()));
     return context;

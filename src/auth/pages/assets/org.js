@@ -18,6 +18,7 @@ import { rolesPart } from './org-roles.js';
 import { settingsPart } from './org-settings.js';
 import { orgIdOfPage, pagePath } from './paths.js';
 import { askToReauthenticate } from './reauthenticate-dialog.js';
+import { sectionCard } from './section-card.js';
 
 /**
  * @typedef {{ id: string, name: string, slug: string, createdAt: string, requireMfa: boolean }} OrgView
@@ -132,24 +133,7 @@ async function refresh(id) {
 }
 
 /** @param {OrgPart} part */
-async function renderPart(part) {
-  const titleId = `${part.id}-title`;
-  const wrapper = h(
-    'section',
-    { id: part.id, class: 'card', 'aria-labelledby': titleId },
-    h('h2', { id: titleId }, part.title),
-  );
-  try {
-    const body = await part.render(/** @type {OrgContext} */ (context));
-    if (body) wrapper.append(body);
-    else wrapper.hidden = true;
-  } catch (error) {
-    const area = messageArea();
-    say(area, describeError(error), 'error');
-    wrapper.append(area);
-  }
-  return wrapper;
-}
+const renderPart = (part) => sectionCard(part, /** @type {OrgContext} */ (context));
 
 /** @param {{ email: string }} user */
 function showUserBar(user) {
