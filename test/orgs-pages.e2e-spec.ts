@@ -332,6 +332,26 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     assert.equal((await api(page, 'GET', `/orgs/${acme.id}`)).status, 404);
   });
 
+  it('changes the organization from its page: a second factor is asked of the owner before it is required', async () => {
+    const page = await open(ownerContext, `/account/orgs/${globex.id}`);
+    const form = page.getByRole('form', { name: 'Change the organization' });
+    await form.getByLabel('Require a second factor of every member').check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#organization .message-error').filter({ hasText: 'Enrol a second factor' }).waitFor();
+    assert.equal((await api(page, 'GET', `/orgs/${globex.id}`)).body.requireMfa, false);
+    await form.getByLabel('Require a second factor of every member').uncheck();
+    await form.getByLabel('Name').fill('Globex Corp');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Globex Corp', level: 1 }).waitFor();
+    assert.equal((await api(page, 'GET', `/orgs/${globex.id}`)).body.name, 'Globex Corp');
+
+    await page.getByRole('button', { name: 'Delete the organization Globex Corp' }).click();
+    await page.waitForURL(`${origin}/account`);
+    await page.locator('#organizations').waitFor();
+    assert.equal(await page.locator(`#organizations tr[data-org="${globex.id}"]`).count(), 0);
+    assert.equal((await api(page, 'GET', `/orgs/${globex.id}`)).status, 404);
+  });
+
   it('had no console error, uncaught exception or CSP violation on any page', () => {
     assert.deepEqual(problems, []);
   });
