@@ -40,7 +40,8 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     smtp = await TestSmtpServer.start();
     const port = await freePort();
     origin = `http://localhost:${port}`;
-    t = await startApp({ PORT: String(port), PUBLIC_URL: origin, SMTP_URL: smtp.url });
+    // A sign-in goes stale in seconds, so that creating a key and deleting an organization ask for a fresh one.
+    t = await startApp({ PORT: String(port), PUBLIC_URL: origin, SMTP_URL: smtp.url, REAUTH_MAX_AGE_SECONDS: '2' });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -113,6 +114,24 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     await page.locator(`#roles tr[data-role="${name}"]`).waitFor();
   };
 
+  /**
+   * Waits until the page's sign-in is no longer fresh: the guard asks for a fresh one (401) before the
+   * body is even read, so an empty key request answers 401 once stale and 400 before.
+   */
+  async function untilStale(page: Page, orgId: string): Promise<void> {
+    while ((await api(page, 'POST', `/orgs/${orgId}/api-keys`, {})).status !== 401)
+      await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  /** Answers the page's "Confirm it’s you" dialog with the password. */
+  async function reauthenticate(page: Page): Promise<void> {
+    const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
   const slug = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
 
   it('serves the organization page like the account page: same CSP, not stored, no inline code', async () => {
@@ -184,7 +203,7 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     await member.close();
   });
 
-  it('lets the owner change a role, define a role, create a key shown once and read the audit', async () => {
+  it('lets the owner change a role, define a role, create a key (after a fresh sign-in) shown once, read the audit', async () => {
     await owner.reload();
     const memberRow = owner.locator('#members tbody tr').filter({ hasText: memberEmail });
     await memberRow.waitFor();
@@ -216,7 +235,9 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     const keyForm = owner.getByRole('form', { name: 'Create a key of the organization' });
     await keyForm.getByLabel('Key name').fill('invoicing sync');
     await keyForm.getByLabel('Key scopes').fill('invoices:read');
+    await untilStale(owner, acme.id);
     await keyForm.getByRole('button', { name: 'Create key' }).click();
+    await reauthenticate(owner);
     const shown = owner.locator('#new-api-key');
     await shown.waitFor();
     const key = await shown.inputValue();
@@ -332,7 +353,7 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     assert.equal((await api(page, 'GET', `/orgs/${acme.id}`)).status, 404);
   });
 
-  it('changes the organization from its page: a second factor is asked of the owner before it is required', async () => {
+  it('changes the organization from its page; requiring a second factor needs the owner’s own; deleting a fresh sign-in', async () => {
     const page = await open(ownerContext, `/account/orgs/${globex.id}`);
     const form = page.getByRole('form', { name: 'Change the organization' });
     await form.getByLabel('Require a second factor of every member').check();
@@ -345,7 +366,9 @@ describe(`organization pages in Chromium (${storageMode})`, { skip }, () => {
     await page.getByRole('heading', { name: 'Globex Corp', level: 1 }).waitFor();
     assert.equal((await api(page, 'GET', `/orgs/${globex.id}`)).body.name, 'Globex Corp');
 
+    await untilStale(page, globex.id);
     await page.getByRole('button', { name: 'Delete the organization Globex Corp' }).click();
+    await reauthenticate(page);
     await page.waitForURL(`${origin}/account`);
     await page.locator('#organizations').waitFor();
     assert.equal(await page.locator(`#organizations tr[data-org="${globex.id}"]`).count(), 0);
