@@ -67,6 +67,7 @@ const ROUTES: Array<{ method: Method; path: string; open?: boolean }> = [
   { method: 'post', path: '/auth/orgs/:id/roles' },
   { method: 'post', path: '/auth/orgs/:id/api-keys' },
   { method: 'get', path: '/examples/orgs/:id/invoices' },
+  { method: 'get', path: '/account/orgs/:id', open: true },
 ];
 
 /** The organization routes, as their owner calls them: `:orgId` is a real organization, `:sub` the fuzzed part. */

@@ -90,6 +90,10 @@ describe(`account page under the host's global prefix in Chromium (${storageMode
     await page.locator('#api-keys').waitFor();
     for (const path of ['/api/auth/register', '/api/auth/me', '/api/auth/sessions', '/api/auth/api-keys'])
       assert.ok(requested.includes(path), `the page did not call ${path}`);
+    // This host does not list orgs: the Organizations section asked (404) and shows nothing.
+    assert.ok(requested.includes('/api/auth/orgs'), 'the page did not call /api/auth/orgs');
+    assert.equal(await page.locator('#organizations').isVisible(), false);
+    assert.equal(await page.locator('nav a[href="#organizations"]').count(), 0);
     const stray = requested.filter((path) => !path.startsWith('/api/'));
     assert.deepEqual(stray, [], 'requests outside the global prefix');
 

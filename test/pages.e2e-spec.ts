@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PASSWORD, startApp, storageMode, TestApp, uniqueEmail } from './support/app';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, virtualAuthenticator } from './support/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, virtualAuthenticator, watchedContext } from './support/chromium';
 import { freePort, TestOidcProvider } from './support/oidc-provider';
 import { outboxToken } from './support/smtp';
 import { totp } from './support/totp';
@@ -71,28 +71,7 @@ describe(`account and admin pages in Chromium (${storageMode})`, { skip }, () =>
   });
 
   /** A fresh browser profile (its own cookies) whose pages report their problems. */
-  async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...options });
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) =>
-        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`),
-      );
-    });
-    context.on('page', (page) => watch(page));
-    return context;
-  }
-
-  function watch(page: Page): void {
-    page.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      // Chromium logs every 4xx answer to fetch as an error; a refusal by an API route is an answer the
-      // page expects and shows (401 signed out, 429, 400). A page's own file that fails to load is not.
-      const refusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
-      if (refusal && new URL(message.location().url).pathname.startsWith('/auth/')) return;
-      problems.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
-    });
-    page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
-  }
+  const newContext = (options: Parameters<Browser['newContext']>[0] = {}) => watchedContext(browser, problems, options);
 
   async function open(context: BrowserContext, path: string): Promise<Page> {
     const page = await context.newPage();

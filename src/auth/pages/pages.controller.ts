@@ -54,6 +54,12 @@ export class PagesController {
     this.page(response, 'account.html');
   }
 
+  /** The organization's id is read by the page from its own URL, so each tab acts in the organization it shows. */
+  @Get('account/orgs/:orgId')
+  organization(@Res() response: Response): void {
+    this.page(response, 'org.html');
+  }
+
   @Get('account/reset-password')
   resetPassword(@Res() response: Response): void {
     this.page(response, 'reset-password.html');

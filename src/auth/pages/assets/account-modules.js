@@ -45,13 +45,15 @@ import { passkeySecondStep } from './second-step-passkey.js';
 import { mfaSection } from './section-mfa.js';
 import { passkeysSection } from './section-passkeys.js';
 import { identitiesSection } from './section-identities.js';
+import { invitationSignInNotice, orgsSection } from './section-orgs.js';
 
 /**
  * Ways to sign in, shown one above the other: email and password, a passkey (where passkeys are on),
- * and a link per provider of `GET /auth/oidc/providers`.
+ * and a link per provider of `GET /auth/oidc/providers`; above them, why the page asks to sign in when
+ * it was opened by an invitation link.
  * @type {SignInMethod[]}
  */
-export const signInMethods = [passwordSignIn, passkeySignInMethod, oidcSignIn];
+export const signInMethods = [invitationSignInNotice, passwordSignIn, passkeySignInMethod, oidcSignIn];
 
 /**
  * Second factors the page can ask for after `{mfaRequired, mfaToken, methods}`; the page offers those
@@ -69,4 +71,5 @@ export const accountSections = [
   identitiesSection,
   sessionsSection,
   apiKeysSection,
+  orgsSection,
 ];

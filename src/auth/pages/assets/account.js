@@ -12,6 +12,7 @@ import {
 import { accountSections, secondSteps, signInMethods } from './account-modules.js';
 import { busy, h, messageArea, replaceChildren, say } from './dom.js';
 import { askToReauthenticate } from './reauthenticate-dialog.js';
+import { sectionCard } from './section-card.js';
 
 /** @typedef {import('./account-modules.js').PageUser} PageUser */
 
@@ -159,24 +160,7 @@ const sectionContext = {
 };
 
 /** @param {import('./account-modules.js').AccountSection} section */
-async function renderSection(section) {
-  const titleId = `${section.id}-title`;
-  const wrapper = h(
-    'section',
-    { id: section.id, class: 'card', 'aria-labelledby': titleId },
-    h('h2', { id: titleId }, section.title),
-  );
-  try {
-    const body = await section.render(sectionContext);
-    if (body) wrapper.append(body);
-    else wrapper.hidden = true;
-  } catch (error) {
-    const area = messageArea();
-    say(area, describeError(error), 'error');
-    wrapper.append(area);
-  }
-  return wrapper;
-}
+const renderSection = (section) => sectionCard(section, sectionContext);
 
 function focusHeading() {
   const heading = main.querySelector('h1');

@@ -17,3 +17,17 @@ export const pagePath = Object.freeze({
   account: meta('nest-auth-account', '/account'),
   admin: meta('nest-auth-admin', '/admin'),
 });
+
+/** An organization's page, e.g. `/account/orgs/<id>`. @param {string} orgId */
+export const orgPagePath = (orgId) => `${pagePath.account}/orgs/${encodeURIComponent(orgId)}`;
+
+/** The organization the current page shows: from its own URL only, so two tabs never mix. */
+export function orgIdOfPage() {
+  const prefix = `${pagePath.account}/orgs/`;
+  if (!location.pathname.startsWith(prefix)) return '';
+  try {
+    return decodeURIComponent(location.pathname.slice(prefix.length));
+  } catch {
+    return '';
+  }
+}

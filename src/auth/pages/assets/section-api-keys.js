@@ -175,7 +175,7 @@ function showOnce(created) {
 }
 
 /** @param {ApiKeyView} key */
-function statusOf(key) {
+export function statusOf(key) {
   if (key.revokedAt) return 'revoked';
   if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) return 'expired';
   return 'active';
@@ -185,8 +185,9 @@ function statusOf(key) {
  * The new key, once: it is in this page's memory and nowhere else, and gone when dismissed.
  * @param {CreatedKey} created
  * @param {() => void} dismiss
+ * @param {string} [whoActs] who the key acts as, for the warning
  */
-function newKeyPanel(created, dismiss) {
+export function newKeyPanel(created, dismiss, whoActs = 'as you') {
   const area = messageArea();
   const input = /** @type {HTMLInputElement} */ (
     h('input', {
@@ -222,7 +223,7 @@ function newKeyPanel(created, dismiss) {
       'p',
       { class: 'warning' },
       h('strong', {}, 'Copy it now: it will not be shown again.'),
-      ' Store it like a password; anyone with it acts as you within its scopes.',
+      ` Store it like a password; anyone with it acts ${whoActs} within its scopes.`,
     ),
     h(
       'div',
