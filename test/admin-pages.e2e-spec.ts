@@ -132,7 +132,7 @@ describe(
       await page.getByRole('button', { name: 'Impersonate', exact: true }).click();
       await page.waitForURL(`${t.url}/account`);
       const banner = page.locator('#impersonation-banner');
-      await banner.filter({ hasText: `You are signed in as ${email} by ${adminEmail}` }).waitFor();
+      await banner.filter({ hasText: `You are signed in as ${email} by ${adminEmail} —` }).waitFor();
       await page.locator('#sessions').getByText(`by ${adminEmail} (impersonation)`).waitFor();
       await shot(page, 'admin-impersonation-banner');
       const audit = await admin.agent.get(`/auth/admin/audit?userId=${me.body.user.id}&type=impersonation.started`);

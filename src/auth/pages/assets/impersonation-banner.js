@@ -23,8 +23,7 @@ export function showImpersonationBanner(me) {
     h(
       'div',
       { id: 'impersonation-banner', role: 'status', class: 'impersonation' },
-      h('span', {}, `You are signed in as ${me.user.email} by ${me.actor.email}`),
-      ' — ',
+      h('span', {}, `You are signed in as ${me.user.email} by ${me.actor.email} —`),
       end,
       area,
     ),
