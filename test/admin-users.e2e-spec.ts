@@ -164,6 +164,11 @@ describe(`admin user search and "end all credentials" (${storageMode})`, () => {
     const events = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=logout_all`).expect(200)).body;
     assert.equal(events.length, 1);
     assert.equal(events[0].actorId, admin.user.id);
+    // Named by email for the admin's page, paged or not.
+    assert.equal(events[0].userEmail, email);
+    assert.equal(events[0].actorEmail, adminEmail);
+    const paged = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&cursor=`).expect(200)).body;
+    assert.ok(paged.items.every((event: { userEmail: string }) => event.userEmail === email));
     await admin.agent
       .post(`/auth/admin/users/${randomUUID()}/logout-all`)
       .set('X-CSRF-Token', admin.csrfToken)

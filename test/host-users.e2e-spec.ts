@@ -162,6 +162,10 @@ describe(`a host app with its own users table (${storageMode})`, () => {
     for (const id of ['abc', '0', '99999999999', '2147483648', '12ab']) {
       await session.agent.post(`/auth/admin/users/${id}/disable`).set('X-CSRF-Token', session.csrfToken).expect(404);
     }
+    // The audit log names members by email through the store's findByIds, integer ids and all.
+    const events = (await session.agent.get(`/auth/admin/audit?userId=${admin.id}&limit=5`).expect(200)).body;
+    assert.ok(events.length > 0);
+    for (const event of events) assert.equal(event.userEmail, admin.email);
   });
 
   /** A login held just after it read the user, while the user is changed: it must not issue anything on the old state. */

@@ -110,6 +110,8 @@ describe(`impersonation (${storageMode})`, () => {
 
     const me = await request(userSide.url).get('/auth/me').set(acting).expect(200);
     assert.equal(me.body.user.id, user.user.id);
+    assert.deepEqual(me.body.actor, { id: admin.user.id, email: adminEmail }, 'the pages show their banner from it');
+    assert.equal((await user.agent.get('/auth/me').expect(200)).body.actor, undefined);
     await request(userSide.url).get('/examples/profile').set(acting).expect(200);
     await request(userSide.url).get('/examples/admin').set(acting).expect(403);
 
@@ -179,7 +181,9 @@ describe(`impersonation (${storageMode})`, () => {
     assert.ok((claims.exp as number) <= Date.parse(started.body.expiresAt) / 1000 + 1);
 
     const acting = bearer(started.body.access_token);
-    assert.equal((await request(userSide.url).get('/auth/me').set(acting).expect(200)).body.user.id, user.userId);
+    const me = (await request(userSide.url).get('/auth/me').set(acting).expect(200)).body;
+    assert.equal(me.user.id, user.userId);
+    assert.deepEqual(me.actor, { id: admin.user.id, email: adminEmail });
     for (const route of FORBIDDEN_WHILE_IMPERSONATING.filter((r) => !r.path.includes(':key'))) {
       const call = request(userSide.url)[route.method](route.path).set(acting);
       const response = await (route.body ? call.send(route.body) : call);

@@ -15,14 +15,19 @@ export class AccountController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Auth()
-  @Documented('The caller: `{user, via, scopes?}`', {
-    200: 'The user and the mechanism that authenticated the request',
+  @Documented('The caller: `{user, via, scopes?, actor?}`', {
+    200: 'The user, the mechanism that authenticated the request, and `actor: {id, email}` while an admin impersonates the user',
   })
   @Get('me')
   async me(@CurrentPrincipal() principal: AuthPrincipal) {
     const user = await this.accounts.findUser(principal.user.id);
     if (!user || user.disabled) throw new UnauthorizedException('Unauthorized');
-    return { user: toPublicUser(user), via: principal.via, ...(principal.scopes ? { scopes: principal.scopes } : {}) };
+    return {
+      user: toPublicUser(user),
+      via: principal.via,
+      ...(principal.scopes ? { scopes: principal.scopes } : {}),
+      ...(principal.actor ? { actor: { id: principal.actor.id, email: principal.actor.email } } : {}),
+    };
   }
 
   @Auth({ caller: 'user' })

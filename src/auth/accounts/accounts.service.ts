@@ -96,6 +96,13 @@ export class AccountsService implements OnApplicationBootstrap {
     return this.users.findById(id);
   }
 
+  /** The emails of the users of these ids that still exist, by id; empty when the user store cannot answer in one query. */
+  async emailsOf(ids: Iterable<string>): Promise<Map<string, string>> {
+    const distinct = [...new Set(ids)];
+    if (!distinct.length || !this.users.findByIds) return new Map();
+    return new Map((await this.users.findByIds(distinct)).map((user) => [user.id, user.email]));
+  }
+
   /**
    * What an admin sees of one user: the profile, then each listed feature's part (sessions, signed-in
    * apps, keys, passkeys, identities, second factors), metadata only. 404 for an unknown user.

@@ -177,7 +177,7 @@ export class AdminController {
   }
 
   @Documented('Audit events, newest first; with `cursor` (empty for the first page) a page at a time', {
-    200: 'Events, never with a password, token, key or session ID: an array, or `{items, nextCursor}` when `cursor` is given',
+    200: 'Events, never with a password, token, key or session ID, each with `userEmail` and `actorEmail` (null once the user is gone): an array, or `{items, nextCursor}` when `cursor` is given',
     400: 'Bad filter or cursor',
     403: 'Not an admin',
   })
@@ -189,8 +189,16 @@ export class AdminController {
       cursor: query.cursor || undefined,
     });
     if (!page) throw new BadRequestException('Invalid cursor');
+    const emails = await this.accounts.emailsOf(
+      page.items.flatMap((event) => [event.userId, event.actorId]).filter((id) => id !== null),
+    );
+    const items = page.items.map((event) => ({
+      ...event,
+      userEmail: (event.userId && emails.get(event.userId)) ?? null,
+      actorEmail: (event.actorId && emails.get(event.actorId)) ?? null,
+    }));
     // Without a cursor the answer stays the array it always was.
-    return query.cursor === undefined ? page.items : page;
+    return query.cursor === undefined ? items : { items, nextCursor: page.nextCursor };
   }
 
   @Documented('Audit events of a range, oldest first, one JSON object a line (application/x-ndjson), streamed', {

@@ -64,6 +64,11 @@ export class EmailTakenError extends Error {
  */
 export interface UserStore {
   findById(id: string): Promise<AuthUser | null>;
+  /**
+   * Optional: the users of these ids that exist, in one query (an admin's audit page names a few hundred).
+   * Without it, the admin's audit list shows ids only.
+   */
+  findByIds?(ids: string[]): Promise<AuthUser[]>;
   findByEmail(email: string): Promise<AuthUser | null>;
   /** The user and their password hash, for a login; null when the email is not registered. */
   findForLogin(email: string): Promise<{ user: AuthUser; passwordHash: string | null } | null>;

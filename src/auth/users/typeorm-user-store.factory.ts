@@ -1,7 +1,7 @@
 import { Injectable, Type } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { ColumnType, EntityManager, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
-import { LessThan, QueryFailedError, Raw } from 'typeorm';
+import { In, LessThan, QueryFailedError, Raw } from 'typeorm';
 import { normalizeEmail } from '../core/email-address';
 import {
   AuthUser,
@@ -87,6 +87,13 @@ export function typeOrmUserStore<E extends ObjectLiteral>(entity: Type<E>, colum
       const key = this.key(id);
       const row = key === null ? null : await this.repository.findOneBy(this.byId(key));
       return row && this.toAuthUser(row);
+    }
+
+    async findByIds(ids: string[]): Promise<AuthUser[]> {
+      const keys = ids.map((id) => this.key(id)).filter((key) => key !== null);
+      if (!keys.length) return [];
+      const rows = await this.repository.findBy({ [c.id]: In(keys) } as FindOptionsWhere<E>);
+      return rows.map((row) => this.toAuthUser(row));
     }
 
     async findByEmail(email: string): Promise<AuthUser | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, Equal, FindOptionsWhere, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
+import { EntityManager, Equal, FindOptionsWhere, In, LessThan, QueryFailedError, Raw, Repository } from 'typeorm';
 import {
   AuthUser,
   EmailTakenError,
@@ -65,6 +65,13 @@ export class TypeOrmUserStore implements UserStore {
     if (!UUID.test(id)) return null;
     const user = await this.users.findOne({ where: { id }, select: PUBLIC_COLUMNS });
     return user && toAuthUser(user);
+  }
+
+  async findByIds(ids: string[]): Promise<AuthUser[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (!valid.length) return [];
+    const users = await this.users.find({ where: { id: In(valid) }, select: PUBLIC_COLUMNS });
+    return users.map(toAuthUser);
   }
 
   async findByEmail(email: string): Promise<AuthUser | null> {

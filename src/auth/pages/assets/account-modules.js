@@ -25,7 +25,7 @@
  * @property {PageUser} user
  * @property {() => Promise<void>} reloadUser re-reads `GET /auth/me` and re-renders every section
  * @property {(id: string) => Promise<void>} refresh re-renders one section (e.g. `sessions` after a password change)
- * @property {() => void} signedOut back to the sign-in screen (after signing out everywhere)
+ * @property {(reason?: string) => void} signedOut back to the sign-in screen (after signing out everywhere, or with `reason`)
  *
  * @typedef {object} AccountSection
  * @property {string} id also the section's element id, for links to it (`/account#sessions`)
@@ -46,6 +46,8 @@ import { mfaSection } from './section-mfa.js';
 import { passkeysSection } from './section-passkeys.js';
 import { identitiesSection } from './section-identities.js';
 import { invitationSignInNotice, orgsSection } from './section-orgs.js';
+import { appsSection } from './section-apps.js';
+import { dataSection } from './section-data.js';
 
 /**
  * Ways to sign in, shown one above the other: email and password, a passkey (where passkeys are on),
@@ -70,6 +72,8 @@ export const accountSections = [
   passkeysSection,
   identitiesSection,
   sessionsSection,
+  appsSection,
   apiKeysSection,
   orgsSection,
+  dataSection,
 ];

@@ -11,6 +11,7 @@ import {
 } from './api.js';
 import { accountSections, secondSteps, signInMethods } from './account-modules.js';
 import { busy, h, messageArea, replaceChildren, say } from './dom.js';
+import { showImpersonationBanner } from './impersonation-banner.js';
 import { askToReauthenticate } from './reauthenticate-dialog.js';
 import { sectionCard } from './section-card.js';
 
@@ -73,6 +74,7 @@ async function showOidcSecondStep() {
 /** @param {string} [reason] */
 async function showSignIn(reason) {
   currentUser = null;
+  showImpersonationBanner(null);
   setCsrfToken(null);
   renderedSections.clear();
   replaceChildren(userBar);
@@ -156,7 +158,7 @@ const sectionContext = {
     old.replaceWith(element);
     renderedSections.set(id, element);
   },
-  signedOut: () => void showSignIn('You are signed out everywhere.'),
+  signedOut: (reason) => void showSignIn(reason ?? 'You are signed out everywhere.'),
 };
 
 /** @param {import('./account-modules.js').AccountSection} section */
@@ -185,6 +187,7 @@ async function start() {
   try {
     const me = await call('GET', '/me', undefined, { expectSignedIn: false });
     setCsrfToken((await get('/csrf')).csrfToken);
+    showImpersonationBanner(me.body);
     await showAccount(me.body.user);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

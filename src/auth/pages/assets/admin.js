@@ -9,14 +9,16 @@ import {
   post,
   setCsrfToken,
 } from './api.js';
+import { adminUserView } from './admin-user-view.js';
+import { auditTable } from './audit-table.js';
 import { busy, formatDate, formValues, h, messageArea, replaceChildren, say } from './dom.js';
+import { showImpersonationBanner } from './impersonation-banner.js';
 import { pagePath } from './paths.js';
 import { askToReauthenticate } from './reauthenticate-dialog.js';
 import { webhooksSection } from './section-webhooks.js';
 
 /**
  * @typedef {{ id: string, email: string, name: string | null, roles: string[], emailVerified: boolean, disabled: boolean, disabledAt: string | null, createdAt: string | null }} ListedUser
- * @typedef {{ id: string, type: string, userId: string | null, actorId: string | null, mechanism: string | null, ip: string | null, userAgent: string | null, detail: Record<string, unknown> | null, createdAt: string }} AuditEvent
  */
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -48,6 +50,7 @@ async function start() {
     say(area, describeError(error), 'error');
     return replaceChildren(main, h('h1', {}, 'Administration'), area);
   }
+  showImpersonationBanner(me);
   replaceChildren(
     userBar,
     h('span', { class: 'who' }, me.user.email),
@@ -59,11 +62,26 @@ async function start() {
     return replaceChildren(main, h('h1', {}, 'Administration'), area);
   }
   setCsrfToken((await get('/csrf')).csrfToken);
-  const audit = auditSection();
+  const audit = auditSection((userId) => openUser(userId));
+  const detail = h('div', { id: 'user-detail-slot' });
+  /** @param {string} userId */
+  const openUser = (userId) => {
+    const view = adminUserView(userId, {
+      selfId: me.user.id,
+      closed: () => replaceChildren(detail),
+      changed: () => refreshUsers(),
+      openUser,
+    });
+    replaceChildren(detail, view.element);
+    view.element.scrollIntoView();
+    view.element.focus({ preventScroll: true });
+    return view.load();
+  };
   replaceChildren(
     main,
     h('h1', {}, 'Administration'),
-    usersSection(me.user.id, (userId) => audit.show(userId)),
+    usersSection(me.user.id, openUser, (userId) => audit.show(userId)),
+    detail,
     audit.element,
   );
   await Promise.all([searchUsers(''), audit.load()]);
@@ -74,12 +92,15 @@ async function start() {
 
 /** @type {(query: string) => Promise<void>} */
 let searchUsers = async () => {};
+/** Shows the users list again from its first page, as last searched (after a change to one of them). */
+let refreshUsers = async () => {};
 
 /**
  * @param {string} selfId
+ * @param {(userId: string) => void} openUser
  * @param {(userId: string) => void} showAudit
  */
-function usersSection(selfId, showAudit) {
+function usersSection(selfId, openUser, showAudit) {
   const area = messageArea();
   const body = h('tbody');
   const more = /** @type {HTMLButtonElement} */ (
@@ -92,7 +113,10 @@ function usersSection(selfId, showAudit) {
   const load = async (/** @type {boolean} */ append) => {
     const params = new URLSearchParams({ limit: '20' });
     if (query) params.set('query', query);
-    if (append && cursor) params.set('cursor', cursor);
+    if (append) {
+      if (!cursor) return;
+      params.set('cursor', cursor);
+    }
     /** @type {{ items: ListedUser[], nextCursor: string | null }} */
     const page = await get(`/admin/users?${params}`);
     if (!append) body.replaceChildren();
@@ -111,7 +135,11 @@ function usersSection(selfId, showAudit) {
       h(
         'td',
         { 'data-label': 'Email' },
-        user.email,
+        h(
+          'button',
+          { type: 'button', class: 'link', 'aria-label': `Open ${user.email}`, onclick: () => void openUser(user.id) },
+          user.email,
+        ),
         user.emailVerified ? null : h('span', { class: 'badge badge-warn' }, 'unverified'),
       ),
       h('td', { 'data-label': 'Name' }, user.name ?? '—'),
@@ -184,6 +212,7 @@ function usersSection(selfId, showAudit) {
     query = text;
     await busy(form, area, () => load(false));
   };
+  refreshUsers = () => busy(form, area, () => load(false));
 
   return h(
     'section',
@@ -193,7 +222,7 @@ function usersSection(selfId, showAudit) {
     h(
       'table',
       { class: 'list' },
-      h('caption', { class: 'visually-hidden' }, 'Users'),
+      h('caption', { class: 'visually-hidden' }, 'Users; open one to see their devices, keys and audit events'),
       h(
         'thead',
         {},
@@ -210,9 +239,9 @@ function usersSection(selfId, showAudit) {
   );
 }
 
-function auditSection() {
-  const area = messageArea();
-  const body = h('tbody');
+/** @param {(userId: string) => void} openUser */
+function auditSection(openUser) {
+  const table = auditTable('Audit events, newest first', openUser);
   const typeSelect = h(
     'select',
     { id: 'audit-type', name: 'type' },
@@ -237,79 +266,37 @@ function auditSection() {
         h(
           'select',
           { id: 'audit-limit', name: 'limit' },
-          ...['50', '100', '500'].map((n) => h('option', { value: n }, `${n} newest`)),
+          ...['50', '100', '500'].map((n) => h('option', { value: n }, `${n} at a time`)),
         ),
       ),
       h('button', { type: 'submit' }, 'Filter'),
     )
   );
-  const load = async () => {
+  const load = () => {
     const { userId, type, limit } = formValues(form);
     const params = new URLSearchParams({ limit });
     if (userId.trim()) params.set('userId', userId.trim());
     if (type) params.set('type', type);
-    /** @type {AuditEvent[]} */
-    const events = await get(`/admin/audit?${params}`);
-    body.replaceChildren(
-      ...events.map((event) =>
-        h(
-          'tr',
-          {},
-          h('td', { 'data-label': 'When' }, formatDate(event.createdAt)),
-          h('td', { 'data-label': 'Event' }, h('code', {}, event.type)),
-          h('td', { 'data-label': 'User' }, event.userId ?? '—'),
-          h('td', { 'data-label': 'By' }, event.actorId ?? '—'),
-          h('td', { 'data-label': 'Via' }, event.mechanism ?? '—'),
-          h('td', { 'data-label': 'IP address' }, event.ip ?? '—'),
-          h(
-            'td',
-            { 'data-label': 'Details' },
-            event.detail
-              ? Object.entries(event.detail)
-                  .map(([k, v]) => `${k}: ${String(v)}`)
-                  .join(', ')
-              : '—',
-          ),
-        ),
-      ),
-    );
-    say(area, events.length ? '' : 'No events match.', 'info');
+    return table.load(params);
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void busy(form, area, load);
+    void busy(form, table.area, load);
   });
   const element = h(
     'section',
     { id: 'audit', class: 'card', 'aria-labelledby': 'audit-title' },
     h('h2', { id: 'audit-title' }, 'Audit log'),
     form,
-    h(
-      'table',
-      { class: 'list' },
-      h('caption', { class: 'visually-hidden' }, 'Audit events, newest first'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['When', 'Event', 'User', 'By', 'Via', 'IP address', 'Details'].map((title) =>
-            h('th', { scope: 'col' }, title),
-          ),
-        ),
-      ),
-      body,
-    ),
-    area,
+    table.element,
   );
   return {
     element,
-    load: () => busy(form, area, load),
+    load: () => busy(form, table.area, load),
     show: (/** @type {string} */ userId) => {
       const input = /** @type {HTMLInputElement} */ (form.querySelector('#audit-user'));
       input.value = userId;
-      void busy(form, area, load);
+      void busy(form, table.area, load);
       element.scrollIntoView();
       input.focus();
     },

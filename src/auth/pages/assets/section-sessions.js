@@ -3,7 +3,7 @@ import { del, get, post } from './api.js';
 import { busy, formatDate, h, messageArea, say } from './dom.js';
 
 /**
- * @typedef {{ id: string, createdAt: string, lastSeenAt: string | null, expiresAt: string, ip: string | null, userAgent: string | null, current: boolean }} SessionView
+ * @typedef {{ id: string, createdAt: string, lastSeenAt: string | null, expiresAt: string, ip: string | null, userAgent: string | null, current: boolean, actor?: { id: string, email: string | null } | null }} SessionView
  */
 
 /** Where you are signed in; end one, all others, or everything. @type {import('./account-modules.js').AccountSection} */
@@ -36,6 +36,9 @@ export const sessionsSection = {
           { 'data-label': 'Device' },
           deviceOf(session),
           session.current ? h('span', { class: 'badge badge-ok' }, 'this browser') : null,
+          session.actor
+            ? h('span', { class: 'badge badge-warn' }, `by ${session.actor.email ?? 'an admin'} (impersonation)`)
+            : null,
         ),
         h('td', { 'data-label': 'IP address' }, session.ip ?? '—'),
         h('td', { 'data-label': 'Signed in' }, formatDate(session.createdAt)),
@@ -98,8 +101,11 @@ export const sessionsSection = {
   },
 };
 
-/** A short name for a browser from its User-Agent, as text; the whole string on hover. @param {SessionView} session */
-function deviceOf(session) {
+/**
+ * A short name for a browser or app from its User-Agent, as text.
+ * @param {{ userAgent: string | null }} session
+ */
+export function deviceOf(session) {
   const agent = session.userAgent ?? '';
   const browser = /Edg\//.test(agent)
     ? 'Edge'
