@@ -28,7 +28,7 @@
  * adds a bare Nest app with the same helmet and body parser (bench/bare-app.js); BENCH_PARALLEL=1 runs
  * the servers at once (the counts do not depend on it). Environment: BENCH_REQUESTS (400 per
  * segment), BENCH_ROUNDS (3), BENCH_WARMUP (1500 requests per path), BENCH_CONNECTIONS (4),
- * BENCH_IDLE_SECONDS (5), BENCH_ONLY (path names separated by |), BENCH_NODE_FLAGS (flags for the
+ * BENCH_IDLE_SECONDS (5), BENCH_ONLY (path names separated by |; the organization paths of bench/host.js run only when named), BENCH_NODE_FLAGS (flags for the
  * server's node; default --single-threaded, so that V8 compiles and collects on the measured thread in
  * a repeatable order rather than on helper threads), BENCH_KEEP (keep the callgrind files in this folder).
  */
@@ -39,6 +39,7 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { median, positiveNumber, printTable } = require('./common');
+const { addBenchRoutes, orgScenarios, seedOrganization } = require('./host');
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'correct horse battery staple';
@@ -49,6 +50,8 @@ const paths = [
   { name: 'JWT bearer', url: '/examples/profile', headers: (ctx) => ({ authorization: `Bearer ${ctx.accessToken}` }) },
   { name: 'API key', url: '/examples/reports', headers: (ctx) => ({ 'x-api-key': ctx.apiKey }) },
 ];
+// @Auth({ org, permissions }) against the same route without org (bench/host.js): measured when BENCH_ONLY names them.
+const optionalPaths = orgScenarios;
 
 // ---- the server, under callgrind ------------------------------------------------------------------
 
@@ -58,6 +61,7 @@ async function serve(root, kind) {
     app = await require('./bare-app').createBareApp(root);
   } else {
     require(path.join(root, 'node_modules/reflect-metadata'));
+    addBenchRoutes(root);
     const { createApp } = require(path.join(root, 'dist/src/app.setup'));
     const { loadConfig } = require(path.join(root, 'dist/src/config/app.config'));
     app = await createApp(loadConfig(process.env));
@@ -163,8 +167,10 @@ function startServer({ label, root, kind }, outDir) {
 // in bursts (a function optimised again, a major collection) that land in one segment or another.
 const COMPILER =
   /v8::internal::(compiler|maglev|baseline)::|v8::internal::(Compiler|OptimizedCompilationJob|Parser|PreParser|Scanner|BytecodeGenerator|Zone)|Deoptimiz|SourcePositionTable/;
+// HeapObject::SizeFromMap and LiveObjectRange run in the collector's sweep and evacuation: left in, a major collection
+// in one segment read as +50k instructions a request of "own code" (the org-key pair of 2026-12-06).
 const GC =
-  /v8::internal::(Scavenge|Scavenger|MarkCompact|Marking|Heap::|Sweeper|Evacuat|MemoryAllocator|MemoryChunk|GCTracer|IncrementalMarking|ConcurrentMarking|PagedSpace|RememberedSet|SlotSet|MemoryReducer|heap::|.*Visitor|BodyDescriptor)/;
+  /v8::internal::(Scavenge|Scavenger|MarkCompact|Marking|Heap::|Sweeper|Evacuat|MemoryAllocator|MemoryChunk|GCTracer|IncrementalMarking|ConcurrentMarking|PagedSpace|RememberedSet|SlotSet|MemoryReducer|heap::|.*Visitor|BodyDescriptor|HeapObject::SizeFromMap|LiveObjectRange)/;
 
 /**
  * Dump `n` of a server (the count between mark n-1 and mark n; dump 1 is start-up): all its
@@ -234,16 +240,21 @@ async function seed(agent, port) {
     { name: 'bench', scopes: ['reports:read'] },
   );
   ctx.apiKey = JSON.parse(created.body).key;
+  await seedOrganization(ctx, async (method, url, headers, body) => {
+    const response = await request(agent, port, method, url, headers, body && JSON.stringify(body));
+    return { status: response.status, body: response.body ? JSON.parse(response.body) : null };
+  });
   return ctx;
 }
 
 async function drive(agent, port, scenario, ctx, count, connections) {
   const headers = scenario.headers(ctx);
+  const url = typeof scenario.url === 'function' ? scenario.url(ctx) : scenario.url;
   let next = 0;
   let failed = 0;
   const worker = async () => {
     while (next++ < count) {
-      const response = await request(agent, port, 'GET', scenario.url, headers);
+      const response = await request(agent, port, 'GET', url, headers);
       if (response.status !== 200) failed++;
     }
   };
@@ -258,7 +269,7 @@ async function main() {
   const connections = Math.round(positiveNumber('BENCH_CONNECTIONS', 4));
   const idleSeconds = positiveNumber('BENCH_IDLE_SECONDS', 5);
   const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split('|').map((s) => s.trim())) : null;
-  const selected = paths.filter((p, i) => i === 0 || !only || only.has(p.name));
+  const selected = only ? [paths[0], ...[...paths.slice(1), ...optionalPaths].filter((p) => only.has(p.name))] : paths;
   const targets = [{ label: 'this build', root: ROOT, kind: 'app' }];
   for (const compared of (process.env.BENCH_COMPARE_WITH ?? '').split(',').filter(Boolean)) {
     const root = path.resolve(compared);

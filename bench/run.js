@@ -6,7 +6,7 @@
  * Beside req/s it reports the server's CPU time per request (user + system of the server process over
  * each round, from /proc, divided by the round's requests) and what a route adds over the baseline.
  *
- * Starts the production build (`node dist/src/main.js`) as a child process, embedded mode with a fresh
+ * Starts the production build (`node bench/host.js`: `dist/src/main.js` with the bench routes) as a child process, embedded mode with a fresh
  * DATA_DIR unless DATABASE_URL and REDIS_URL are set, seeds credentials over HTTP, warms each scenario
  * up, then drives the scenarios with autocannon in interleaved rounds (every scenario once per round, in
  * reverse order every other round),
@@ -32,23 +32,14 @@
  * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
  * BENCH_ONLY (scenario names separated by |), BENCH_COMPARE_WITH, DATABASE_URL, REDIS_URL.
  */
-const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} = require('node:fs');
-const net = require('node:net');
+const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { median, positiveNumber, printTable: printColumns, signed } = require('./common');
+const { orgScenarios, seedOrganization } = require('./host');
+const { cpuSecondsOf, mode, startServer } = require('./server');
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'correct horse battery staple';
@@ -57,7 +48,6 @@ const warmupSeconds = positiveNumber('BENCH_WARMUP_SECONDS', 2);
 const connections = positiveNumber('BENCH_CONNECTIONS', 10);
 const rounds = Math.round(positiveNumber('BENCH_ROUNDS', 10));
 const roundSeconds = Math.max(1, Math.round(durationSeconds / rounds));
-const mode = process.env.DATABASE_URL && process.env.REDIS_URL ? 'postgres+redis' : 'embedded';
 const builds = [{ label: 'this build', root: ROOT }];
 if (process.env.BENCH_COMPARE_WITH) {
   const root = path.resolve(process.env.BENCH_COMPARE_WITH);
@@ -91,6 +81,16 @@ const seedSteps = [
     if (response.status !== 201)
       throw new Error(`POST /auth/api-keys: expected 201, got ${response.status} ${await response.text()}`);
     ctx.apiKey = (await response.json()).key;
+  },
+  async function createOrganization(ctx) {
+    await seedOrganization(ctx, async (method, urlPath, headers, body) => {
+      const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    });
   },
 ];
 
@@ -135,7 +135,19 @@ const scenarios = [
     headers: (ctx) => ({ 'x-api-key': ctx.apiKey }),
     env: { API_KEY_CACHE: 'off' },
   },
+  // @Auth({ org, permissions }) against the same route without org (bench/host.js), per credential.
+  // Issue 27's goal: the warm organization route within 10% of the route without org.
+  ...orgScenarios.map((s) => ({
+    name: s.name,
+    method: 'GET',
+    path: s.url,
+    headers: s.headers,
+    ...(s.sibling && { faster: { than: s.sibling, ratio: 0.9, modes: ['embedded', 'postgres+redis'] } }),
+  })),
 ];
+
+/** A scenario's path on a seeded server (the organization routes name the seeded organization). */
+const pathOf = (scenario, ctx) => (typeof scenario.path === 'function' ? scenario.path(ctx) : scenario.path);
 
 /** Where the instruction counts beside the CPU times come from (the newest bench/results/*-instructions.json). */
 let instructionSource;
@@ -180,18 +192,6 @@ function latestInstructionCounts(root) {
   return null;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function call(ctx, method, urlPath, body, expectStatus) {
   const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
     method,
@@ -204,89 +204,11 @@ async function call(ctx, method, urlPath, body, expectStatus) {
   return response;
 }
 
-async function startServer(root, extraEnv = {}, bare = false) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nest-auth-bench-'));
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    // What production runs: a JSON request line per request (pretty printing is for people, and costs more).
-    LOG_FORMAT: 'json',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    REDIS_KEY_PREFIX: `bench-${Date.now()}:`,
-    // The benchmark measures authenticated requests, not the limits of the auth routes.
-    THROTTLE_AUTH_LIMIT: '1000000',
-    LOCKOUT_THRESHOLD: '1000000',
-    API_KEY_RATE_LIMIT_PER_MINUTE: '100000000',
-    ...extraEnv,
-  };
-  if (mode === 'embedded') {
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
-  }
-  // The server's output goes to a file, not through this process: reading a log line per request here
-  // would take CPU from the load generator, which shares the machine with the server.
-  const logFile = path.join(dataDir, 'server.log');
-  const logFd = openSync(logFile, 'w');
-  const command = [process.execPath, bare ? path.join(__dirname, 'bare-app.js') : path.join(root, 'dist/src/main.js')];
-  const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  const outputTail = () => {
-    try {
-      return readFileSync(logFile, 'utf8').slice(-20_000);
-    } catch {
-      return '';
-    }
-  };
-  const server = {
-    baseUrl: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${outputTail()}`);
-    try {
-      if ((await fetch(`${server.baseUrl}${bare ? '/examples/public' : '/health'}`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  await server.stop();
-  throw new Error(`server did not answer /health within 30 s:\n${outputTail()}`);
-}
-
-/** CPU ticks per second of /proc/<pid>/stat (USER_HZ), 100 on every Linux this runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** User + system CPU seconds the server process has used so far, or null where /proc is not there. */
-function cpuSecondsOf(pid) {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
 async function drive(ctx, scenario, seconds) {
   const headers = scenario.headers(ctx);
   const cpuBefore = cpuSecondsOf(ctx.pid);
   const result = await autocannon({
-    url: `${ctx.baseUrl}${scenario.path}`,
+    url: `${ctx.baseUrl}${pathOf(scenario, ctx)}`,
     method: scenario.method,
     headers,
     connections,
@@ -308,7 +230,7 @@ async function drive(ctx, scenario, seconds) {
 }
 
 async function checkScenario(ctx, scenario) {
-  const response = await fetch(`${ctx.baseUrl}${scenario.path}`, {
+  const response = await fetch(`${ctx.baseUrl}${pathOf(scenario, ctx)}`, {
     method: scenario.method,
     headers: scenario.headers(ctx),
   });
@@ -346,7 +268,7 @@ function printTable(rows) {
     [
       r.target ? `${r.target.ratio.toFixed(2)} ${r.target.met ? 'met' : 'MISSED'}` : '',
       r.faster
-        ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}" (${r.faster.ratio}x ${r.faster.applies ? (r.faster.met ? 'met' : 'MISSED') : `target in ${r.faster.modes.join(', ')} mode only`})`
+        ? `${r.faster.actual.toFixed(2)}x "${r.faster.than}"${r.faster.cpuMicrosMore === null ? '' : `, CPU ${signed(r.faster.cpuMicrosMore)} us`} (${r.faster.ratio}x ${r.faster.applies ? (r.faster.met ? 'met' : 'MISSED') : `target in ${r.faster.modes.join(', ')} mode only`})`
         : '',
     ]
       .filter(Boolean)
@@ -362,7 +284,7 @@ function summarise(selected, perRound, instructionCounts) {
   const rows = selected.map((scenario, i) => ({
     name: scenario.name,
     method: scenario.method,
-    path: scenario.path,
+    path: typeof scenario.path === 'function' ? scenario.path({ orgId: ':orgId' }) : scenario.path,
     requestsPerSecond: median(perRound[i].map((r) => r.requestsPerSecond)),
     p50Ms: median(perRound[i].map((r) => r.p50Ms)),
     p99Ms: median(perRound[i].map((r) => r.p99Ms)),
@@ -401,6 +323,13 @@ function summarise(selected, perRound, instructionCounts) {
         ratio: faster.ratio,
         modes: faster.modes,
         actual,
+        // CPU per request over the other scenario's, per round, then the median.
+        cpuMicrosMore:
+          row.cpuMicrosPerRequest === null
+            ? null
+            : median(
+                perRound[i].map((r, round) => r.cpuMicrosPerRequest - perRound[otherIndex][round].cpuMicrosPerRequest),
+              ),
         applies,
         met: applies ? actual >= faster.ratio : undefined,
       };
