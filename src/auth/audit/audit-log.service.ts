@@ -165,6 +165,37 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     return result;
   }
 
+  /**
+   * Every event of the user (as subject), oldest first, for the user's own export. Bounded by the
+   * retention period like the whole trail.
+   */
+  async eventsOf(userId: string): Promise<AuthEvent[]> {
+    await this.flush();
+    return this.filtered({ userId }).orderBy('e.createdAt', 'ASC').addOrderBy('e.id', 'ASC').getMany();
+  }
+
+  /**
+   * What the trail keeps of a deleted user, in the deletion's transaction: their events stay, under
+   * their id, which no longer names anyone, but their address leaves every event that holds it (a
+   * failed login, a lockout, a reason an admin typed), and their name leaves their own events. Call
+   * `flush()` before the transaction, so buffered refusals that name the address are stored to be cleaned.
+   */
+  async forget(user: { id: string; email: string; name: string | null }, manager: EntityManager): Promise<void> {
+    const name = user.name?.trim() ?? '';
+    const rows = await manager
+      .getRepository(AuthEvent)
+      .createQueryBuilder('e')
+      .where('e.userId = :id OR e.actorId = :id', { id: user.id })
+      .orWhere("LOWER(e.detail) LIKE :address ESCAPE '\\'", { address: `%${escapeLike(user.email.toLowerCase())}%` })
+      .getMany();
+    for (const row of rows) {
+      if (!row.detail) continue;
+      const own = row.userId === user.id || row.actorId === user.id;
+      const detail = scrubbed(row.detail, own && name.length >= 3 ? [user.email, name] : [user.email]);
+      if (detail) await manager.update(AuthEvent, { id: row.id }, { detail });
+    }
+  }
+
   /** Events waiting for the database, and how many were dropped since the start. */
   status(): { state: 'current' | 'behind'; waiting: number; dropped: number } {
     return { state: this.buffer.length ? 'behind' : 'current', waiting: this.buffer.length, dropped: this.dropped };
@@ -348,6 +379,30 @@ function marker(event: AuthEvent, error: unknown): AuthEvent {
         .replace(/[^\x20-\x7e]/g, '?')}`,
     },
   };
+}
+
+const REMOVED = '(removed)';
+
+/** The detail with every occurrence of the words (case-insensitive) replaced; null when nothing changed. */
+function scrubbed(
+  detail: Record<string, string | number | boolean>,
+  words: string[],
+): Record<string, string | number | boolean> | null {
+  const patterns = words.map((word) => new RegExp(word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
+  let changed = false;
+  const clean: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(detail)) {
+    const next =
+      typeof value === 'string' ? patterns.reduce((text, pattern) => text.replace(pattern, REMOVED), value) : value;
+    changed ||= next !== value;
+    clean[key] = next;
+  }
+  return changed ? clean : null;
+}
+
+/** `text` matched literally by LIKE … ESCAPE '\'. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }
 
 function encodeCursor(event: AuthEvent): string {
