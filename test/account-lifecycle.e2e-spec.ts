@@ -36,9 +36,10 @@ describe(`account deletion and export (${storageMode}, ${productionMode ? 'two i
   let admin: LoggedIn;
   const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-lifecycle-'));
   const adminEmail = uniqueEmail('admin');
+  let shared: Record<string, string>;
 
   before(async () => {
-    const shared = {
+    shared = {
       DATA_DIR: dataDir,
       SESSION_SECRET: randomBytes(32).toString('hex'),
       REDIS_KEY_PREFIX: `lifecycle-${randomBytes(6).toString('hex')}:`,
@@ -111,6 +112,15 @@ describe(`account deletion and export (${storageMode}, ${productionMode ? 'two i
     assert.deepEqual(keeping, [], 'no audit event keeps the email');
     await request(userSide.url).post('/auth/login').send({ email, password: PASSWORD }).expect(401);
     await admin.agent.get(`/auth/admin/users/${session.user.id}`).expect(404);
+    if (productionMode) {
+      // An instance that starts after the deletion: the user's rows are gone, and still the access token is refused.
+      const later = await startAppProcess(shared);
+      try {
+        await request(later.url).get('/examples/profile').set(bearer(tokens.access_token)).expect(401);
+      } finally {
+        await later.close();
+      }
+    }
 
     const events = (await admin.agent.get('/auth/admin/audit').query({ userId: session.user.id }).expect(200)).body;
     const types = events.map((event: { type: string }) => event.type);

@@ -138,6 +138,15 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
     return new Promise((resolve) => this.readWaiters.push({ since, resolve }));
   }
 
+  /**
+   * What the log holds since `since` (it keeps an hour): for an instance that starts after a change
+   * whose own rows are gone, as a deleted user's revocation and refresh-token families are.
+   */
+  async recent(since: Date): Promise<RevocationEvent[]> {
+    const rows = await this.log.find({ where: { createdAt: MoreThanOrEqual(since) }, order: { createdAt: 'ASC' } });
+    return rows.map((row) => JSON.parse(row.body) as RevocationEvent);
+  }
+
   status(): RevocationBusStatus {
     const now = Date.now();
     return {
