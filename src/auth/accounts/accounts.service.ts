@@ -149,8 +149,9 @@ export class AccountsService implements OnApplicationBootstrap {
     await this.users.setDisabled(user.id, true);
     await this.bus.publish({ type: 'userStatus', id: user.id, disabled: true });
     await this.endEverything(user.id);
-    await this.audit.flush();
+    await this.audit.settled();
     await this.audit.transaction((tx) => this.remove(user, actor, tx));
+    await this.bus.publish({ type: 'userDeleted', id: user.id });
   }
 
   /**

@@ -17,6 +17,8 @@ export interface RevocationEvents {
   userStatus: { id: string; disabled: boolean };
   /** The user's roles changed: caches holding a copy of the user drop it. */
   userRoles: { id: string };
+  /** The user was deleted: audit events of theirs still waiting in an instance's memory lose the address they hold. */
+  userDeleted: { id: string };
 }
 
 export type RevocationEvent = {
