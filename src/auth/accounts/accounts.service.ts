@@ -21,6 +21,7 @@ import { PasswordLogin } from '../login/password-login';
 import { PasswordPolicy } from '../login/password-policy';
 import { ACCOUNTS_OPTIONS, AccountsOptions } from './accounts.options';
 import { normalizeEmail } from '../core/email-address';
+import { toPublicUser } from '../core/public-user';
 
 export interface Registration {
   email: string;
@@ -111,8 +112,67 @@ export class AccountsService implements OnApplicationBootstrap {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
     const parts: Record<string, unknown> = {};
-    for (const part of this.parts.all()) parts[part.name] = await part.view(user.id);
+    for (const part of this.parts.viewed()) parts[part.name] = await part.view(user.id);
     return { user, parts };
+  }
+
+  /**
+   * Everything kept about the user, for their own copy: the profile, each listed feature's part
+   * (metadata only, never a secret, a hash or a key) and the user's audit events.
+   */
+  async exportOf(userId: string): Promise<Record<string, unknown>> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundException('User not found');
+    const parts: Record<string, unknown> = {};
+    for (const part of this.parts.all()) {
+      const read = part.export ?? part.view;
+      if (read) parts[part.name] = await read.call(part, user.id);
+    }
+    const auditEvents = await this.audit.eventsOf(user.id);
+    return { exportedAt: new Date(), profile: toPublicUser(user), ...parts, auditEvents };
+  }
+
+  /** Whether the user store deletes users (the built-in one does; a host's may not). */
+  deletesUsers(): boolean {
+    return !!this.users.delete;
+  }
+
+  /**
+   * Deletes the account for good (the user's own request, or an admin's): 409 while a listed feature
+   * refuses (the last owner of an organization), 404 unknown, 409 when the host's user store deletes
+   * users itself. The user is disabled first, so no sign-in starts from here on and every instance
+   * drops what it cached of them; then every credential ends on every instance, while each feature can
+   * still find them; then, in one transaction, each feature removes its rows, the audit trail forgets
+   * the address and the name, the user goes and `user.deleted` is written. The email is free at once.
+   */
+  async deleteAccount(userId: string, actor: Actor = {}): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundException('User not found');
+    if (!this.users.delete) throw new ConflictException('Users are deleted by the host');
+    for (const part of this.parts.all()) {
+      const refusal = await part.refusesRemoval?.(user.id);
+      if (refusal) throw new ConflictException(refusal);
+    }
+    await this.users.setDisabled(user.id, true);
+    await this.bus.publish({ type: 'userStatus', id: user.id, disabled: true });
+    await this.endEverything(user.id);
+    await this.audit.settled();
+    await this.audit.transaction((tx) => this.remove(user, actor, tx));
+    await this.bus.publish({ type: 'userDeleted', id: user.id });
+  }
+
+  /**
+   * The deletion's last step, in `tx`: each feature's rows of the user, the audit trail's memory of
+   * their address and name, the user. For a user that holds no credential of their own anyone could
+   * still present (an organization's service user, whose keys were revoked in `tx`), it is the whole deletion.
+   */
+  async remove(user: AuthUser, actor: Actor, tx: AuditTransaction): Promise<void> {
+    const deleteUser = this.users.delete?.bind(this.users);
+    if (!deleteUser) throw new ConflictException('Users are deleted by the host');
+    for (const part of this.parts.all()) await part.remove?.(user.id, tx.manager);
+    await this.audit.forget(user, tx.manager);
+    if (!(await deleteUser(user.id, tx.manager))) throw new NotFoundException('User not found');
+    tx.record(this.event('user.deleted', user.id, actor));
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Delete,
+  ForbiddenException,
   Get,
   NotFoundException,
   ParseUUIDPipe,
@@ -119,6 +120,29 @@ export class AdminController {
     @Req() request: Request,
   ): Promise<void> {
     await this.accounts.endOne(id, kind, itemId, { principal: admin, request });
+  }
+
+  @Auth({ caller: 'user', roles: ['admin'], fresh: true })
+  @Documented(
+    'Delete a user for good, as `DELETE /auth/me` does: every credential ends on every instance within one second, the data goes, the audit trail keeps no address or name. Another admin may be deleted; oneself only through `DELETE /auth/me`. Needs a fresh authentication',
+    {
+      204: 'Deleted; the email may register again at once',
+      400: 'Malformed user id',
+      401: '`Reauthentication required`',
+      403: 'Not an admin, or the user is the caller',
+      404: 'No such user',
+      409: 'The user is the last owner of an organization, or the host’s user store deletes users itself',
+    },
+  )
+  @Delete('users/:id')
+  @HttpCode(204)
+  async remove(
+    @Param('id', UserIdPipe) id: string,
+    @CurrentPrincipal() admin: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<void> {
+    if (id === admin.user.id) throw new ForbiddenException('Delete your own account with DELETE /auth/me');
+    await this.accounts.deleteAccount(id, { principal: admin, request });
   }
 
   /** Every session, refresh family, access token and API key of the user stops working on every instance. */

@@ -53,7 +53,11 @@ export class ApiKeysService {
     @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
     parts: AccountParts,
   ) {
-    parts.add({ name: 'apiKeys', view: (userId) => this.list(userId) });
+    parts.add({
+      name: 'apiKeys',
+      view: (userId) => this.list(userId),
+      remove: async (userId, manager) => void (await manager.delete(ApiKey, { userId })),
+    });
   }
 
   /** In `tx` when given: the transaction that also writes its audit event. */

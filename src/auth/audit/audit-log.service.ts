@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Brackets, EntityManager, LessThan, Repository } from 'typeorm';
 import { AuthTelemetry } from '../core/auth-telemetry';
+import { RevocationBus } from '../core/revocation-bus';
 import { authDatabaseOf, USER_ID_LENGTH } from '../core/database';
 import { AUDIT_OPTIONS, ResolvedAuditOptions } from './audit.options';
 import { AUTH_EVENT_TYPES, AuthEvent, AuthEventType } from './auth-event.entity';
@@ -101,8 +102,12 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     @Optional() private readonly telemetry?: AuthTelemetry,
+    @Optional() bus?: RevocationBus,
   ) {
     this.sqlite = authDatabaseOf(events.manager.connection.options.type) === 'sqlite';
+    bus?.subscribe((event) => {
+      if (event.type === 'userDeleted') void this.forgetWaiting(event.id);
+    });
   }
 
   onModuleInit(): void {
@@ -163,6 +168,74 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     } else result = await run();
     for (const fn of after) await fn();
     return result;
+  }
+
+  /**
+   * Every event of the user (as subject), oldest first, for the user's own export. Bounded by the
+   * retention period like the whole trail.
+   */
+  async eventsOf(userId: string): Promise<AuthEvent[]> {
+    await this.flush();
+    return this.filtered({ userId }).orderBy('e.createdAt', 'ASC').addOrderBy('e.id', 'ASC').getMany();
+  }
+
+  /**
+   * What the trail keeps of a deleted user, in the deletion's transaction: their events stay, under
+   * their id, which no longer names anyone, but their address leaves every event that holds it (a
+   * failed login, a lockout, a reason an admin typed), and their name leaves their own events. Call
+   * `settled()` before the transaction, so refusals buffered on any instance that name the address are
+   * stored to be cleaned.
+   */
+  async forget(user: { id: string; email: string; name: string | null }, manager: EntityManager): Promise<void> {
+    const name = user.name?.trim() ?? '';
+    const rows = await manager
+      .getRepository(AuthEvent)
+      .createQueryBuilder('e')
+      .where('e.userId = :id OR e.actorId = :id', { id: user.id })
+      .orWhere("LOWER(e.detail) LIKE :address ESCAPE '\\'", { address: `%${escapeLike(user.email.toLowerCase())}%` })
+      .getMany();
+    for (const row of rows) {
+      if (!row.detail) continue;
+      const own = row.userId === user.id || row.actorId === user.id;
+      const detail = scrubbed(row.detail, own && name.length >= 3 ? [user.email, name] : [user.email]);
+      if (detail) await manager.update(AuthEvent, { id: row.id }, { detail });
+    }
+  }
+
+  /**
+   * Resolves once every refusal buffered before the call, on any instance, is stored (each instance
+   * writes its buffer every second while the database takes it): for a change that rewrites stored events.
+   */
+  async settled(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS + 500));
+    await this.flush();
+  }
+
+  /**
+   * On every instance, once a user is deleted: the refusals of theirs this instance buffered (a failed
+   * login names the typed address) lose it, and so do those it wrote since the deleting instance
+   * cleaned the trail. Serialized with the flushes, so no event slips between the two.
+   */
+  private forgetWaiting(userId: string): Promise<void> {
+    const clean = (event: AuthEvent): Record<string, string | number | boolean> | null =>
+      event.userId === userId && typeof event.detail?.email === 'string' ? { ...event.detail, email: REMOVED } : null;
+    this.flushing = this.flushing.then(async () => {
+      for (const event of this.buffer) event.detail = clean(event) ?? event.detail;
+      try {
+        const stored = await this.events
+          .createQueryBuilder('e')
+          .where('e.userId = :userId', { userId })
+          .andWhere('e.detail LIKE :email', { email: '%"email"%' })
+          .getMany();
+        for (const event of stored) {
+          const detail = clean(event);
+          if (detail) await this.events.update({ id: event.id }, { detail });
+        }
+      } catch (error) {
+        this.logger.warn(`Could not clean the audit events of a deleted user: ${String(error)}`);
+      }
+    });
+    return this.flushing;
   }
 
   /** Events waiting for the database, and how many were dropped since the start. */
@@ -348,6 +421,30 @@ function marker(event: AuthEvent, error: unknown): AuthEvent {
         .replace(/[^\x20-\x7e]/g, '?')}`,
     },
   };
+}
+
+const REMOVED = '(removed)';
+
+/** The detail with every occurrence of the words (case-insensitive) replaced; null when nothing changed. */
+function scrubbed(
+  detail: Record<string, string | number | boolean>,
+  words: string[],
+): Record<string, string | number | boolean> | null {
+  const patterns = words.map((word) => new RegExp(word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
+  let changed = false;
+  const clean: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(detail)) {
+    const next =
+      typeof value === 'string' ? patterns.reduce((text, pattern) => text.replace(pattern, REMOVED), value) : value;
+    changed ||= next !== value;
+    clean[key] = next;
+  }
+  return changed ? clean : null;
+}
+
+/** `text` matched literally by LIKE … ESCAPE '\'. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }
 
 function encodeCursor(event: AuthEvent): string {

@@ -17,6 +17,8 @@ export interface RevocationEvents {
   userStatus: { id: string; disabled: boolean };
   /** The user's roles changed: caches holding a copy of the user drop it. */
   userRoles: { id: string };
+  /** The user was deleted: audit events of theirs still waiting in an instance's memory lose the address they hold. */
+  userDeleted: { id: string };
 }
 
 export type RevocationEvent = {
@@ -136,6 +138,15 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   readSince(since: number): Promise<boolean> {
     if (this.syncedAt >= since) return Promise.resolve(true);
     return new Promise((resolve) => this.readWaiters.push({ since, resolve }));
+  }
+
+  /**
+   * What the log holds since `since` (it keeps an hour): for an instance that starts after a change
+   * whose own rows are gone, as a deleted user's revocation and refresh-token families are.
+   */
+  async recent(since: Date): Promise<RevocationEvent[]> {
+    const rows = await this.log.find({ where: { createdAt: MoreThanOrEqual(since) }, order: { createdAt: 'ASC' } });
+    return rows.map((row) => JSON.parse(row.body) as RevocationEvent);
   }
 
   status(): RevocationBusStatus {

@@ -98,6 +98,13 @@ export interface UserStore {
    */
   setRoles?(id: string, roles: string[], manager?: EntityManager): Promise<AuthUser | null>;
   /**
+   * Optional: deletes the user for good, in `manager`'s transaction; false when there is no such user.
+   * The module calls it once the user's credentials have ended and each feature has removed its rows;
+   * the email is free to register again once it returns. Without it, `DELETE /auth/me` and the admin's
+   * `DELETE /auth/admin/users/:id` answer 409 (the host deletes users in its own table).
+   */
+  delete?(id: string, manager?: EntityManager): Promise<boolean>;
+  /**
    * Users in a stable order (newest first in the built-in table), one page at a time, paged by a cursor of
    * the store's own (keyset, so that users created meanwhile neither repeat nor skip). Null when `cursor`
    * is not one the store made.

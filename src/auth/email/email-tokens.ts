@@ -2,13 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { AccountParts } from '../core/account-parts';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { EmailToken, EmailTokenKind } from './email-token.entity';
 
 /** One-time tokens sent by mail: 256 random bits, stored as SHA-256 only, spent once, expired by time. */
 @Injectable()
 export class EmailTokens {
-  constructor(@InjectRepository(EmailToken) private readonly tokens: Repository<EmailToken>) {}
+  constructor(
+    @InjectRepository(EmailToken) private readonly tokens: Repository<EmailToken>,
+    parts: AccountParts,
+  ) {
+    // Pending links (a reset, a verification, a change of address) hold the address they were sent to.
+    parts.add({
+      name: 'emailLinks',
+      remove: async (userId, manager) => void (await manager.delete(EmailToken, { userId })),
+    });
+  }
 
   /**
    * A new token; `voidOthers` spends the user's earlier unspent tokens of the same kind first (a newer reset voids older ones).

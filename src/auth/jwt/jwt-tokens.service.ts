@@ -10,6 +10,7 @@ import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { AccessTokenSigner, TokenSubject } from './access-token.signer';
 import { invalidGrant } from './invalid-grant';
+import { RefreshTokenFamily } from './refresh-token-family.entity';
 import { IssuedRefreshToken, RefreshTokensService, TokenFamilyView } from './refresh-tokens.service';
 
 /** The token response of RFC 6749 §5.1. */
@@ -38,6 +39,8 @@ export class JwtTokensService {
       name: 'tokenFamilies',
       itemPath: 'token-families',
       view: (userId) => this.listFamilies(userId),
+      // Each family's refresh tokens go with it (their foreign key cascades).
+      remove: async (userId, manager) => void (await manager.delete(RefreshTokenFamily, { userId })),
       end: (userId, id, by) => this.revokeFamilyOf(userId, id, by.request, by.actorId),
     });
   }

@@ -103,6 +103,8 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
     ]);
     for (const family of families) this.revokedFamilies.set(family.id, (family.revokedAt as Date).getTime());
     for (const user of users) this.raiseCutoff(user.userId, user.revokedAt.getTime());
+    // A deleted user's revocation row went with the user: the log still tells of it.
+    for (const event of await this.bus.recent(since)) this.apply(event);
   }
 
   private forgetOld(now = Date.now()): void {

@@ -11,6 +11,7 @@ import { PasswordLogin } from '../login/password-login';
 import { LoginAttempts } from '../throttling/login-attempts.service';
 import { MfaCipher } from './mfa-cipher';
 import { MFA_OPTIONS, ResolvedMfaOptions } from './mfa.options';
+import { MfaChallenge } from './mfa-challenge.entity';
 import { MfaRecoveryCode } from './mfa-recovery-code.entity';
 import { MfaSecondStep } from './mfa-second-step';
 import { MfaTotp } from './mfa-totp.entity';
@@ -55,6 +56,12 @@ export class OneTimeCodes implements OnModuleInit {
         totp: await this.totpOn(userId),
         recoveryCodesLeft: await this.recoveryCodesLeft(userId),
       }),
+      remove: async (userId, manager) => {
+        await manager.delete(MfaRecoveryCode, { userId });
+        await manager.delete(MfaTotp, { userId });
+        // Sign-ins halfway through their second step, where they are kept in SQL (embedded mode).
+        await manager.delete(MfaChallenge, { userId });
+      },
     });
   }
 

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, QueryFailedError, Repository } from 'typeorm';
 import type { AuditTransaction } from '../audit/audit-log.service';
+import { AccountParts } from '../core/account-parts';
 import { RevocationBus } from '../core/revocation-bus';
 import { USER_STORE, UserStore } from '../core/user-store';
 import { normalizeFingerprint } from './fingerprint';
@@ -50,7 +51,15 @@ export class ServiceCertificatesService {
     @Inject(USER_STORE) private readonly users: UserStore,
     private readonly verifier: ServiceCertificateVerifier,
     private readonly bus: RevocationBus,
-  ) {}
+    parts: AccountParts,
+  ) {
+    parts.add({
+      name: 'serviceCertificates',
+      view: async (userId) =>
+        (await this.certificates.find({ where: { userId }, order: { createdAt: 'DESC' } })).map(viewOf),
+      remove: async (userId, manager) => void (await manager.delete(ServiceCertificate, { userId })),
+    });
+  }
 
   /** 400 for a malformed fingerprint, 404 for an unknown owner, 409 for a fingerprint registered before. */
   /** `tx`: in the transaction of the change, which records its audit event. */

@@ -39,7 +39,11 @@ export class Identities implements OnModuleInit {
     private readonly reauthentication: ReauthenticationMethods,
     parts: AccountParts,
   ) {
-    parts.add({ name: 'identities', view: (userId) => this.list(userId) });
+    parts.add({
+      name: 'identities',
+      view: (userId) => this.list(userId),
+      remove: async (userId, manager) => void (await manager.delete(Identity, { userId })),
+    });
   }
 
   onModuleInit(): void {

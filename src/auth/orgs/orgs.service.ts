@@ -13,9 +13,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Brackets, EntityManager, IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService, CreatedApiKey, ApiKeyView } from '../api-key/api-keys.service';
 import { AuditEntry, AuditLog } from '../audit/audit-log.service';
 import { AUTH_EVENT_TYPES, AuthEvent, AuthEventType } from '../audit/auth-event.entity';
+import { AccountParts } from '../core/account-parts';
 import type { AuthPrincipal } from '../core/auth-principal';
 import { authDatabaseOf } from '../core/database';
 import { normalizeEmail } from '../core/email-address';
@@ -42,6 +44,7 @@ export const EMAIL_LISTED = Symbol('ORGS_EMAIL_LISTED');
 const NOT_FOUND = 'Organization not found';
 const INVALID_TOKEN = 'Invalid or expired token';
 const MAX_PAGE = 100;
+const LAST_OWNER = 'The account is the last owner of an organization: make another member owner, or delete it, first';
 
 /** The caller acting in an organization, as the guard admitted it. */
 export type OrgActor = AuthPrincipal & { org: NonNullable<AuthPrincipal['org']> };
@@ -99,9 +102,17 @@ export class OrgsService implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly reauthentication: ReauthenticationMethods,
     @Inject(ORGS_OPTIONS) private readonly options: ResolvedOrgsOptions,
+    private readonly accounts: AccountsService,
+    parts: AccountParts,
     @Inject(EMAIL_LISTED) emailListed: boolean,
     @Optional() @Inject(EMAIL_OPTIONS) private readonly emailOptions?: ResolvedEmailOptions,
   ) {
+    parts.add({
+      name: 'organizations',
+      view: (userId) => this.listFor(userId),
+      refusesRemoval: async (userId) => ((await this.isLastOwnerSomewhere(userId)) ? LAST_OWNER : undefined),
+      remove: (userId, manager) => this.removeUser(userId, manager),
+    });
     if (!emailListed && !options.deliverInvitation)
       throw new Error(
         'AuthModule: feature "orgs" sends invitations: list feature "email" or set orgs.deliverInvitation',
@@ -209,7 +220,10 @@ export class OrgsService implements OnModuleInit {
     });
   }
 
-  /** Ends the organization: its memberships, invitations and roles go with it, its keys are revoked, on every instance. */
+  /**
+   * Ends the organization: its memberships, invitations and roles go with it, its keys are revoked on
+   * every instance, and its service user (the owner of those keys) is deleted with them.
+   */
   async remove(actor: OrgActor, orgId: string, request: Request): Promise<void> {
     const apiKeys = this.apiKeys();
     await this.audit.transaction(async (tx) => {
@@ -219,6 +233,10 @@ export class OrgsService implements OnModuleInit {
         throw new Error('organization keys without the apiKeys feature');
       for (const key of keys) await apiKeys?.revoke(org.keyOwnerId as string, key.apiKeyId, tx).catch(ignoreNotFound);
       await tx.manager.delete(Organization, { id: orgId });
+      const keyOwner = org.keyOwnerId ? await this.users.findById(org.keyOwnerId) : null;
+      // A host's user store that deletes users itself keeps it: its keys are revoked above either way.
+      if (keyOwner && this.accounts.deletesUsers())
+        await this.accounts.remove(keyOwner, { principal: actor, request }, tx);
       tx.record(event('org.deleted', actor, orgId, request, { slug: org.slug }));
       tx.afterCommit(() => this.bus.publish({ type: 'org', id: orgId }));
     });
@@ -323,6 +341,25 @@ export class OrgsService implements OnModuleInit {
     const owned = await this.memberships.find({ where: { userId, role: 'owner' } });
     for (const { orgId } of owned) if ((await this.memberships.countBy({ orgId, role: 'owner' })) === 1) return true;
     return false;
+  }
+
+  /**
+   * A deleted account's part, in the deletion's transaction: its memberships (refused, undoing the
+   * deletion, if one of them became an organization's last owner meanwhile) and the invitations
+   * waiting for its address. Every instance drops the memberships it cached once it commits.
+   */
+  private async removeUser(userId: string, manager: EntityManager): Promise<void> {
+    const memberships = await manager.find(OrgMembership, { where: { userId } });
+    for (const { orgId, role } of memberships) {
+      if (role !== 'owner') continue;
+      await this.lockOrg(manager, orgId);
+      if ((await manager.countBy(OrgMembership, { orgId, role: 'owner' })) === 1)
+        throw new ConflictException(LAST_OWNER);
+    }
+    await manager.delete(OrgMembership, { userId });
+    for (const { orgId } of memberships) await this.bus.publish({ type: 'orgMember', orgId, userId }, { manager });
+    const user = await this.users.findById(userId);
+    if (user) await manager.delete(OrgInvitation, { email: normalizeEmail(user.email), acceptedAt: IsNull() });
   }
 
   // Roles

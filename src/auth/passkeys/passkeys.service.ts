@@ -92,7 +92,11 @@ export class Passkeys implements OnModuleInit {
     private readonly reauthentication: ReauthenticationMethods,
     parts: AccountParts,
   ) {
-    parts.add({ name: 'passkeys', view: (userId) => this.list(userId) });
+    parts.add({
+      name: 'passkeys',
+      view: (userId) => this.list(userId),
+      remove: async (userId, manager) => void (await manager.delete(Passkey, { userId })),
+    });
   }
 
   private get secondStep(): SecondStep {

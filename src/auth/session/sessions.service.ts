@@ -65,6 +65,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       name: 'sessions',
       itemPath: 'sessions',
       view: (userId) => this.list(userId),
+      remove: async (userId, manager) => void (await manager.delete(UserSession, { userId })),
       end: async (userId, id, by) => {
         if (!(await this.endWhere({ userId, id }))) return false;
         await this.audit.record({

@@ -184,6 +184,12 @@ export class TypeOrmUserStore implements UserStore {
     return toAuthUser({ ...user, roles });
   }
 
+  async delete(id: string, manager?: EntityManager): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const { affected } = await this.in(manager).delete({ id });
+    return !!affected;
+  }
+
   private in(manager: EntityManager | undefined): Repository<User> {
     return manager ? manager.getRepository(User) : this.users;
   }
