@@ -42,7 +42,7 @@ const POLL_INTERVAL_MS = 250;
 export const CURRENT_WITHIN_MS = 1000;
 /** Each read goes this far back again, for commits that landed late and clocks a little apart. */
 const POLL_OVERLAP_MS = 2000;
-const LOG_RETENTION_MS = 60 * 60_000;
+const MIN_LOG_RETENTION_MS = 60 * 60_000;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 const HEARTBEAT_INTERVAL_MS = 1000;
 /** Without its own heartbeat back for this long, the instance's subscription is reported down. */
@@ -73,6 +73,7 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   private readonly channel: string;
   /** Ids of events applied recently, so one heard on the bus and read from the log is applied once. */
   private readonly applied = new Map<string, number>();
+  private retentionMs = MIN_LOG_RETENTION_MS;
   private readonly timers: NodeJS.Timeout[] = [];
   private subscriber?: AuthRedis;
   private lastPublishWarningAt = 0;
@@ -141,8 +142,16 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * What the log holds since `since` (it keeps an hour): for an instance that starts after a change
-   * whose own rows are gone, as a deleted user's revocation and refresh-token families are.
+   * Keeps the log for at least `ms` (never less than an hour): a subscriber whose credentials live that
+   * long can then learn at start of every change whose own rows are gone since.
+   */
+  keepAtLeast(ms: number): void {
+    this.retentionMs = Math.max(this.retentionMs, ms);
+  }
+
+  /**
+   * What the log holds since `since` (within what `keepAtLeast` asked for): for an instance that starts
+   * after a change whose own rows are gone, as a deleted user's revocation and refresh-token families are.
    */
   async recent(since: Date): Promise<RevocationEvent[]> {
     const rows = await this.log.find({ where: { createdAt: MoreThanOrEqual(since) }, order: { createdAt: 'ASC' } });
@@ -284,7 +293,7 @@ export class RevocationBus implements OnModuleInit, OnApplicationShutdown {
 
   private async prune(): Promise<void> {
     try {
-      await this.log.delete({ createdAt: LessThan(new Date(Date.now() - LOG_RETENTION_MS)) });
+      await this.log.delete({ createdAt: LessThan(new Date(Date.now() - this.retentionMs)) });
     } catch (error) {
       this.logger.warn(`Revocation log pruning failed: ${String(error)}`);
     }

@@ -39,6 +39,7 @@ export class TokenRevocationList implements OnModuleInit, OnModuleDestroy {
     @InjectRepository(RefreshTokenFamily) private readonly families: Repository<RefreshTokenFamily>,
   ) {
     this.windowMs = options.accessTokenTtlSeconds * 1000 + MARGIN_MS;
+    bus.keepAtLeast(this.windowMs);
   }
 
   async onModuleInit(): Promise<void> {
