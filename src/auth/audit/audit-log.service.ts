@@ -9,6 +9,7 @@ import { RevocationBus } from '../core/revocation-bus';
 import { authDatabaseOf, USER_ID_LENGTH } from '../core/database';
 import { AUDIT_OPTIONS, ResolvedAuditOptions } from './audit.options';
 import { AUTH_EVENT_TYPES, AuthEvent, AuthEventType } from './auth-event.entity';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor';
 
 export interface AuditEntry {
   type: AuthEventType;
@@ -263,7 +264,7 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
   /** Newest first, `limit` at a time; 400 is the caller's to answer for a cursor this did not make (null). */
   async query(query: AuditQuery): Promise<AuditPage | null> {
     await this.flush();
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : decodePageCursor(query.cursor);
     if (after === null) return null;
     const builder = this.filtered(query)
       .orderBy('e.createdAt', 'DESC')
@@ -278,7 +279,7 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     const rows = await builder.getMany();
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.createdAt, last.id) : null };
   }
 
   /** The events of a range, oldest first, one NDJSON line each, read in chunks by key so the range is never held whole. */
@@ -445,19 +446,4 @@ function scrubbed(
 /** `text` matched literally by LIKE … ESCAPE '\'. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
-}
-
-function encodeCursor(event: AuthEvent): string {
-  return Buffer.from(JSON.stringify([event.createdAt.toISOString(), event.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } | null {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : null;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || id.length > 36) return null;
-    return { at: date, id };
-  } catch {
-    return null;
-  }
 }

@@ -32,6 +32,7 @@ import { DEFAULT_MAIL_TEMPLATES } from '../email/mail-templates';
 import { BUILT_IN_ROLES, grants, isBuiltInRole, mayHandOut } from './org-permissions';
 import { OrgApiKey, OrgEvent, OrgInvitation, OrgMembership, OrgRole, Organization } from './org.entities';
 import { INVITATION_TTL_MS, ORGS_OPTIONS, ResolvedOrgsOptions } from './orgs.options';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor';
 
 /** The audit events of organizations: each carries `orgId` in its detail and is indexed by it. */
 type OrgEventType = Extract<AuthEventType, `org.${string}`>;
@@ -249,7 +250,7 @@ export class OrgsService implements OnModuleInit {
     cursor: string | undefined,
     limit: number,
   ): Promise<{ items: MemberView[]; nextCursor: string | null }> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const after = cursor === undefined ? undefined : decodePageCursor(cursor);
     if (after === null) throw new BadRequestException('Invalid cursor');
     const query = this.memberships
       .createQueryBuilder('m')
@@ -280,7 +281,7 @@ export class OrgsService implements OnModuleInit {
       }),
     );
     const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.joinedAt, last.userId) : null };
+    return { items, nextCursor: rows.length > limit && last ? encodePageCursor(last.joinedAt, last.userId) : null };
   }
 
   async changeRole(
@@ -647,7 +648,7 @@ export class OrgsService implements OnModuleInit {
     query: { type?: string; from?: Date; to?: Date; cursor?: string; limit: number },
   ): Promise<{ items: AuthEvent[]; nextCursor: string | null }> {
     await this.audit.flush();
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : decodePageCursor(query.cursor);
     if (after === null) throw new BadRequestException('Invalid cursor');
     const builder = this.orgs.manager
       .getRepository(AuthEvent)
@@ -671,7 +672,7 @@ export class OrgsService implements OnModuleInit {
     const rows = await builder.getMany();
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? encodePageCursor(last.createdAt, last.id) : null };
   }
 
   // Helpers
@@ -720,19 +721,4 @@ function isUniqueViolation(error: unknown): boolean {
 
 function ignoreNotFound(error: unknown): void {
   if (!(error instanceof NotFoundException)) throw error;
-}
-
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } | null {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : null;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || id.length > 64) return null;
-    return { at: date, id };
-  } catch {
-    return null;
-  }
 }

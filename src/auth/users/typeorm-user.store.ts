@@ -13,6 +13,7 @@ import {
 } from '../core/user-store';
 import { User } from './user.entity';
 import { normalizeEmail } from '../core/email-address';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PUBLIC_COLUMNS = {
@@ -33,24 +34,6 @@ function toAuthUser(user: User): AuthUser {
     disabled: user.disabledAt !== null,
     emailVerified: user.emailVerifiedAt !== null,
   };
-}
-
-/** A page's position: the (createdAt, id) of its last user, as base64url JSON. */
-function encodeCursor(user: User): string {
-  return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(decoded) || decoded.length !== 2) return null;
-    const [at, id] = decoded as unknown[];
-    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id)) return null;
-    const createdAt = new Date(at);
-    return Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at ? null : { createdAt, id };
-  } catch {
-    return null;
-  }
 }
 
 /** `%`, `_` and the escape character itself match only themselves. */
@@ -134,8 +117,8 @@ export class TypeOrmUserStore implements UserStore {
   }
 
   async searchUsers(search: UserSearch): Promise<UserPage | null> {
-    const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
-    if (after === null) return null;
+    const after = search.cursor === undefined ? undefined : decodePageCursor(search.cursor);
+    if (after === null || (after && !UUID.test(after.id))) return null;
     const email: FindOptionsWhere<User> = search.query
       ? {
           email: Raw((column) => `${column} LIKE :pattern ESCAPE '\\'`, {
@@ -146,8 +129,8 @@ export class TypeOrmUserStore implements UserStore {
     // Keyset: strictly after the cursor's (createdAt, id) in (createdAt DESC, id DESC) order.
     const where = after
       ? [
-          { ...email, createdAt: LessThan(after.createdAt) },
-          { ...email, createdAt: Equal(after.createdAt), id: LessThan(after.id) },
+          { ...email, createdAt: LessThan(after.at) },
+          { ...email, createdAt: Equal(after.at), id: LessThan(after.id) },
         ]
       : email;
     const rows = await this.users.find({
@@ -162,7 +145,11 @@ export class TypeOrmUserStore implements UserStore {
       disabledAt: user.disabledAt,
       createdAt: user.createdAt,
     }));
-    return { items, nextCursor: rows.length > search.limit ? encodeCursor(page[page.length - 1]) : null };
+    return {
+      items,
+      nextCursor:
+        rows.length > search.limit ? encodePageCursor(page[page.length - 1].createdAt, page[page.length - 1].id) : null,
+    };
   }
 
   async setDisabled(id: string, disabled: boolean, manager?: EntityManager): Promise<AuthUser | null> {

@@ -9,6 +9,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { resolveTarget } from './webhook-target';
 import { ResolvedWebhookOptions, WEBHOOK_OPTIONS } from './webhooks.options';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor';
 
 export interface WebhookView {
   id: string;
@@ -192,7 +193,7 @@ export class WebhooksService implements OnModuleInit {
     cursor: string | undefined,
     limit = DELIVERIES_PAGE,
   ): Promise<{ items: DeliveryView[]; nextCursor: string | null } | null> {
-    const after = cursor ? decodeCursor(cursor) : undefined;
+    const after = cursor ? decodePageCursor(cursor) : undefined;
     if (after === null) return null;
     const builder = this.deliveries
       .createQueryBuilder('d')
@@ -209,7 +210,10 @@ export class WebhooksService implements OnModuleInit {
     const rows = await builder.getMany();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    return { items: items.map(deliveryView), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return {
+      items: items.map(deliveryView),
+      nextCursor: rows.length > limit && last ? encodePageCursor(last.createdAt, last.id) : null,
+    };
   }
 
   /** Due again now, delivered or not, with a new retry window; the same `webhook-id`. Null when the endpoint has no such delivery. */
@@ -333,19 +337,4 @@ function deliveryView(delivery: WebhookDelivery): DeliveryView {
     nextAttemptAt: delivery.nextAttemptAt,
     createdAt: delivery.createdAt,
   };
-}
-
-function encodeCursor(delivery: WebhookDelivery): string {
-  return Buffer.from(JSON.stringify([delivery.createdAt.toISOString(), delivery.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } | null {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : null;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || id.length > 36) return null;
-    return { at: date, id };
-  } catch {
-    return null;
-  }
 }
