@@ -155,7 +155,7 @@ describe(`account deletion and export (${storageMode}, ${productionMode ? 'two i
     assert.equal(refused.body.message, 'Not allowed while impersonating');
     await request(userSide.url).get('/auth/me/export').set(actingAs).expect(403);
 
-    await sleep(REAUTH_MAX_AGE_SECONDS * 1000 + 500);
+    await sleep((REAUTH_MAX_AGE_SECONDS + 2) * 1000);
     const stale = await deleteMe(session, session.user.email).expect(401);
     assert.equal(stale.body.message, 'Reauthentication required');
     assert.equal((await session.agent.get('/auth/me/export').expect(401)).body.message, 'Reauthentication required');
@@ -307,7 +307,7 @@ describe(`account deletion and export (${storageMode}, ${productionMode ? 'two i
     const events = (await admin.agent.get('/auth/admin/audit').query({ userId: user.user.id }).expect(200)).body;
     assert.equal(events.find((event: { type: string }) => event.type === 'user.deleted')?.actorId, admin.user.id);
 
-    await sleep(REAUTH_MAX_AGE_SECONDS * 1000 + 500);
+    await sleep((REAUTH_MAX_AGE_SECONDS + 2) * 1000);
     const target = await login(userSide.url);
     const stale = await adminDelete(target.user.id).expect(401);
     assert.equal(stale.body.message, 'Reauthentication required');
