@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import {
@@ -11,12 +8,13 @@ import {
   LoggedIn,
   PASSWORD,
   productionMode,
-  startApp,
   startAppProcess,
   storageMode,
   TestApp,
   uniqueEmail,
 } from './support/app';
+import type { Env } from '../src/config/app.config';
+import { AdminAndUserSides, startAdminAndUserSides } from './support/admin-and-user-sides';
 import { decodeSegment, tokensFor } from './support/tokens';
 import { totp } from './support/totp';
 
@@ -31,33 +29,18 @@ const REAUTH_MAX_AGE_SECONDS = 4;
  * happens on another, in a process of its own; embedded mode has one instance, which plays both parts.
  */
 describe(`account deletion and export (${storageMode}, ${productionMode ? 'two instances' : 'one instance'})`, () => {
+  let sides: AdminAndUserSides;
   let adminSide: TestApp;
   let userSide: TestApp | ChildApp;
   let admin: LoggedIn;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-lifecycle-'));
-  const adminEmail = uniqueEmail('admin');
-  let shared: Record<string, string>;
+  let shared: Env;
+  let adminEmail: string;
 
   before(async () => {
-    shared = {
-      DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      REDIS_KEY_PREFIX: `lifecycle-${randomBytes(6).toString('hex')}:`,
-      REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS),
-    };
-    adminSide = await startApp({
-      ...shared,
-      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
-      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    });
-    userSide = productionMode ? await startAppProcess(shared) : adminSide;
-    admin = await login(adminSide.url, adminEmail, PASSWORD, false);
+    sides = await startAdminAndUserSides('lifecycle', { REAUTH_MAX_AGE_SECONDS: String(REAUTH_MAX_AGE_SECONDS) });
+    ({ adminSide, userSide, admin, shared, adminEmail } = sides);
   });
-  after(async () => {
-    if (userSide !== adminSide) await userSide.close();
-    await adminSide.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => sides.close());
 
   const reauthenticate = (who: LoggedIn) =>
     who.agent.post('/auth/reauthenticate').set('X-CSRF-Token', who.csrfToken).send({ password: PASSWORD }).expect(204);

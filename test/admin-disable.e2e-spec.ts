@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import {
-  ChildApp,
-  login,
-  LoggedIn,
-  PASSWORD,
-  productionMode,
-  startApp,
-  startAppProcess,
-  storageMode,
-  TestApp,
-  uniqueEmail,
-} from './support/app';
+import { ChildApp, login, LoggedIn, PASSWORD, productionMode, storageMode, TestApp, uniqueEmail } from './support/app';
+import { AdminAndUserSides, startAdminAndUserSides } from './support/admin-and-user-sides';
 import { tokensFor } from './support/tokens';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,30 +12,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * instance within a second. Embedded mode has one instance, which plays both parts.
  */
 describe(`admin disable cuts sessions, access tokens, refresh tokens and API keys within a second (${storageMode}, ${productionMode ? 'two instances' : 'one instance'})`, () => {
-  let adminSide: TestApp;
+  let sides: AdminAndUserSides;
   let userSide: TestApp | ChildApp;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-disable-'));
-  const adminEmail = uniqueEmail('admin');
 
   before(async () => {
-    const shared = {
-      DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      REDIS_KEY_PREFIX: `disable-${randomBytes(6).toString('hex')}:`,
-    };
-    adminSide = await startApp({
-      ...shared,
-      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
-      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    });
-    // The other instance runs in a process of its own: it shares only the database, Redis and the secrets.
-    userSide = productionMode ? await startAppProcess(shared) : adminSide;
+    sides = await startAdminAndUserSides('disable');
+    ({ userSide } = sides);
   });
-  after(async () => {
-    if (userSide !== adminSide) await userSide.close();
-    await adminSide.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => sides.close());
 
   it('refuses all four within one second; enabling brings back logins and unrevoked API keys, not the old sessions or tokens', async () => {
     const email = uniqueEmail('victim');
@@ -69,7 +39,7 @@ describe(`admin disable cuts sessions, access tokens, refresh tokens and API key
     await bearer().expect(200);
     await apiKey().expect(200);
 
-    const admin = await login(adminSide.url, adminEmail, PASSWORD, false);
+    const { admin } = sides;
     await admin.agent
       .post(`/auth/admin/users/${session.user.id}/disable`)
       .set('X-CSRF-Token', admin.csrfToken)

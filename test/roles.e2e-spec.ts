@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import {
-  ChildApp,
-  login,
-  LoggedIn,
-  PASSWORD,
-  productionMode,
-  startApp,
-  startAppProcess,
-  storageMode,
-  TestApp,
-  uniqueEmail,
-} from './support/app';
+import { ChildApp, login, LoggedIn, PASSWORD, storageMode, TestApp, uniqueEmail } from './support/app';
+import { AdminAndUserSides, startAdminAndUserSides } from './support/admin-and-user-sides';
 import { tokensFor } from './support/tokens';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,32 +10,16 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** An admin sets a user's roles (freshly authenticated); sessions and tokens on another instance follow within a second. */
 describe(`admin sets roles, effective on every instance within one second (${storageMode})`, () => {
+  let sides: AdminAndUserSides;
   let adminSide: TestApp;
   let userSide: TestApp | ChildApp;
   let admin: LoggedIn;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-roles-'));
-  const adminEmail = uniqueEmail('admin');
 
   before(async () => {
-    const shared = {
-      DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      REDIS_KEY_PREFIX: `roles-${randomBytes(6).toString('hex')}:`,
-      REAUTH_MAX_AGE_SECONDS: '3',
-    };
-    adminSide = await startApp({
-      ...shared,
-      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
-      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    });
-    userSide = productionMode ? await startAppProcess(shared) : adminSide;
-    admin = await login(adminSide.url, adminEmail, PASSWORD, false);
+    sides = await startAdminAndUserSides('roles', { REAUTH_MAX_AGE_SECONDS: '3' });
+    ({ adminSide, userSide, admin } = sides);
   });
-  after(async () => {
-    if (userSide !== adminSide) await userSide.close();
-    await adminSide.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => sides.close());
 
   const patch = (id: string, body: unknown) =>
     admin.agent
