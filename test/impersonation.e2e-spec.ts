@@ -215,6 +215,28 @@ describe(`impersonation (${storageMode})`, () => {
     await request(userSide.url).get('/auth/me').set(bearer(user.access_token)).expect(200);
     // The admin's own credential is no impersonation to end.
     await request(adminSide.url).post('/auth/impersonation/end').set(bearer(own.body.access_token)).expect(401);
+
+    // The user ending the admin's family among their signed-in apps ends that impersonation too.
+    const again = await request(adminSide.url)
+      .post(`/auth/admin/users/${user.userId}/impersonate`)
+      .set(bearer(own.body.access_token))
+      .send({ reason: REASON })
+      .expect(200);
+    const listed = (await request(userSide.url).get('/auth/token-families').set(bearer(user.access_token))).body;
+    const made = listed.find((f: { madeByAdmin: boolean }) => f.madeByAdmin);
+    await request(userSide.url).delete(`/auth/token-families/${made.id}`).set(bearer(user.access_token)).expect(204);
+    await request(userSide.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: again.body.refresh_token })
+      .expect(401);
+    const ended = (await admin.agent.get(`/auth/admin/audit?userId=${user.userId}&type=impersonation.ended`)).body;
+    assert.deepEqual(
+      ended.map((e: Record<string, any>) => [e.mechanism, e.actorId, e.detail.how]),
+      [
+        ['jwt', admin.user.id, 'ended'],
+        ['jwt', admin.user.id, 'ended'],
+      ],
+    );
   });
 
   it('records impersonation.ended as expired once on each user when the impersonation runs out, whichever instance prunes', async () => {
@@ -249,20 +271,20 @@ describe(`impersonation (${storageMode})`, () => {
     await Promise.all([sessions.prune(), sessions.pruneActing(), tokens.pruneActing()]);
 
     await request(userSide.url).get('/examples/profile').set(acting).expect(401);
-    await request(userSide.url).post('/auth/token/refresh').send({ refresh_token: pair.body.refresh_token }).expect(401);
+    await request(userSide.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: pair.body.refresh_token })
+      .expect(401);
     const ended = (userId: string) =>
       admin.agent
         .get(`/auth/admin/audit?userId=${userId}&type=impersonation.ended`)
         .expect(200)
         .then((r) => r.body as Array<Record<string, any>>);
     const onUser = await ended(user.user.id);
-    assert.deepEqual(
-      onUser.map((e) => [e.mechanism, e.actorId, e.detail.how]).sort(),
-      [
-        ['jwt', admin.user.id, 'expired'],
-        ['session', admin.user.id, 'expired'],
-      ],
-    );
+    assert.deepEqual(onUser.map((e) => [e.mechanism, e.actorId, e.detail.how]).sort(), [
+      ['jwt', admin.user.id, 'expired'],
+      ['session', admin.user.id, 'expired'],
+    ]);
     const onAdmin = (await ended(admin.user.id)).filter((e) => e.detail.targetUserId === user.user.id);
     assert.deepEqual(onAdmin.map((e) => [e.mechanism, e.detail.how]).sort(), [
       ['jwt', 'expired'],
@@ -352,14 +374,11 @@ describe(`impersonation (${storageMode})`, () => {
     await sleep(1000);
     await request(userSide.url).get('/examples/profile').set(actingAgain).expect(401);
     const ended = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=impersonation.ended`)).body;
-    assert.deepEqual(
-      ended.map((e: Record<string, any>) => [e.mechanism, e.actorId, e.detail.how]).sort(),
-      [
-        ['jwt', second.user.id, 'admin_signed_out'],
-        ['session', second.user.id, 'admin_signed_out'],
-        ['session', second.user.id, 'admin_signed_out'],
-      ],
-    );
+    assert.deepEqual(ended.map((e: Record<string, any>) => [e.mechanism, e.actorId, e.detail.how]).sort(), [
+      ['jwt', second.user.id, 'admin_signed_out'],
+      ['session', second.user.id, 'admin_signed_out'],
+      ['session', second.user.id, 'admin_signed_out'],
+    ]);
   });
 });
 

@@ -148,6 +148,7 @@ export class JwtTokensService implements OnModuleInit, OnModuleDestroy {
    * while the user's cut-off was on its way is refused by its family.
    */
   async revokeAllForUser(userId: string): Promise<void> {
+    for (const family of await this.refreshTokens.liveActing({ userId })) await this.endActingFamily(family, 'ended');
     const ids = await this.refreshTokens.revokeAllForUser(userId);
     await Promise.all(ids.map((id) => this.bus.publish({ type: 'family', id })));
   }
@@ -201,8 +202,13 @@ export class JwtTokensService implements OnModuleInit, OnModuleDestroy {
 
   /** Ends one family of the user on every instance within a second; false when it is not theirs. */
   async revokeFamilyOf(userId: string, familyId: string, request?: Request, actorId?: string): Promise<boolean> {
-    if (!(await this.refreshTokens.revokeFamilyOf(userId, familyId))) return false;
-    await this.bus.publish({ type: 'family', id: familyId });
+    const acting = (await this.refreshTokens.liveActing({ userId })).find((family) => family.id === familyId);
+    if (acting) {
+      if (!(await this.endActingFamily(acting, 'ended', request))) return false;
+    } else {
+      if (!(await this.refreshTokens.revokeFamilyOf(userId, familyId))) return false;
+      await this.bus.publish({ type: 'family', id: familyId });
+    }
     await this.audit.record({
       type: 'token_family.revoked',
       userId,

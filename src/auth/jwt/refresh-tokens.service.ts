@@ -180,12 +180,17 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     }));
   }
 
-  /** The live families an admin made acting as a user: all of one admin's, or those past their end by `expiredBy`. */
-  liveActing(by: { actorId: string } | { expiredBy: Date }): Promise<Array<{ id: string; userId: string; actorId: string }>> {
-    const where: FindOptionsWhere<RefreshTokenFamily> =
-      'actorId' in by
-        ? { actorId: by.actorId, revokedAt: IsNull() }
-        : { actorId: Not(IsNull()), revokedAt: IsNull(), expiresAt: LessThan(by.expiredBy) };
+  /**
+   * The live families an admin made acting as a user: all of one admin's, all made as one user, or
+   * those past their end by `expiredBy`.
+   */
+  liveActing(
+    by: { actorId: string } | { userId: string } | { expiredBy: Date },
+  ): Promise<Array<{ id: string; userId: string; actorId: string }>> {
+    const where: FindOptionsWhere<RefreshTokenFamily> = { actorId: Not(IsNull()), revokedAt: IsNull() };
+    if ('actorId' in by) where.actorId = by.actorId;
+    else if ('userId' in by) where.userId = by.userId;
+    else where.expiresAt = LessThan(by.expiredBy);
     return this.families.find({ where, select: { id: true, userId: true, actorId: true } }) as Promise<
       Array<{ id: string; userId: string; actorId: string }>
     >;

@@ -114,7 +114,12 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     } else {
       await callback((done) => request.session.regenerate(done));
       if (previous) {
-        const acting = previous.actor && { userId: previous.userId, actorId: previous.actor.id, how: 'ended' as const, request };
+        const acting = previous.actor && {
+          userId: previous.userId,
+          actorId: previous.actor.id,
+          how: 'ended' as const,
+          request,
+        };
         await this.deleteRow({ id: previous.publicId }, acting || undefined);
       }
     }
@@ -316,8 +321,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       await this.handlers.destroyByHash(row.sidHash);
       const acting = { userId: row.userId, actorId: row.actorId as string, how };
       const match = where.expiresAt ? { id: row.id, expiresAt: where.expiresAt } : { id: row.id };
-      if (await this.deleteRow(match, acting))
-        ended.push({ userId: row.userId, id: row.id });
+      if (await this.deleteRow(match, acting)) ended.push({ userId: row.userId, id: row.id });
     }
     return ended;
   }
