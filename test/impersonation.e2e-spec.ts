@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { JwtTokensService } from '../src/auth/jwt/jwt-tokens.service';
+import { SessionsService } from '../src/auth/session/sessions.service';
 import {
   ChildApp,
   login,
@@ -152,12 +155,20 @@ describe(`impersonation (${storageMode})`, () => {
     const startedOnUser = onUser.find((e) => e.type === 'impersonation.started');
     assert.equal(startedOnUser?.actorId, admin.user.id);
     assert.equal(startedOnUser?.detail.reason, REASON);
-    assert.ok(onUser.some((e) => e.type === 'impersonation.ended' && e.actorId === admin.user.id));
+    const endedOnUser = onUser.filter((e) => e.type === 'impersonation.ended');
+    assert.deepEqual(
+      endedOnUser.map((e) => [e.actorId, e.detail.how]),
+      [[admin.user.id, 'ended']],
+    );
     const onAdmin = await audit(admin.user.id);
     const startedOnAdmin = onAdmin.find((e) => e.type === 'impersonation.started');
     assert.equal(startedOnAdmin?.detail.targetUserId, user.user.id);
     assert.equal(startedOnAdmin?.detail.reason, REASON);
-    assert.ok(onAdmin.some((e) => e.type === 'impersonation.ended'));
+    const endedOnAdmin = onAdmin.filter((e) => e.type === 'impersonation.ended');
+    assert.deepEqual(
+      endedOnAdmin.map((e) => [e.detail.targetUserId, e.detail.how]),
+      [[user.user.id, 'ended']],
+    );
 
     let notices: string[] = [];
     for (let i = 0; i < 30 && !notices.length; i++, await sleep(100))
@@ -204,6 +215,85 @@ describe(`impersonation (${storageMode})`, () => {
     await request(userSide.url).get('/auth/me').set(bearer(user.access_token)).expect(200);
     // The admin's own credential is no impersonation to end.
     await request(adminSide.url).post('/auth/impersonation/end').set(bearer(own.body.access_token)).expect(401);
+
+    // The user ending the admin's family among their signed-in apps ends that impersonation too.
+    const again = await request(adminSide.url)
+      .post(`/auth/admin/users/${user.userId}/impersonate`)
+      .set(bearer(own.body.access_token))
+      .send({ reason: REASON })
+      .expect(200);
+    const listed = (await request(userSide.url).get('/auth/token-families').set(bearer(user.access_token))).body;
+    const made = listed.find((f: { madeByAdmin: boolean }) => f.madeByAdmin);
+    await request(userSide.url).delete(`/auth/token-families/${made.id}`).set(bearer(user.access_token)).expect(204);
+    await request(userSide.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: again.body.refresh_token })
+      .expect(401);
+    const ended = (await admin.agent.get(`/auth/admin/audit?userId=${user.userId}&type=impersonation.ended`)).body;
+    assert.deepEqual(
+      ended.map((e: Record<string, any>) => [e.mechanism, e.actorId, e.detail.how]),
+      [
+        ['jwt', admin.user.id, 'ended'],
+        ['jwt', admin.user.id, 'ended'],
+      ],
+    );
+  });
+
+  it('records impersonation.ended as expired once on each user when the impersonation runs out, whichever instance prunes', async () => {
+    const user = await login(userSide.url);
+    const helper = await login(adminSide.url, adminEmail, PASSWORD, false);
+    const started = await impersonate(helper, user.user.id).expect(200);
+    const acting = { Cookie: sessionCookie(started.headers['set-cookie']) };
+    const own = await request(adminSide.url)
+      .post('/auth/token')
+      .send({ email: adminEmail, password: PASSWORD })
+      .expect(200);
+    const pair = await request(adminSide.url)
+      .post(`/auth/admin/users/${user.user.id}/impersonate`)
+      .set(bearer(own.body.access_token))
+      .send({ reason: REASON })
+      .expect(200);
+    // Seen from the user's side only: a request of the acting session would write its own expiry back (write-behind).
+    const listed = (await user.agent.get('/auth/sessions').expect(200)).body;
+    assert.equal(listed.filter((s: { actor: unknown }) => s.actor).length, 1);
+
+    // The passage of time: the impersonation's session and token family reach their end as their rows record it.
+    const database = adminSide.app.get(DataSource);
+    const past = new Date(Date.now() - 1000);
+    const actingRows = { userId: user.user.id, actorId: Not(IsNull()) };
+    assert.equal((await database.getRepository('UserSession').update(actingRows, { expiresAt: past })).affected, 1);
+    assert.equal(
+      (await database.getRepository('RefreshTokenFamily').update(actingRows, { expiresAt: past })).affected,
+      1,
+    );
+    // Instances prune at the same time (the second instance's own timer may too): each end is recorded once.
+    const sessions = adminSide.app.get(SessionsService);
+    const tokens = adminSide.app.get(JwtTokensService);
+    await Promise.all([sessions.pruneActing(), sessions.pruneActing(), tokens.pruneActing(), tokens.pruneActing()]);
+    await Promise.all([sessions.prune(), sessions.pruneActing(), tokens.pruneActing()]);
+    // Every instance drops what it had cached of the ended session within a second.
+    await sleep(1000);
+
+    await request(userSide.url).get('/examples/profile').set(acting).expect(401);
+    await request(userSide.url)
+      .post('/auth/token/refresh')
+      .send({ refresh_token: pair.body.refresh_token })
+      .expect(401);
+    const ended = (userId: string) =>
+      admin.agent
+        .get(`/auth/admin/audit?userId=${userId}&type=impersonation.ended`)
+        .expect(200)
+        .then((r) => r.body as Array<Record<string, any>>);
+    const onUser = await ended(user.user.id);
+    assert.deepEqual(onUser.map((e) => [e.mechanism, e.actorId, e.detail.how]).sort(), [
+      ['jwt', admin.user.id, 'expired'],
+      ['session', admin.user.id, 'expired'],
+    ]);
+    const onAdmin = (await ended(admin.user.id)).filter((e) => e.detail.targetUserId === user.user.id);
+    assert.deepEqual(onAdmin.map((e) => [e.mechanism, e.detail.how]).sort(), [
+      ['jwt', 'expired'],
+      ['session', 'expired'],
+    ]);
   });
 
   it('refuses without a reason, past 60 minutes, an admin as target, an unknown or disabled user, a non-admin, a stale admin', async () => {
@@ -288,7 +378,11 @@ describe(`impersonation (${storageMode})`, () => {
     await sleep(1000);
     await request(userSide.url).get('/examples/profile').set(actingAgain).expect(401);
     const ended = (await admin.agent.get(`/auth/admin/audit?userId=${user.user.id}&type=impersonation.ended`)).body;
-    assert.ok(ended.length >= 3);
+    assert.deepEqual(ended.map((e: Record<string, any>) => [e.mechanism, e.actorId, e.detail.how]).sort(), [
+      ['jwt', second.user.id, 'admin_signed_out'],
+      ['session', second.user.id, 'admin_signed_out'],
+      ['session', second.user.id, 'admin_signed_out'],
+    ]);
   });
 });
 

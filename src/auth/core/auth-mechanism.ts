@@ -48,7 +48,8 @@ export interface AuthMechanism {
   endUserCredentials?(userId: string, keep?: AuthPrincipal): Promise<void>;
   /**
    * Ends every credential of this kind that an admin made acting as a user (impersonation), when the
-   * admin is disabled or signed out everywhere; answers the ended items as `{userId, id}`.
+   * admin is disabled or signed out everywhere, each end recorded in the audit trail in the
+   * transaction that ends it; answers the items this call ended as `{userId, id}`.
    */
   endActedBy?(actorId: string): Promise<Array<{ userId: string; id: string }>>;
   /**

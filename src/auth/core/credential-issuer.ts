@@ -22,7 +22,8 @@ export interface CredentialIssuer {
   renew?(principal: AuthPrincipal, request: Request, response: Response): Promise<void>;
   /**
    * Ends the impersonation credential the request came with (one of `principal.actor`'s), giving the
-   * admin back what they had where the credential can (a session); throws 401 when it cannot.
+   * admin back what they had where the credential can (a session); throws 401 when it cannot. The
+   * end is recorded in the audit trail in the transaction that ends the credential.
    */
   endActing?(principal: AuthPrincipal, request: Request, response: Response): Promise<void>;
 }

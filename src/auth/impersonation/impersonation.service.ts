@@ -27,6 +27,7 @@ const ADMIN_ROLE = 'admin';
  * user's that carries the admin as `actor`, for a limited time, audited on both users with the
  * reason. It ends by `end`, by its time (the credential's own end), and when the admin is disabled
  * or signed out everywhere (every credential the admin made as someone else ends with theirs).
+ * The credential's mechanism records `impersonation.ended` in the transaction that ends it (audit/acting-ended.ts).
  */
 @Injectable()
 export class ImpersonationService {
@@ -102,28 +103,11 @@ export class ImpersonationService {
     const actor = principal.actor;
     const issuer = this.issuers.get(principal.via);
     if (!actor || !issuer?.endActing) throw new UnauthorizedException('Unauthorized');
-    try {
-      await issuer.endActing(principal, request, response);
-    } finally {
-      await this.recordEnded(principal.user.id, actor.id, 'ended', request);
-    }
+    await issuer.endActing(principal, request, response);
   }
 
   /** Every credential the user made acting as someone else ends with their own (disabled, signed out everywhere). */
   private async endActedBy(actorId: string): Promise<void> {
-    for (const mechanism of this.mechanisms.all()) {
-      const ended = (await mechanism.endActedBy?.(actorId)) ?? [];
-      for (const { userId } of ended) await this.recordEnded(userId, actorId, 'admin_signed_out');
-    }
-  }
-
-  private async recordEnded(userId: string, actorId: string, how: string, request?: Request): Promise<void> {
-    await this.audit.record({ type: 'impersonation.ended', userId, actorId, request, detail: { how } });
-    await this.audit.record({
-      type: 'impersonation.ended',
-      userId: actorId,
-      request,
-      detail: { how, targetUserId: userId },
-    });
+    for (const mechanism of this.mechanisms.all()) await mechanism.endActedBy?.(actorId);
   }
 }

@@ -1,5 +1,6 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import { ActingEndedHow, recordActingEnded } from '../audit/acting-ended';
 import { AuditLog } from '../audit/audit-log.service';
 import { SignInOutcomes } from '../audit/sign-in-outcomes';
 import { AccountParts } from '../core/account-parts';
@@ -22,9 +23,15 @@ export interface TokenPair {
   refresh_expires_in: number;
 }
 
+/** Families an admin made acting as a user end, recorded as `impersonation.ended`, within this long of their end. */
+const ACTING_PRUNE_INTERVAL_MS = 60_000;
+
 /** Issues, refreshes and revokes token pairs, and announces every revocation to all instances. */
 @Injectable()
-export class JwtTokensService {
+export class JwtTokensService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JwtTokensService.name);
+  private actingPruneTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly refreshTokens: RefreshTokensService,
     private readonly signer: AccessTokenSigner,
@@ -43,6 +50,15 @@ export class JwtTokensService {
       remove: async (userId, manager) => void (await manager.delete(RefreshTokenFamily, { userId })),
       end: (userId, id, by) => this.revokeFamilyOf(userId, id, by.request, by.actorId),
     });
+  }
+
+  onModuleInit(): void {
+    this.actingPruneTimer = setInterval(() => void this.pruneActing(), ACTING_PRUNE_INTERVAL_MS);
+    this.actingPruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.actingPruneTimer);
   }
 
   /**
@@ -132,15 +148,51 @@ export class JwtTokensService {
    * while the user's cut-off was on its way is refused by its family.
    */
   async revokeAllForUser(userId: string): Promise<void> {
+    for (const family of await this.refreshTokens.liveActing({ userId })) await this.endActingFamily(family, 'ended');
     const ids = await this.refreshTokens.revokeAllForUser(userId);
     await Promise.all(ids.map((id) => this.bus.publish({ type: 'family', id })));
   }
 
-  /** Ends every live family an admin made acting as a user, announcing each. */
+  /** Ends every live family an admin made acting as a user, announcing and recording each; answers those this call ended. */
   async revokeAllActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
-    const ended = await this.refreshTokens.revokeAllActedBy(actorId);
-    await Promise.all(ended.map(({ id }) => this.bus.publish({ type: 'family', id })));
+    const ended: Array<{ userId: string; id: string }> = [];
+    for (const family of await this.refreshTokens.liveActing({ actorId }))
+      if (await this.endActingFamily(family, 'admin_signed_out')) ended.push({ userId: family.userId, id: family.id });
     return ended;
+  }
+
+  /** Ends the family of a token pair acting as the user (the impersonation's end), recorded with it. */
+  async endActing(family: { id: string; userId: string; actorId: string }, request: Request): Promise<void> {
+    await this.endActingFamily(family, 'ended', request);
+  }
+
+  /** Families an admin made acting as a user that reached their end are revoked, each recorded once as expired, whichever instance prunes. */
+  async pruneActing(now = new Date()): Promise<void> {
+    try {
+      for (const family of await this.refreshTokens.liveActing({ expiredBy: now }))
+        await this.endActingFamily(family, 'expired', undefined, now);
+    } catch (error) {
+      this.logger.warn(`Pruning acting token families failed: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Revokes one acting family with its `impersonation.ended` record in one transaction, recorded only
+   * by the call whose revocation took effect. An expired family's access tokens end by their own `exp`,
+   * so only the other ends are announced.
+   */
+  private async endActingFamily(
+    family: { id: string; userId: string; actorId: string },
+    how: ActingEndedHow,
+    request?: Request,
+    expiredBy?: Date,
+  ): Promise<boolean> {
+    return this.audit.transaction(async (tx) => {
+      if (!(await this.refreshTokens.revokeFamily(family.id, tx.manager, expiredBy))) return false;
+      if (how !== 'expired') await this.bus.publish({ type: 'family', id: family.id }, { manager: tx.manager });
+      recordActingEnded(tx, { userId: family.userId, actorId: family.actorId, how, mechanism: 'jwt', request });
+      return true;
+    });
   }
 
   /** The caller's signed-in apps (refresh-token families). */
@@ -150,8 +202,13 @@ export class JwtTokensService {
 
   /** Ends one family of the user on every instance within a second; false when it is not theirs. */
   async revokeFamilyOf(userId: string, familyId: string, request?: Request, actorId?: string): Promise<boolean> {
-    if (!(await this.refreshTokens.revokeFamilyOf(userId, familyId))) return false;
-    await this.bus.publish({ type: 'family', id: familyId });
+    const acting = (await this.refreshTokens.liveActing({ userId })).find((family) => family.id === familyId);
+    if (acting) {
+      if (!(await this.endActingFamily(acting, 'ended', request))) return false;
+    } else {
+      if (!(await this.refreshTokens.revokeFamilyOf(userId, familyId))) return false;
+      await this.bus.publish({ type: 'family', id: familyId });
+    }
     await this.audit.record({
       type: 'token_family.revoked',
       userId,

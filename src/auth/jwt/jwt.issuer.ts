@@ -13,9 +13,10 @@ export class JwtIssuer implements CredentialIssuer {
   constructor(private readonly tokens: JwtTokensService) {}
 
   /** A token pair acting as the user ends with its family; the admin's own tokens were never touched. */
-  async endActing(principal: AuthPrincipal): Promise<void> {
+  async endActing(principal: AuthPrincipal, request: Request): Promise<void> {
     if (!principal.tokenFamilyId || !principal.actor) throw new UnauthorizedException('Unauthorized');
-    await this.tokens.revokeFamily(principal.tokenFamilyId);
+    const family = { id: principal.tokenFamilyId, userId: principal.user.id, actorId: principal.actor.id };
+    await this.tokens.endActing(family, request);
   }
 
   issue(identified: IdentifiedUser, request: Request): Promise<TokenPair> {

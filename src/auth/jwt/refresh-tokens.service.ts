@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { EntityManager, FindOptionsWhere, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuthenticationProof } from '../core/authentication-proof';
 import { randomToken, sha256Hex } from '../core/secrets';
 import { RefreshToken } from './refresh-token.entity';
@@ -180,14 +180,20 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     }));
   }
 
-  async revokeAllActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
-    const live = await this.families.find({
-      where: { actorId, revokedAt: IsNull() },
-      select: { id: true, userId: true },
-    });
-    if (live.length)
-      await this.families.update({ id: In(live.map((f) => f.id)), revokedAt: IsNull() }, { revokedAt: new Date() });
-    return live.map((family) => ({ userId: family.userId, id: family.id }));
+  /**
+   * The live families an admin made acting as a user: all of one admin's, all made as one user, or
+   * those past their end by `expiredBy`.
+   */
+  liveActing(
+    by: { actorId: string } | { userId: string } | { expiredBy: Date },
+  ): Promise<Array<{ id: string; userId: string; actorId: string }>> {
+    const where: FindOptionsWhere<RefreshTokenFamily> = { actorId: Not(IsNull()), revokedAt: IsNull() };
+    if ('actorId' in by) where.actorId = by.actorId;
+    else if ('userId' in by) where.userId = by.userId;
+    else where.expiresAt = LessThan(by.expiredBy);
+    return this.families.find({ where, select: { id: true, userId: true, actorId: true } }) as Promise<
+      Array<{ id: string; userId: string; actorId: string }>
+    >;
   }
 
   /** Ends one live family of the user; false when it is not theirs or has ended already. */
@@ -207,10 +213,15 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     return family && { familyId: family.id, userId: family.userId };
   }
 
-  /** True when this call ended the family (it was not revoked already); `manager`: in the change's transaction. */
-  async revokeFamily(id: string, manager?: EntityManager): Promise<boolean> {
+  /**
+   * True when this call ended the family (it was not revoked already, and had ended by `expiredBy`
+   * when given); `manager`: in the change's transaction.
+   */
+  async revokeFamily(id: string, manager?: EntityManager, expiredBy?: Date): Promise<boolean> {
     const families = manager ? manager.withRepository(this.families) : this.families;
-    const result = await families.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const where: FindOptionsWhere<RefreshTokenFamily> = { id, revokedAt: IsNull() };
+    if (expiredBy) where.expiresAt = LessThan(expiredBy);
+    const result = await families.update(where, { revokedAt: new Date() });
     return result.affected === 1;
   }
 
@@ -226,7 +237,9 @@ export class RefreshTokensService implements OnModuleInit, OnModuleDestroy {
     // Revocations stay as long as an access token issued before them could live; expired families go entirely.
     const forgetBefore = new Date(now - (this.options.accessTokenTtlSeconds + 60) * 1000);
     try {
-      await this.families.delete({ expiresAt: LessThan(new Date(now)) });
+      // A live family an admin made acting as a user goes once revoked, which records its end (JwtTokensService.pruneActing).
+      await this.families.delete({ expiresAt: LessThan(new Date(now)), actorId: IsNull() });
+      await this.families.delete({ expiresAt: LessThan(new Date(now)), revokedAt: Not(IsNull()) });
       await this.families.delete({ revokedAt: LessThan(forgetBefore) });
     } catch (error) {
       this.logger.warn(`Refresh-token pruning failed: ${String(error)}`);

@@ -38,7 +38,7 @@ export class SessionController {
   @HttpCode(204)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     const userId = request.session.auth?.userId;
-    await this.sessions.end(request);
+    await this.sessions.end(request, 'ended');
     this.handlers.clearCookie(request, response);
     await this.audit.record({ type: 'logout', userId, mechanism: 'session', request });
   }

@@ -34,7 +34,7 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
   }
 
   async validate(request: Request): Promise<null> {
-    await this.sessions.end(request);
+    await this.sessions.end(request, 'expired');
     return null;
   }
 }

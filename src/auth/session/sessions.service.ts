@@ -10,7 +10,8 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { In, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { FindOperator, In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { ActingEnded, ActingEndedHow, recordActingEnded } from '../audit/acting-ended';
 import { AuditLog } from '../audit/audit-log.service';
 import { SignInOutcomes } from '../audit/sign-in-outcomes';
 import { AccountParts } from '../core/account-parts';
@@ -25,6 +26,8 @@ import { UserSession } from './user-session.entity';
 import { ResolvedSessionOptions, SESSION_OPTIONS } from './session.options';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
+/** Sessions an admin made acting as a user end, recorded as `impersonation.ended`, within this long of their end. */
+const ACTING_PRUNE_INTERVAL_MS = 60_000;
 
 export interface SessionView {
   id: string;
@@ -51,6 +54,7 @@ const callback = (run: (done: (err?: unknown) => void) => void) =>
 export class SessionsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
   private pruneTimer?: NodeJS.Timeout;
+  private actingPruneTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(UserSession) private readonly sessions: Repository<UserSession>,
@@ -84,10 +88,13 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
+    this.actingPruneTimer = setInterval(() => void this.pruneActing(), ACTING_PRUNE_INTERVAL_MS);
+    this.actingPruneTimer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.pruneTimer);
+    clearInterval(this.actingPruneTimer);
   }
 
   /**
@@ -106,7 +113,15 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
       request.sessionStore.generate(request);
     } else {
       await callback((done) => request.session.regenerate(done));
-      if (previous) await this.sessions.delete({ id: previous.publicId });
+      if (previous) {
+        const acting = previous.actor && {
+          userId: previous.userId,
+          actorId: previous.actor.id,
+          how: 'ended' as const,
+          request,
+        };
+        await this.deleteRow({ id: previous.publicId }, acting || undefined);
+      }
     }
     const now = new Date();
     const auth: SessionAuth = {
@@ -165,10 +180,13 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     await callback((done) => request.session.save(done));
   }
 
-  async end(request: Request): Promise<void> {
-    const publicId = request.session?.auth?.publicId;
+  /** Ends the session of the request; `how` names the end of an acting session (impersonation) for the audit trail. */
+  async end(request: Request, how?: ActingEndedHow): Promise<void> {
+    const auth = request.session?.auth;
     await callback((done) => request.session.destroy(done));
-    if (publicId) await this.sessions.delete({ id: publicId });
+    if (!auth) return;
+    const acting = auth.actor && how ? { userId: auth.userId, actorId: auth.actor.id, how, request } : undefined;
+    await this.deleteRow({ id: auth.publicId }, acting);
   }
 
   async list(userId: string, currentId?: string): Promise<SessionView[]> {
@@ -199,11 +217,11 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     const own = auth.returnTo ? await this.handlers.dataByHash(auth.returnTo) : null;
     const back = own?.auth;
     if (!back || back.userId !== auth.actor.id || back.actor || this.isPastAbsoluteTimeout(back)) {
-      await this.end(request);
+      await this.end(request, 'ended');
       throw new UnauthorizedException('Unauthorized');
     }
     await callback((done) => request.session.regenerate(done));
-    await this.sessions.delete({ id: auth.publicId });
+    await this.deleteRow({ id: auth.publicId }, { userId: auth.userId, actorId: auth.actor.id, how: 'ended', request });
     request.session.auth = back;
     await callback((done) => request.session.save(done));
     await this.sessions.update({ id: back.publicId }, { sidHash: sha256Hex(request.sessionID) });
@@ -211,11 +229,9 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     return this.csrf.tokenFor(request.sessionID);
   }
 
-  /** Ends every session an admin made acting as a user; answers what ended, for the audit trail. */
+  /** Ends every session an admin made acting as a user, each recorded as ended by the admin's sign-out; answers those this call ended. */
   async endActedBy(actorId: string): Promise<Array<{ userId: string; id: string }>> {
-    const rows = await this.sessions.find({ where: { actorId }, select: { id: true, userId: true } });
-    if (rows.length) await this.endWhere({ id: In(rows.map((row) => row.id)) });
-    return rows.map((row) => ({ userId: row.userId, id: row.id }));
+    return this.endActing({ actorId }, 'admin_signed_out');
   }
 
   async revoke(userId: string, id: string): Promise<void> {
@@ -272,17 +288,65 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
 
   async prune(): Promise<void> {
     try {
-      await this.sessions.delete({ expiresAt: LessThan(new Date()) });
+      await this.pruneActing();
+      // Acting sessions go only through `pruneActing`, which records each end once.
+      await this.sessions.delete({ expiresAt: LessThan(new Date()), actorId: IsNull() });
       await this.handlers.pruneStore();
     } catch (error) {
       this.logger.warn(`Session pruning failed: ${String(error)}`);
     }
   }
 
+  /** Acting sessions past their end (their time, or idle) end, each recorded once as expired, whichever instance prunes. */
+  async pruneActing(): Promise<void> {
+    try {
+      await this.endActing({ actorId: Not(IsNull()), expiresAt: LessThan(new Date()) }, 'expired');
+    } catch (error) {
+      this.logger.warn(`Pruning acting sessions failed: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Ends the acting sessions `where` selects, one by one: the session's data first (it logs no one in
+   * from then on), then its row with the `impersonation.ended` record in one transaction, recorded
+   * only by the call whose delete removed the row. Answers those this call ended.
+   */
+  private async endActing(
+    where: { actorId: string | FindOperator<string>; expiresAt?: FindOperator<Date> },
+    how: ActingEndedHow,
+  ): Promise<Array<{ userId: string; id: string }>> {
+    const rows = await this.sessions.find({ where, select: { id: true, sidHash: true, userId: true, actorId: true } });
+    const ended: Array<{ userId: string; id: string }> = [];
+    for (const row of rows) {
+      await this.handlers.destroyByHash(row.sidHash);
+      const acting = { userId: row.userId, actorId: row.actorId as string, how };
+      const match = where.expiresAt ? { id: row.id, expiresAt: where.expiresAt } : { id: row.id };
+      if (await this.deleteRow(match, acting)) ended.push({ userId: row.userId, id: row.id });
+    }
+    return ended;
+  }
+
+  /** Deletes one session's row; for an acting session, with its `impersonation.ended` record when this call deleted it. */
+  private async deleteRow(
+    match: { id: string; expiresAt?: FindOperator<Date> },
+    acting?: Omit<ActingEnded, 'mechanism'>,
+  ): Promise<boolean> {
+    if (!acting) return Boolean((await this.sessions.delete(match)).affected);
+    return this.audit.transaction(async (tx) => {
+      if (!(await tx.manager.delete(UserSession, match)).affected) return false;
+      recordActingEnded(tx, { ...acting, mechanism: 'session' });
+      return true;
+    });
+  }
+
+  /** Ends the sessions `where` selects; an acting one among them is recorded as ended. */
   private async endWhere(where: Record<string, unknown>): Promise<number> {
-    const rows = await this.sessions.find({ where, select: { id: true, sidHash: true } });
+    const rows = await this.sessions.find({ where, select: { id: true, sidHash: true, userId: true, actorId: true } });
     await Promise.all(rows.map((row) => this.handlers.destroyByHash(row.sidHash)));
-    if (rows.length) await this.sessions.delete({ id: In(rows.map((row) => row.id)) });
+    const own = rows.filter((row) => !row.actorId).map((row) => row.id);
+    if (own.length) await this.sessions.delete({ id: In(own) });
+    for (const row of rows)
+      if (row.actorId) await this.deleteRow({ id: row.id }, { userId: row.userId, actorId: row.actorId, how: 'ended' });
     return rows.length;
   }
 }
