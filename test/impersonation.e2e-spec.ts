@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +12,13 @@ import {
   login,
   LoggedIn,
   PASSWORD,
-  productionMode,
   sessionCookie,
   startApp,
-  startAppProcess,
   storageMode,
   TestApp,
   uniqueEmail,
 } from './support/app';
+import { AdminAndUserSides, startAdminAndUserSides } from './support/admin-and-user-sides';
 import { decodeSegment, tokensFor } from './support/tokens';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,32 +47,18 @@ const FORBIDDEN_WHILE_IMPERSONATING: Array<{ method: 'post' | 'delete'; path: st
 ];
 
 describe(`impersonation (${storageMode})`, () => {
+  let sides: AdminAndUserSides;
   let adminSide: TestApp;
   let userSide: TestApp | ChildApp;
   let admin: LoggedIn;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nest-auth-impersonation-'));
-  const adminEmail = uniqueEmail('admin');
+  let dataDir: string;
+  let adminEmail: string;
 
   before(async () => {
-    const shared = {
-      DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      REDIS_KEY_PREFIX: `impersonation-${randomBytes(6).toString('hex')}:`,
-      REAUTH_MAX_AGE_SECONDS: '5',
-    };
-    adminSide = await startApp({
-      ...shared,
-      AUTH_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
-      AUTH_BOOTSTRAP_ADMIN_PASSWORD: PASSWORD,
-    });
-    userSide = productionMode ? await startAppProcess(shared) : adminSide;
-    admin = await login(adminSide.url, adminEmail, PASSWORD, false);
+    sides = await startAdminAndUserSides('impersonation', { REAUTH_MAX_AGE_SECONDS: '5' });
+    ({ adminSide, userSide, admin, dataDir, adminEmail } = sides);
   });
-  after(async () => {
-    if (userSide !== adminSide) await userSide.close();
-    await adminSide.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => sides.close());
 
   const reauthenticate = (who: LoggedIn) =>
     who.agent.post('/auth/reauthenticate').set('X-CSRF-Token', who.csrfToken).send({ password: PASSWORD }).expect(204);

@@ -25,6 +25,8 @@ export interface AdminAndUserSides {
   adminSide: TestApp;
   userSide: TestApp | ChildApp;
   adminEmail: string;
+  /** The embedded database's folder, and the mail outbox's parent, shared by both instances. */
+  dataDir: string;
   /** Signed in on the admin's side with a session (and its CSRF token). */
   admin: LoggedIn;
   /** What both instances were started with: for one more instance of the same deployment. */
@@ -52,6 +54,7 @@ export async function startAdminAndUserSides(name: string, env: Env = {}): Promi
     adminSide,
     userSide,
     adminEmail,
+    dataDir,
     admin,
     shared,
     close: async () => {
