@@ -248,6 +248,10 @@ describe(`account deletion and export (${storageMode}, ${productionMode ? 'two i
     for (const type of ['user.registered', 'login.succeeded', 'api_key.created', 'mfa.totp_enabled', 'org.created'])
       assert.ok(types.includes(type), `export holds ${type}`);
     assert.ok(exported.auditEvents.every((event: { userId: string }) => event.userId === session.user.id));
+    const audited = (
+      await admin.agent.get(`/auth/admin/audit?userId=${session.user.id}&type=account.exported`).expect(200)
+    ).body;
+    assert.equal((Array.isArray(audited) ? audited : audited.items).length, 1, 'the export is in the audit trail');
 
     const text = JSON.stringify(exported);
     const secrets: Record<string, string> = {

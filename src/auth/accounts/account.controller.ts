@@ -92,8 +92,11 @@ export class AccountController {
   @Get('me/export')
   @Header('Content-Disposition', 'attachment; filename="account-export.json"')
   @Header('Cache-Control', 'no-store')
-  async exportMe(@CurrentPrincipal() principal: AuthPrincipal): Promise<Record<string, unknown>> {
-    return this.accounts.exportOf(principal.user.id).catch((error: unknown) => {
+  async exportMe(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<Record<string, unknown>> {
+    return this.accounts.exportOf(principal.user.id, { principal, request }).catch((error: unknown) => {
       throw error instanceof NotFoundException ? new UnauthorizedException('Unauthorized') : error;
     });
   }

@@ -120,9 +120,11 @@ export class AccountsService implements OnApplicationBootstrap {
    * Everything kept about the user, for their own copy: the profile, each listed feature's part
    * (metadata only, never a secret, a hash or a key) and the user's audit events.
    */
-  async exportOf(userId: string): Promise<Record<string, unknown>> {
+  /** Audited before it is read: a copy of an account handed out is a change in who holds its data. */
+  async exportOf(userId: string, actor: Actor = {}): Promise<Record<string, unknown>> {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
+    await this.audit.record(this.event('account.exported', user.id, actor));
     const parts: Record<string, unknown> = {};
     for (const part of this.parts.all()) {
       const read = part.export ?? part.view;

@@ -18,6 +18,7 @@ export const AUTH_EVENT_TYPES = [
   'impersonation.started',
   'impersonation.ended',
   'user.deleted',
+  'account.exported',
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
