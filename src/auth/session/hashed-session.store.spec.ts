@@ -129,8 +129,17 @@ describe('HashedSessionStore read cache', () => {
   it('serves an entry no longer than its time to live', () => {
     const cache = new SessionReadCache(1000);
     cache.set('h', '{}', 0);
-    assert.equal(cache.get('h', 999), '{}');
+    assert.equal(cache.get('h', 999)?.json, '{}');
     assert.equal(cache.get('h', 1000), undefined);
+  });
+
+  it('shares one frozen copy between the readers of an entry', () => {
+    const cache = new SessionReadCache(1000);
+    cache.set('h', JSON.stringify(data), 0);
+    const first = cache.get('h', 1)!;
+    assert.equal(cache.get('h', 2)!.session, first.session);
+    assert.ok(Object.isFrozen(first.session.auth));
+    assert.throws(() => (first.session.auth!.roles as string[]).push('admin'), TypeError);
   });
 });
 

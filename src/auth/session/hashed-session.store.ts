@@ -1,7 +1,7 @@
 import { SessionData, Store } from 'express-session';
 import type { CacheResult } from '../core/auth-telemetry';
 import { sha256Hex } from '../core/secrets';
-import { SessionReadCache } from './session-read-cache';
+import { CachedSession, SessionReadCache } from './session-read-cache';
 
 type Callback = (err?: unknown, data?: SessionData | null) => void;
 
@@ -17,11 +17,13 @@ type Callback = (err?: unknown, data?: SessionData | null) => void;
  */
 export class HashedSessionStore extends Store {
   private readonly lastTouch = new Map<string, number>();
+  /** A session the read path already read, handed to express-session's `get` when the request loads it. */
+  private pinned?: { hash: string; json: string };
 
   constructor(
     readonly inner: Store,
     private readonly touchIntervalMs: number,
-    private readonly onActivity: (sidHash: string, session: SessionData) => void,
+    private readonly onActivity: (sidHash: string, session: Readonly<SessionData>) => void,
     private readonly cache: SessionReadCache,
     private readonly onDestroyed: (sidHash: string) => Promise<void> | void,
     /** False while the instance may have missed a session's end elsewhere: reads then go to the store. */
@@ -33,13 +35,13 @@ export class HashedSessionStore extends Store {
 
   get(sid: string, callback: Callback): void {
     const hash = sha256Hex(sid);
+    if (this.pinned?.hash === hash) return callback(undefined, JSON.parse(this.pinned.json) as SessionData);
     const current = this.cacheIsCurrent();
     const cached = current ? this.cache.get(hash) : undefined;
     this.countLookup(cached !== undefined ? 'hit' : current ? 'miss' : 'bypass');
     if (cached !== undefined) {
-      const session = JSON.parse(cached) as SessionData;
-      this.touchIfDue(hash, session);
-      return callback(undefined, session);
+      this.touchIfDue(hash, cached.session);
+      return callback(undefined, JSON.parse(cached.json) as SessionData);
     }
     this.inner.get(hash, (error, session) => {
       if (!error && session) {
@@ -48,6 +50,27 @@ export class HashedSessionStore extends Store {
       }
       callback(error, session);
     });
+  }
+
+  /**
+   * The session from the read cache, by the SHA-256 of its ID, without I/O, counted and touched like a read through `get`;
+   * undefined when it is not there or this instance may have missed its end.
+   */
+  peek(sidHash: string): CachedSession | undefined {
+    const current = this.cacheIsCurrent();
+    const cached = current ? this.cache.get(sidHash) : undefined;
+    if (cached === undefined) return undefined;
+    this.countLookup('hit');
+    this.touchIfDue(cached.hash, cached.session);
+    return cached;
+  }
+
+  pin(hash: string, json: string): void {
+    this.pinned = { hash, json };
+  }
+
+  unpin(): void {
+    this.pinned = undefined;
   }
 
   set(sid: string, session: SessionData, callback?: Callback): void {
@@ -89,7 +112,7 @@ export class HashedSessionStore extends Store {
   }
 
   /** Restarts the idle timeout in the real store, at most once per interval per session; off the request's path. */
-  private touchIfDue(hash: string, session: SessionData): void {
+  private touchIfDue(hash: string, session: Readonly<SessionData>): void {
     const now = Date.now();
     const last = this.lastTouch.get(hash);
     if (last !== undefined && now - last < this.touchIntervalMs) return;

@@ -14,6 +14,7 @@ import { HashedSessionStore } from './hashed-session.store';
 import { SessionAuth, sessionTtlSeconds, SessionTimeouts } from './session-data';
 import { ResolvedSessionOptions, SESSION_OPTIONS } from './session.options';
 import { SessionReadCache } from './session-read-cache';
+import { SessionReadPath } from './session-read-path';
 import { SessionRecord } from './session-record.entity';
 import { SqlSessionStore } from './sql-session.store';
 import { UserSession } from './user-session.entity';
@@ -41,6 +42,8 @@ export class SessionHandlers {
   private readonly logger = new Logger(SessionHandlers.name);
   private readonly plain: RequestHandler;
   private readonly secure: RequestHandler;
+  private readonly plainReadPath: SessionReadPath;
+  private readonly secureReadPath: SessionReadPath;
   private readonly store: HashedSessionStore;
   private readonly sqlStore?: SqlSessionStore;
   readonly timeouts: SessionTimeouts;
@@ -81,9 +84,11 @@ export class SessionHandlers {
         (result) => telemetry.cacheLookup('session', result),
       );
     this.store = hashedStore();
+    const secureStore = hashedStore();
+    // Key objects, so that signing and checking the cookie do not turn the secret into a key on every request.
+    const secrets = options.secrets.map((secret) => createSecretKey(Buffer.from(secret)));
     const common: session.SessionOptions = {
-      // Key objects, so that signing and checking the cookie do not turn the secret into a key on every request.
-      secret: options.secrets.map((secret) => createSecretKey(Buffer.from(secret))),
+      secret: secrets,
       resave: false,
       saveUninitialized: false,
       rolling: false,
@@ -94,15 +99,22 @@ export class SessionHandlers {
     const cookie = { httpOnly: true, sameSite: 'lax' as const, path: '/' };
     this.secure = session({
       ...common,
-      store: hashedStore(),
+      store: secureStore,
       name: SECURE_SESSION_COOKIE,
       cookie: { ...cookie, secure: true },
     });
     this.plain = session({ ...common, store: this.store, name: SESSION_COOKIE, cookie: { ...cookie, secure: false } });
+    this.secureReadPath = new SessionReadPath(SECURE_SESSION_COOKIE, secrets, secureStore, this.secure);
+    this.plainReadPath = new SessionReadPath(SESSION_COOKIE, secrets, this.store, this.plain);
   }
 
   handlerFor(request: Request): RequestHandler {
     return this.isSecure(request) ? this.secure : this.plain;
+  }
+
+  /** Answers the request's session from the read cache without express-session (SessionReadPath); false when it must run. */
+  readFromCache(request: Request, response: Response): boolean {
+    return (this.isSecure(request) ? this.secureReadPath : this.plainReadPath).tryRead(request, response);
   }
 
   /** Gives a request that came without a session cookie a (new, unsaved) session to log in on. */

@@ -8,6 +8,7 @@ import { runStrategy } from '../core/passport-strategy-runner';
 import { CsrfService } from './csrf.service';
 import { principalOf, SessionStrategy } from './session.strategy';
 import { SESSION_COOKIE } from './session-handlers';
+import { sessionAuthOf } from './session-read-path';
 import { SessionsService } from './sessions.service';
 
 declare module '../core/auth-mechanism' {
@@ -32,7 +33,7 @@ export class SessionMechanism implements AuthMechanism {
   ) {}
 
   carriesCredential(request: Request): boolean {
-    return request.session?.auth !== undefined;
+    return sessionAuthOf(request) !== undefined;
   }
 
   /**
@@ -40,7 +41,7 @@ export class SessionMechanism implements AuthMechanism {
    * absolute timeout goes to the session strategy (Passport, run from this module's own instance), which ends it.
    */
   authenticate(request: Request): AuthPrincipal | null | Promise<AuthPrincipal | null> {
-    const auth = request.session?.auth;
+    const auth = sessionAuthOf(request);
     if (!auth) return null;
     if (!this.sessions.isPastAbsoluteTimeout(auth)) return principalOf(auth);
     return runStrategy<AuthPrincipal>(this.strategy, request);

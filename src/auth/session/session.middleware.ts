@@ -7,7 +7,9 @@ const SESSION_COOKIE_PRESENT = /(?:^|;)\s*(?:__Host-)?sid=/;
 
 /**
  * Loads the session only for requests that carry a session cookie: a bearer-token, API-key or
- * anonymous request pays nothing for sessions. Login creates one on demand (`ensureSession`).
+ * anonymous request pays nothing for sessions. Login creates one on demand (`ensureSession`). A
+ * session read in the last moment is answered from the read cache, and express-session runs only
+ * once something reads `request.session` (SessionReadPath).
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
@@ -15,6 +17,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   use(request: Request, response: Response, next: NextFunction): void {
     if (!SESSION_COOKIE_PRESENT.test(request.headers.cookie ?? '')) return next();
+    if (this.handlers.readFromCache(request, response)) return next();
     let answered = false;
     this.handlers.handlerFor(request)(request, response, (error?: unknown) => {
       // express-session may call back more than once (a failed read, then a failed save): answer once.

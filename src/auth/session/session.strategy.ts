@@ -5,6 +5,7 @@ import { Strategy } from 'passport-custom';
 import { AuthPrincipal } from '../core/auth-principal';
 import { privatePassportInstance } from '../core/passport-strategy-runner';
 import { SessionAuth } from './session-data';
+import { sessionAuthOf } from './session-read-path';
 import { SessionsService } from './sessions.service';
 
 /**
@@ -27,7 +28,7 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
 
   /** A live session is answered at once, with no promise; anything else goes passport-custom's way, to `validate`. */
   authenticate(request: Request, options?: object): void {
-    const auth = request.session?.auth;
+    const auth = sessionAuthOf(request);
     if (!auth) return this.fail(401);
     if (!this.sessions.isPastAbsoluteTimeout(auth)) return this.success(principalOf(auth));
     super.authenticate(request, options);
