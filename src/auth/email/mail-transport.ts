@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { EMAIL_OPTIONS, ResolvedEmailOptions } from './email.options';
@@ -43,7 +43,9 @@ export class MailTransport {
       this.options.outboxDir,
       `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.kind}-${randomUUID().slice(0, 8)}.eml`,
     );
-    await writeFile(file, (info as { message: Buffer }).message, { mode: 0o600 });
+    // Written aside, then renamed: whoever watches the folder never reads half a mail.
+    await writeFile(`${file}.partial`, (info as { message: Buffer }).message, { mode: 0o600 });
+    await rename(`${file}.partial`, file);
     // The file name and kind only: the mail holds a one-time link, which no log line may.
     this.logger.log(`Mail (${mail.kind}) written to ${file}`);
   }
