@@ -179,12 +179,17 @@ function summarise(runs, perRun) {
     const peer = of(p.name, 'peer');
     const roundRatios = nest.map((r, i) => r.requestsPerSecond / peer[i].requestsPerSecond);
     const ratio = median(roundRatios);
+    // nest-auth's unguarded route over the peer's path, same rounds: the ratio of a guard that cost nothing.
+    const unguarded = of('unguarded', 'nest-auth');
+    const ceiling =
+      p.name === 'unguarded' ? null : median(peer.map((r, i) => unguarded[i].requestsPerSecond / r.requestsPerSecond));
     return {
       path: p.name,
       nestAuth: side(p.name, 'nest-auth'),
       peer: side(p.name, 'peer'),
       ratio,
       roundRatios: roundRatios.map((r) => Number(r.toFixed(3))),
+      ceiling,
       goal: p.goal ? { ratio: p.goal, met: ratio >= p.goal } : null,
     };
   });
@@ -203,6 +208,7 @@ function print(rows) {
       'CPU us/req',
       'CPU +us',
       'nest-auth/peer',
+      'free guard',
       'goal',
       'non-2xx+err (nest/peer)',
     ],
@@ -215,6 +221,7 @@ function print(rows) {
       cpu(r.peer.cpuMicrosPerRequest),
       over(r.peer.cpuMicrosOverUnguarded),
       `${r.ratio.toFixed(2)}x`,
+      r.ceiling === null ? '' : `${r.ceiling.toFixed(2)}x`,
       r.goal ? `>= ${r.goal.ratio}x ${r.goal.met ? 'met' : 'MISSED'}` : '',
       `${r.nestAuth.non2xx + r.nestAuth.errors}/${r.peer.non2xx + r.peer.errors}`,
     ]),
@@ -272,7 +279,8 @@ async function main() {
     print(rows);
     console.log(
       "\nCPU us/req: user + system CPU of that app's process per request; CPU +us: over its own unguarded route " +
-        '(median of the per-round differences). nest-auth/peer: median of the per-round throughput ratios.',
+        '(median of the per-round differences). nest-auth/peer: median of the per-round throughput ratios. ' +
+        "free guard: nest-auth's unguarded route over the peer's path, same rounds: the ratio a guard that cost nothing would reach.",
     );
     const failed = rows.some((r) => r.nestAuth.non2xx + r.nestAuth.errors + r.peer.non2xx + r.peer.errors > 0);
     if (failed) console.log('some requests failed (last column): the figures of those rows are not comparable');
