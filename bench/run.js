@@ -32,17 +32,14 @@
  * BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (10),
  * BENCH_ONLY (scenario names separated by |), BENCH_COMPARE_WITH, DATABASE_URL, REDIS_URL.
  */
-const { randomUUID } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const autocannon = require('autocannon');
 const { median, positiveNumber, printTable: printColumns, signed } = require('./common');
 const { orgScenarios, seedOrganization } = require('./host');
-const { cpuSecondsOf, mode, startServer } = require('./server');
+const { credentialSeedSteps, driveRound, mode, startServer } = require('./server');
 
 const ROOT = path.resolve(__dirname, '..');
-const PASSWORD = 'correct horse battery staple';
 const durationSeconds = positiveNumber('BENCH_DURATION_SECONDS', 20);
 const warmupSeconds = positiveNumber('BENCH_WARMUP_SECONDS', 2);
 const connections = positiveNumber('BENCH_CONNECTIONS', 10);
@@ -56,32 +53,8 @@ if (process.env.BENCH_COMPARE_WITH) {
 
 /** Each step adds to `ctx` what scenarios need; they run in order, once, before any scenario. */
 const seedSteps = [
-  async function registerUser(ctx) {
-    ctx.email = `bench-${randomUUID()}@example.com`;
-    await call(ctx, 'POST', '/auth/register', { email: ctx.email, password: PASSWORD }, 201);
-  },
-  async function loginSession(ctx) {
-    const response = await call(ctx, 'POST', '/auth/login', { email: ctx.email, password: PASSWORD }, 200);
-    const cookie = (response.headers.getSetCookie?.() ?? []).find((c) => /^(__Host-)?sid=/.test(c));
-    if (!cookie) throw new Error('login set no session cookie');
-    ctx.sessionCookie = cookie.split(';')[0];
-  },
-  async function issueJwt(ctx) {
-    const response = await call(ctx, 'POST', '/auth/token', { email: ctx.email, password: PASSWORD }, 200);
-    ctx.accessToken = (await response.json()).access_token;
-  },
-  async function issueApiKey(ctx) {
-    const session = { cookie: ctx.sessionCookie };
-    const { csrfToken } = await (await fetch(`${ctx.baseUrl}/auth/csrf`, { headers: session })).json();
-    const response = await fetch(`${ctx.baseUrl}/auth/api-keys`, {
-      method: 'POST',
-      headers: { ...session, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', scopes: ['reports:read'] }),
-    });
-    if (response.status !== 201)
-      throw new Error(`POST /auth/api-keys: expected 201, got ${response.status} ${await response.text()}`);
-    ctx.apiKey = (await response.json()).key;
-  },
+  // A user, a session cookie, a JWT and an API key with reports:read (bench/server.js).
+  ...credentialSeedSteps,
   async function createOrganization(ctx) {
     await seedOrganization(ctx, async (method, urlPath, headers, body) => {
       const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
@@ -197,41 +170,15 @@ function latestInstructionCounts(root) {
   return null;
 }
 
-async function call(ctx, method, urlPath, body, expectStatus) {
-  const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (expectStatus && response.status !== expectStatus) {
-    throw new Error(`${method} ${urlPath}: expected ${expectStatus}, got ${response.status} ${await response.text()}`);
-  }
-  return response;
-}
-
-async function drive(ctx, scenario, seconds) {
-  const headers = scenario.headers(ctx);
-  const cpuBefore = cpuSecondsOf(ctx.pid);
-  const result = await autocannon({
+function drive(ctx, scenario, seconds) {
+  return driveRound({
     url: `${ctx.baseUrl}${pathOf(scenario, ctx)}`,
     method: scenario.method,
-    headers,
+    headers: scenario.headers(ctx),
     connections,
-    duration: seconds,
+    seconds,
+    pid: ctx.pid,
   });
-  const cpuAfter = cpuSecondsOf(ctx.pid);
-  return {
-    cpuMicrosPerRequest:
-      cpuBefore === null || cpuAfter === null
-        ? null
-        : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
 }
 
 async function checkScenario(ctx, scenario) {

@@ -1,9 +1,12 @@
 'use strict';
 /**
- * Starting the servers the load benchmarks drive (the reference app with the bench routes, or the bare
- * Nest app) and reading a process's CPU time: what bench/run.js and bench/audited-changes.js share.
+ * Starting the servers the load benchmarks drive (the reference app with the bench routes, the bare
+ * Nest app, or another app such as bench/peers/tutorial-app.js), seeding the reference app's credentials,
+ * and reading a process's CPU time: what bench/run.js, bench/peers.js and bench/audited-changes.js share.
  * Embedded mode with a fresh DATA_DIR unless DATABASE_URL and REDIS_URL are set (or given in `extraEnv`).
  */
+const { randomUUID } = require('node:crypto');
+const autocannon = require('autocannon');
 const { spawn } = require('node:child_process');
 const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
 const net = require('node:net');
@@ -24,7 +27,13 @@ function freePort() {
   });
 }
 
-async function startServer(root, extraEnv = {}, bare = false) {
+/**
+ * Starts root's reference app (bench/host.js), or with `app` true the bare Nest app, or with `app`
+ * `{ script, readyPath }` another app that serves on HOST:PORT (ready when readyPath answers 2xx).
+ */
+async function startServer(root, extraEnv = {}, app = false) {
+  const bare = app === true;
+  const other = typeof app === 'object' && app !== null ? app : null;
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nest-auth-bench-'));
   const env = {
@@ -50,10 +59,14 @@ async function startServer(root, extraEnv = {}, bare = false) {
   // would take CPU from the load generator, which shares the machine with the server.
   const logFile = path.join(dataDir, 'server.log');
   const logFd = openSync(logFile, 'w');
-  // The reference app's build with the bench's organization routes (bench/host.js), or the bare app.
+  // The reference app's build with the bench's organization routes (bench/host.js), the bare app, or another.
   const command = [
     process.execPath,
-    ...(bare ? [path.join(__dirname, 'bare-app.js')] : [path.join(__dirname, 'host.js'), root]),
+    ...(other
+      ? [other.script]
+      : bare
+        ? [path.join(__dirname, 'bare-app.js')]
+        : [path.join(__dirname, 'host.js'), root]),
   ];
   const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
@@ -81,14 +94,15 @@ async function startServer(root, extraEnv = {}, bare = false) {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${outputTail()}`);
     try {
-      if ((await fetch(`${server.baseUrl}${bare ? '/examples/public' : '/health'}`)).ok) return server;
+      const readyPath = other ? other.readyPath : bare ? '/examples/public' : '/health';
+      if ((await fetch(`${server.baseUrl}${readyPath}`)).ok) return server;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await server.stop();
-  throw new Error(`server did not answer /health within 30 s:\n${outputTail()}`);
+  throw new Error(`server did not answer within 30 s:\n${outputTail()}`);
 }
 
 /** CPU ticks per second of /proc/<pid>/stat (USER_HZ), 100 on every Linux this runs on. */
@@ -106,4 +120,70 @@ function cpuSecondsOf(pid) {
   }
 }
 
-module.exports = { cpuSecondsOf, mode, startServer };
+/**
+ * One autocannon run of `seconds` against `url`, with the server's CPU time over it (`pid`'s user +
+ * system time, per request). Non-2xx answers and errors are counted, never hidden.
+ */
+async function driveRound({ url, method = 'GET', headers = {}, connections, seconds, pid }) {
+  const cpuBefore = cpuSecondsOf(pid);
+  const result = await autocannon({ url, method, headers, connections, duration: seconds });
+  const cpuAfter = cpuSecondsOf(pid);
+  return {
+    cpuMicrosPerRequest:
+      cpuBefore === null || cpuAfter === null
+        ? null
+        : ((cpuAfter - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+const PASSWORD = 'correct horse battery staple';
+
+/** A JSON request to `ctx.baseUrl`; with `expectStatus`, throws on any other status. */
+async function call(ctx, method, urlPath, body, expectStatus, headers = {}) {
+  const response = await fetch(`${ctx.baseUrl}${urlPath}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json', ...headers } : headers,
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (expectStatus && response.status !== expectStatus) {
+    throw new Error(`${method} ${urlPath}: expected ${expectStatus}, got ${response.status} ${await response.text()}`);
+  }
+  return response;
+}
+
+/**
+ * The reference app's credentials, seeded over HTTP on a running server, in order: a user
+ * (`ctx.email`), a session cookie (`ctx.sessionCookie`), a JWT (`ctx.accessToken`) and an API key
+ * with `reports:read` (`ctx.apiKey`).
+ */
+const credentialSeedSteps = [
+  async function registerUser(ctx) {
+    ctx.email = `bench-${randomUUID()}@example.com`;
+    await call(ctx, 'POST', '/auth/register', { email: ctx.email, password: PASSWORD }, 201);
+  },
+  async function loginSession(ctx) {
+    const response = await call(ctx, 'POST', '/auth/login', { email: ctx.email, password: PASSWORD }, 200);
+    const cookie = (response.headers.getSetCookie?.() ?? []).find((c) => /^(__Host-)?sid=/.test(c));
+    if (!cookie) throw new Error('login set no session cookie');
+    ctx.sessionCookie = cookie.split(';')[0];
+  },
+  async function issueJwt(ctx) {
+    const response = await call(ctx, 'POST', '/auth/token', { email: ctx.email, password: PASSWORD }, 200);
+    ctx.accessToken = (await response.json()).access_token;
+  },
+  async function issueApiKey(ctx) {
+    const session = { cookie: ctx.sessionCookie };
+    const { csrfToken } = await (await call(ctx, 'GET', '/auth/csrf', undefined, 200, session)).json();
+    const body = { name: 'bench', scopes: ['reports:read'] };
+    const response = await call(ctx, 'POST', '/auth/api-keys', body, 201, { ...session, 'x-csrf-token': csrfToken });
+    ctx.apiKey = (await response.json()).key;
+  },
+];
+
+module.exports = { PASSWORD, call, credentialSeedSteps, cpuSecondsOf, driveRound, mode, startServer };
