@@ -19,7 +19,7 @@
  * nothing: a missed goal is printed, and the exit code is 0.
  *
  * Environment: BENCH_ROUNDS (6), BENCH_ROUND_SECONDS (3), BENCH_CONNECTIONS (16), BENCH_WARMUP_SECONDS (2),
- * PEER_JWT_ALG (HS256, or ES256), PEER_DB (a file in the peer's DATA_DIR, or :memory:), DATABASE_URL and
+ * PEER_JWT_ALG (HS256, or ES256), PEER_ORM (typeorm: the peer's queries through TypeORM repositories), PEER_DB (a file in the peer's DATA_DIR, or :memory:), DATABASE_URL and
  * REDIS_URL (nest-auth only; the peer is always SQLite and a MemoryStore).
  */
 const { randomUUID } = require('node:crypto');
@@ -230,7 +230,7 @@ function print(rows) {
 
 async function main() {
   console.log(
-    `nest-auth against the tutorial-style peer: nest-auth ${mode}, peer SQLite (${process.env.PEER_DB ?? 'file'}) + MemoryStore, ` +
+    `nest-auth against the tutorial-style peer: nest-auth ${mode}, peer SQLite (${process.env.PEER_DB ?? 'file'}${process.env.PEER_ORM === 'typeorm' ? ', TypeORM' : ', straight SQL'}) + MemoryStore, ` +
       `JWT ${process.env.PEER_JWT_ALG === 'ES256' ? 'ES256' : 'HS256'} on the peer; ${connections} connections, ` +
       `${warmupSeconds}s warm-up, ${rounds} interleaved rounds of ${roundSeconds}s, node ${process.version}, ` +
       `${os.cpus().length} CPUs, load average ${os
@@ -291,6 +291,7 @@ async function main() {
       peer: {
         app: 'bench/peers/tutorial-app.js',
         db: process.env.PEER_DB ?? 'file in DATA_DIR (WAL)',
+        orm: process.env.PEER_ORM === 'typeorm' ? 'typeorm' : 'none (better-sqlite3 prepared statements)',
         jwtAlgorithm: process.env.PEER_JWT_ALG === 'ES256' ? 'ES256' : 'HS256',
       },
       node: process.version,

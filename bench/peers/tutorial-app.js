@@ -20,9 +20,12 @@
  * - Login: a plain `POST /login` route (passport-local is not among the repo's packages): bcryptjs
  *   (cost 10) against the stored hash, then `req.login()`.
  *
- * Storage: straight SQL with better-sqlite3 prepared statements (no ORM, which would only make the peer
- * slower), in a file in DATA_DIR with the settings of nest-auth's embedded mode (journal_mode WAL,
- * busy_timeout 5000, foreign_keys on, synchronous left at its default). `PEER_DB=:memory:` keeps it in memory.
+ * Storage: straight SQL with better-sqlite3 prepared statements, in a file in DATA_DIR with the settings
+ * of nest-auth's embedded mode (journal_mode WAL, busy_timeout 5000, foreign_keys on, synchronous left at
+ * its default); `PEER_DB=:memory:` keeps it in memory. `PEER_ORM=typeorm` reads and writes the same
+ * tables through TypeORM repositories instead, as the NestJS docs' database chapter does (`findOneBy`,
+ * `findOne` with the key's user, `update`); that needs the file (a second connection to `:memory:`
+ * would open another database).
  *
  * The app has Nest's defaults otherwise: the JSON and urlencoded body parsers, ETag, X-Powered-By, no
  * helmet, no request log. Packages are resolved from `root`'s node_modules.
@@ -76,6 +79,7 @@ async function createTutorialApp(root, env = process.env) {
   class DatabaseService {
     constructor() {
       const file = env.PEER_DB || path.join(env.DATA_DIR || '.', 'peer.sqlite');
+      this.file = file;
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('busy_timeout = 5000');
@@ -152,6 +156,64 @@ async function createTutorialApp(root, env = process.env) {
   Injectable()(UsersService);
   inject(UsersService, [DatabaseService]);
 
+  /**
+   * The same service as the NestJS docs' database chapter writes it: TypeORM repositories
+   * (`findOneBy`, `findOne` with a relation, `update`) over the same tables, on better-sqlite3
+   * (`PEER_ORM=typeorm`).
+   */
+  class TypeOrmUsersService extends UsersService {
+    constructor(database) {
+      super(database);
+      const { DataSource, EntitySchema } = load('typeorm');
+      const User = new EntitySchema({
+        name: 'User',
+        tableName: 'users',
+        columns: {
+          id: { type: 'integer', primary: true, generated: true },
+          email: { type: 'text', unique: true },
+          passwordHash: { type: 'text', name: 'password_hash', select: false },
+          createdAt: { type: 'text', name: 'created_at', select: false },
+        },
+      });
+      const ApiKey = new EntitySchema({
+        name: 'ApiKey',
+        tableName: 'api_keys',
+        columns: {
+          id: { type: 'integer', primary: true, generated: true },
+          name: { type: 'text' },
+          keyHash: { type: 'text', name: 'key_hash', unique: true },
+          scopes: { type: 'text' },
+          lastUsedAt: { type: 'text', name: 'last_used_at', nullable: true },
+          createdAt: { type: 'text', name: 'created_at' },
+        },
+        relations: { user: { type: 'many-to-one', target: 'User', joinColumn: { name: 'user_id' } } },
+      });
+      this.dataSource = new DataSource({
+        type: 'better-sqlite3',
+        database: database.file,
+        entities: [User, ApiKey],
+        prepareDatabase: (db) => db.pragma('busy_timeout = 5000'),
+      });
+      this.users = () => this.dataSource.getRepository('User');
+      this.keys = () => this.dataSource.getRepository('ApiKey');
+    }
+    async onModuleInit() {
+      await this.dataSource.initialize();
+    }
+    findById(id) {
+      return this.users().findOneBy({ id });
+    }
+    async useApiKey(key) {
+      const row = await this.keys().findOne({ where: { keyHash: sha256(key) }, relations: { user: true } });
+      if (!row) return null;
+      await this.keys().update(row.id, { lastUsedAt: new Date().toISOString() });
+      return { id: row.user.id, email: row.user.email, scopes: row.scopes.split(' ') };
+    }
+  }
+  Injectable()(TypeOrmUsersService);
+  inject(TypeOrmUsersService, [DatabaseService]);
+  const usersService = env.PEER_ORM === 'typeorm' ? TypeOrmUsersService : UsersService;
+
   class SessionSerializer extends PassportSerializer {
     constructor(users) {
       super();
@@ -161,11 +223,9 @@ async function createTutorialApp(root, env = process.env) {
       done(null, user.id);
     }
     deserializeUser(id, done) {
-      try {
-        done(null, this.users.findById(id) ?? false);
-      } catch (error) {
-        done(error);
-      }
+      Promise.resolve()
+        .then(() => this.users.findById(id))
+        .then((user) => done(null, user ?? false), done);
     }
   }
   Injectable()(SessionSerializer);
@@ -183,7 +243,7 @@ async function createTutorialApp(root, env = process.env) {
         this.users = users;
       }
       async validate(payload) {
-        const user = this.users.findById(payload.sub);
+        const user = await this.users.findById(payload.sub);
         if (!user) throw new UnauthorizedException();
         return user;
       }
@@ -202,7 +262,7 @@ async function createTutorialApp(root, env = process.env) {
       this.users = users;
     }
     async validate(apiKey) {
-      const user = this.users.useApiKey(apiKey);
+      const user = await this.users.useApiKey(apiKey);
       if (!user || !user.scopes.includes('reports:read')) throw new UnauthorizedException();
       return user;
     }
@@ -288,7 +348,7 @@ async function createTutorialApp(root, env = process.env) {
     controllers: [AppController],
     providers: [
       DatabaseService,
-      UsersService,
+      { provide: UsersService, useClass: usersService },
       SessionSerializer,
       JwtStrategy,
       JwtKeyObjectStrategy,

@@ -20,6 +20,7 @@ import { RevocationRecord } from './revocation-record.entity';
 import { UserRevocation } from './user-revocation.entity';
 import { UserRevocations } from './user-revocations';
 import { AUTH_ROUTES_PREFIX, AuthMountPoint } from './mount-point';
+import { RequestShape } from './request-shape';
 
 export interface CoreParts {
   /** Where the module's counts go (the ops feature's Prometheus registry). */
@@ -73,6 +74,7 @@ export class AuthCoreModule {
         CredentialIssuers,
         SecondStepSlot,
         AuthGuard,
+        RequestShape,
         { provide: MECHANISM_ORDER, useValue: parts.mechanismOrder },
         { provide: AUTH_ROUTES_PREFIX, useValue: parts.routesPrefix },
         AuthMountPoint,
@@ -96,6 +98,7 @@ export class AuthCoreModule {
         RouteAuthorizers,
         AuthGuard,
         AuthMountPoint,
+        RequestShape,
       ],
     };
   }

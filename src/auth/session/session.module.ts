@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthMechanisms } from '../core/auth-mechanism';
 import { CredentialIssuers } from '../core/credential-issuer';
+import { RequestShape } from '../core/request-shape';
 import { SessionIssuer } from './session.issuer';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CsrfService } from './csrf.service';
@@ -38,9 +39,11 @@ export class SessionAuthModule implements NestModule {
     mechanism: SessionMechanism,
     issuers: CredentialIssuers,
     issuer: SessionIssuer,
+    requestShape: RequestShape,
   ) {
     mechanisms.add(mechanism);
     issuers.add(issuer);
+    requestShape.declare('sessionID');
   }
 
   configure(consumer: MiddlewareConsumer): void {
