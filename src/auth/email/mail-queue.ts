@@ -12,6 +12,7 @@ const WORK_INTERVAL_MS = 1000;
 const LOCK_MS = 60_000;
 const MAX_ATTEMPTS = 8;
 const BATCH = 20;
+const MAX_BATCHES_PER_ROUND = 10;
 
 /** Turns a queued request (a reset asked for an address) into the mail to send, or null when there is none to send. */
 export type MailResolver = (payload: unknown) => Promise<OutgoingMail | null>;
@@ -97,16 +98,21 @@ export class MailQueue implements OnModuleInit, OnApplicationShutdown {
 
   private async work(): Promise<void> {
     try {
-      const now = new Date();
-      const due = await this.jobs.find({
-        where: [
-          { nextAttemptAt: LessThanOrEqual(now), lockedUntil: IsNull() },
-          { nextAttemptAt: LessThanOrEqual(now), lockedUntil: LessThan(now) },
-        ],
-        order: { nextAttemptAt: 'ASC' },
-        take: BATCH,
-      });
-      for (const job of due) if (await this.claim(job)) await this.attempt(job);
+      // A backlog (mails that waited out a crashed instance's lock, a burst) goes out at the transport's pace, not a
+      // batch a second: a mail queued now is not held behind it for long.
+      for (let round = 0; round < MAX_BATCHES_PER_ROUND; round++) {
+        const now = new Date();
+        const due = await this.jobs.find({
+          where: [
+            { nextAttemptAt: LessThanOrEqual(now), lockedUntil: IsNull() },
+            { nextAttemptAt: LessThanOrEqual(now), lockedUntil: LessThan(now) },
+          ],
+          order: { nextAttemptAt: 'ASC' },
+          take: BATCH,
+        });
+        for (const job of due) if (await this.claim(job)) await this.attempt(job);
+        if (due.length < BATCH) break;
+      }
     } catch (error) {
       this.logger.warn(`Mail queue unavailable, will retry: ${String(error)}`);
     }
