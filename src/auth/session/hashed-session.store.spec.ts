@@ -28,6 +28,37 @@ describe('HashedSessionStore', () => {
     assert.equal((loaded as SessionData).auth?.userId, 'u');
   });
 
+  it("never writes back a session ended here, nor the same content again at once (express-session's second write of a login)", async () => {
+    const inner = new MemoryStore();
+    let writes = 0;
+    const set = inner.set.bind(inner);
+    inner.set = (sid, session, callback) => {
+      writes++;
+      set(sid, session, callback);
+    };
+    const store = new HashedSessionStore(
+      inner,
+      60_000,
+      () => undefined,
+      new SessionReadCache(0),
+      () => undefined,
+    );
+    const write = (sid: string, session: SessionData) => new Promise((resolve) => store.set(sid, session, resolve));
+    const read = (sid: string) => new Promise((resolve) => store.get(sid, (_err, value) => resolve(value ?? null)));
+    await write('login', data);
+    await write('login', data);
+    assert.equal(writes, 1);
+    // A revocation ends the session between the login's save and express-session's write as the response ends.
+    await new Promise((resolve) => store.destroy('login', resolve));
+    await write('login', data);
+    await write('login', { ...data, auth: { ...data.auth!, roles: ['admin'] } } as SessionData);
+    assert.equal(await read('login'), null);
+    assert.equal(writes, 1);
+    await write('other', data);
+    await write('other', { ...data, auth: { ...data.auth!, email: 'changed' } } as SessionData);
+    assert.equal(writes, 3);
+  });
+
   const touchCounting = (intervalMs: number) => {
     const inner = new MemoryStore();
     const counts = { touches: 0, activity: 0 };

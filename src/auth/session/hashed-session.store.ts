@@ -5,6 +5,9 @@ import { CachedSession, SessionReadCache } from './session-read-cache';
 
 type Callback = (err?: unknown, data?: SessionData | null) => void;
 
+/** How long a write or an end is remembered: longer than any request that ends with express-session's second write. */
+const RECENT_WRITE_MS = 60_000;
+
 /**
  * Sits in front of the real store (Redis or SQL): keeps each session under the SHA-256 of its ID,
  * so no store holds a usable cookie value; answers repeated reads of a session from a short cache;
@@ -17,6 +20,10 @@ type Callback = (err?: unknown, data?: SessionData | null) => void;
  */
 export class HashedSessionStore extends Store {
   private readonly lastTouch = new Map<string, number>();
+  /** What was written under each session lately, to recognise express-session's second write of a login's session. */
+  private readonly recentWrites = new Map<string, { json: string; at: number }>();
+  /** Sessions ended on this instance lately: a session ID is never used again, so nothing may write one back. */
+  private readonly ended = new Map<string, { at: number }>();
   /** A session the read path already read, handed to express-session's `get` when the request loads it. */
   private pinned?: { hash: string; json: string };
 
@@ -75,7 +82,17 @@ export class HashedSessionStore extends Store {
 
   set(sid: string, session: SessionData, callback?: Callback): void {
     const hash = sha256Hex(sid);
-    this.lastTouch.set(hash, Date.now());
+    const now = Date.now();
+    const json = JSON.stringify(session);
+    // express-session writes a session once more when the response ends if its ID changed during the request
+    // (a login's regenerate), although the login saved it already. That late write could bring back a session a
+    // revocation swept in between, so the same content written a moment ago, or a session ended here, is not written.
+    const written = this.recentWrites.get(hash);
+    if ((written && written.json === json && now - written.at < RECENT_WRITE_MS) || this.ended.has(hash)) {
+      return callback?.();
+    }
+    this.remember(this.recentWrites, hash, { json, at: now }, now);
+    this.lastTouch.set(hash, now);
     this.cache.delete(hash);
     this.inner.set(hash, session, callback);
   }
@@ -86,6 +103,7 @@ export class HashedSessionStore extends Store {
 
   /** Every end of a session passes here: logout, revocation, login's new ID, timeouts. */
   destroyByHash(sidHash: string, callback?: Callback): void {
+    this.remember(this.ended, sidHash, { at: Date.now() }, Date.now());
     this.lastTouch.delete(sidHash);
     this.cache.delete(sidHash);
     this.inner.destroy(sidHash, (error) => {
@@ -120,6 +138,17 @@ export class HashedSessionStore extends Store {
     this.forgetStaleTouches(now);
     this.onActivity(hash, session);
     this.inner.touch?.(hash, session, () => undefined);
+  }
+
+  /** Adds to a map of recent entries, dropping those older than RECENT_WRITE_MS once it holds 10,000. */
+  private remember<T extends { at: number }>(map: Map<string, T>, hash: string, entry: T, now: number): void {
+    map.delete(hash);
+    map.set(hash, entry);
+    if (map.size < 10_000) return;
+    for (const [key, value] of map) {
+      if (now - value.at < RECENT_WRITE_MS) break;
+      map.delete(key);
+    }
   }
 
   /** Keeps the map bounded: entries older than the interval would let the next touch through anyway. */
